@@ -1,0 +1,58 @@
+import { parseArgs } from "node:util";
+import { z } from "zod";
+
+/** The deployer daemon's configuration, parsed once from flags and environment. */
+export const DeployerConfigSchema = z.object({
+  dbPath: z.string().min(1).optional(),
+  databaseUrl: z.string().min(1).optional(),
+  workerId: z.string().min(1),
+  /** Every release is written under this directory; nothing is ever written outside it. */
+  root: z.string().min(1),
+  concurrency: z.coerce.number().int().min(1).max(64).default(1),
+  leaseMs: z.coerce.number().int().min(200).default(30_000),
+  heartbeatMs: z.coerce.number().int().min(50).optional(),
+  /** Deployments still running this long after SIGTERM are aborted (and rolled back). */
+  drainTimeoutMs: z.coerce.number().int().min(0).default(30_000),
+  /** Retry backoff of failed deployments. */
+  backoffBaseMs: z.coerce.number().int().min(0).default(1000),
+  /** Exit once no deployment task is ready and none runs. */
+  once: z.boolean().default(false),
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+export type DeployerConfig = z.infer<typeof DeployerConfigSchema>;
+
+export function loadDeployerConfig(argv: string[], env: NodeJS.ProcessEnv): DeployerConfig {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      db: { type: "string" },
+      "database-url": { type: "string" },
+      "worker-id": { type: "string" },
+      root: { type: "string" },
+      concurrency: { type: "string" },
+      "lease-ms": { type: "string" },
+      "heartbeat-ms": { type: "string" },
+      "drain-timeout-ms": { type: "string" },
+      "backoff-ms": { type: "string" },
+      once: { type: "boolean" },
+      "log-level": { type: "string" },
+    },
+    strict: true,
+  });
+  return DeployerConfigSchema.parse({
+    dbPath: values.db ?? env.HIVE_DB_PATH,
+    databaseUrl: values["database-url"] ?? env.HIVE_DATABASE_URL,
+    workerId:
+      values["worker-id"] ??
+      env.HIVE_DEPLOYER_ID ??
+      `deployer-${process.pid}-${crypto.randomUUID().slice(0, 6)}`,
+    root: values.root ?? env.HIVE_DEPLOY_ROOT ?? "hive/deployments",
+    concurrency: values.concurrency ?? env.HIVE_DEPLOYER_CONCURRENCY,
+    leaseMs: values["lease-ms"] ?? env.HIVE_DEPLOYER_LEASE_MS,
+    heartbeatMs: values["heartbeat-ms"] ?? env.HIVE_DEPLOYER_HEARTBEAT_MS,
+    drainTimeoutMs: values["drain-timeout-ms"] ?? env.HIVE_DEPLOYER_DRAIN_MS,
+    backoffBaseMs: values["backoff-ms"] ?? env.HIVE_DEPLOYER_BACKOFF_MS,
+    once: values.once ?? false,
+    logLevel: values["log-level"] ?? env.HIVE_LOG_LEVEL,
+  });
+}

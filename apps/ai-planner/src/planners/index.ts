@@ -1,0 +1,19 @@
+import { createBuiltinPlanner } from "./builtin.ts";
+import { createLlmPlanner, type LlmPlannerConfig } from "./llm.ts";
+import type { Planner } from "./types.ts";
+
+export { createBuiltinPlanner, slug } from "./builtin.ts";
+export { createLlmPlanner, extractJson, type LlmPlannerConfig, LlmPlannerDisabledError } from "./llm.ts";
+export {
+  criticalPath,
+  type Planner,
+  type PlannerOutput,
+  PlannerUnavailableError,
+  PlanRejectedError,
+  validatePlanOutput,
+} from "./types.ts";
+
+/** The planner for a configuration; the LLM planner throws LlmPlannerDisabledError without a key. */
+export function createPlanner(config: { kind: "builtin" } | LlmPlannerConfig): Planner {
+  return config.kind === "llm" ? createLlmPlanner(config) : createBuiltinPlanner();
+}

@@ -1,0 +1,53 @@
+import { z } from "zod";
+import { IdSchema, JsonObjectSchema, PrioritySchema, TimestampSchema } from "./common.ts";
+
+export const PlanningStatusSchema = z.enum(["pending", "assigned", "completed", "failed"]);
+export type PlanningStatus = z.infer<typeof PlanningStatusSchema>;
+
+export const ComplexitySchema = z.enum(["simple", "medium", "complex"]);
+export type Complexity = z.infer<typeof ComplexitySchema>;
+
+export const PlanningRequestSchema = z.object({
+  id: z.string(),
+  taskDescription: z.string(),
+  priority: z.number().int(),
+  requestor: z.string().nullable(),
+  contextData: JsonObjectSchema.nullable(),
+  status: PlanningStatusSchema,
+  complexityEstimate: z.string().nullable(),
+  createdAt: TimestampSchema,
+  assignedAt: TimestampSchema.nullable(),
+  completedAt: TimestampSchema.nullable(),
+  assignedAgent: z.string().nullable(),
+  errorMessage: z.string().nullable(),
+  attempts: z.number().int().nonnegative(),
+});
+export type PlanningRequest = z.infer<typeof PlanningRequestSchema>;
+
+/** Serialized context must stay below this many bytes. */
+export const MAX_CONTEXT_BYTES = 256 * 1024;
+
+export const SubmitPlanningRequestInputSchema = z.strictObject({
+  taskDescription: z.string().trim().min(1, "must not be empty").max(20_000),
+  priority: PrioritySchema.default(1),
+  requestor: z.string().trim().min(1).max(200).nullish(),
+  contextData: JsonObjectSchema.nullish().refine(
+    (v) => v == null || Buffer.byteLength(JSON.stringify(v)) <= MAX_CONTEXT_BYTES,
+    { message: `must serialize to at most ${MAX_CONTEXT_BYTES} bytes` },
+  ),
+  complexityEstimate: z.string().max(50).nullish(),
+  id: IdSchema.optional(),
+});
+export type SubmitPlanningRequestInput = z.input<typeof SubmitPlanningRequestInputSchema>;
+
+export const ClaimPlanningRequestsInputSchema = z.strictObject({
+  agentId: IdSchema,
+  limit: z.number().int().min(1).max(100).default(1),
+  /** A request assigned longer ago than this is considered abandoned and may be claimed again. */
+  staleAfterMs: z
+    .number()
+    .int()
+    .min(100)
+    .default(5 * 60_000),
+});
+export type ClaimPlanningRequestsInput = z.input<typeof ClaimPlanningRequestsInputSchema>;

@@ -1,0 +1,205 @@
+import { z } from "zod";
+import {
+  IdSchema,
+  JsonObjectSchema,
+  JsonValueSchema,
+  PrioritySchema,
+  SkillListSchema,
+  TagListSchema,
+  TimestampSchema,
+} from "./common.ts";
+
+/**
+ * blocked: waits for dependencies; queued: claimable once run_at is reached; in_progress: leased
+ * to a worker; completed / failed / cancelled: terminal; upstream_failed: a dependency failed for good.
+ */
+export const TaskStatusSchema = z.enum([
+  "blocked",
+  "queued",
+  "in_progress",
+  "completed",
+  "failed",
+  "cancelled",
+  "upstream_failed",
+]);
+export type TaskStatus = z.infer<typeof TaskStatusSchema>;
+export const TERMINAL_TASK_STATUSES: readonly TaskStatus[] = [
+  "completed",
+  "failed",
+  "cancelled",
+  "upstream_failed",
+];
+
+export const TaskSchema = z.object({
+  id: IdSchema,
+  title: z.string(),
+  description: z.string().nullable(),
+  taskType: z.string(),
+  priority: z.number().int(),
+  status: TaskStatusSchema,
+  currentPhase: z.string(),
+  workflow: JsonObjectSchema.nullable(),
+  payload: JsonObjectSchema.nullable(),
+  tags: TagListSchema,
+  requiredSkills: SkillListSchema,
+  createdAt: TimestampSchema,
+  updatedAt: TimestampSchema,
+  assignedWorker: z.string().nullable(),
+  dueDate: TimestampSchema.nullable(),
+  maxRetries: z.number().int().nonnegative(),
+  /** Number of claims so far; the current run's run_number. */
+  attempts: z.number().int().nonnegative(),
+  /** Fencing token of the current lease; grows with every claim. */
+  leaseToken: z.number().int().nonnegative(),
+  leaseExpiresAt: TimestampSchema.nullable(),
+  /** Not claimable before this time (delayed tasks, retry backoff). */
+  runAt: TimestampSchema,
+  idempotencyKey: z.string().nullable(),
+  planId: z.string().nullable(),
+  subtaskId: z.string().nullable(),
+  /** Dependencies not completed yet. */
+  pendingDependencies: z.number().int().nonnegative(),
+  cancelRequested: z.boolean(),
+  result: JsonValueSchema.nullable(),
+  lastError: z.string().nullable(),
+  completedAt: TimestampSchema.nullable(),
+});
+export type Task = z.infer<typeof TaskSchema>;
+
+export const CreateTaskInputSchema = z.strictObject({
+  title: z.string().trim().min(1, "must not be empty").max(500),
+  taskType: z.string().trim().min(1, "must not be empty").max(100),
+  description: z.string().max(100_000).nullish(),
+  priority: PrioritySchema.default(1),
+  currentPhase: z.string().min(1).max(100).default("start"),
+  workflow: JsonObjectSchema.nullish(),
+  payload: JsonObjectSchema.nullish(),
+  tags: TagListSchema.default([]),
+  requiredSkills: SkillListSchema.default([]),
+  maxRetries: z.number().int().min(0).max(100).default(3),
+  dueDate: TimestampSchema.nullish(),
+  /** Absolute time before which the task is not claimable. */
+  runAt: TimestampSchema.optional(),
+  /** Relative delay in ms; ignored when runAt is given. */
+  delayMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(10 * 365 * 24 * 3600 * 1000)
+    .optional(),
+  /** Same key twice returns the first task instead of creating a second one. */
+  idempotencyKey: z.string().min(1).max(200).optional(),
+  /** Ids of tasks that must complete before this one may run. */
+  dependsOn: z.array(IdSchema).max(10_000).default([]),
+  /** Optional explicit id (for example from an external system). */
+  id: IdSchema.optional(),
+});
+export type CreateTaskInput = z.input<typeof CreateTaskInputSchema>;
+
+export const UpdateTaskStatusInputSchema = z.strictObject({
+  taskId: IdSchema,
+  status: TaskStatusSchema,
+  metadata: z
+    .strictObject({
+      assignedWorker: z.string().nullable().optional(),
+      currentPhase: z.string().min(1).max(100).optional(),
+    })
+    .optional(),
+});
+export type UpdateTaskStatusInput = z.input<typeof UpdateTaskStatusInputSchema>;
+
+export const ListTasksInputSchema = z.strictObject({
+  status: TaskStatusSchema.optional(),
+  taskType: z.string().optional(),
+  planId: z.string().optional(),
+  limit: z.number().int().min(1).max(100_000).default(100),
+  offset: z.number().int().min(0).default(0),
+});
+export type ListTasksInput = z.input<typeof ListTasksInputSchema>;
+
+export const ClaimTasksInputSchema = z.strictObject({
+  workerId: IdSchema,
+  /** Skills of the worker; a task is handed out only if its requiredSkills are a subset. */
+  capabilities: SkillListSchema.default([]),
+  /** Restrict to these task types (all types when absent). */
+  taskTypes: z.array(z.string().min(1)).min(1).max(100).optional(),
+  limit: z.number().int().min(1).max(1000).default(1),
+  /** Lease length in ms (default 30 s). */
+  leaseMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(24 * 3600 * 1000)
+    .default(30_000),
+});
+export type ClaimTasksInput = z.input<typeof ClaimTasksInputSchema>;
+
+/** What a worker holds after a claim: the task and the fencing token of its lease. */
+export const ClaimedTaskSchema = z.object({
+  task: TaskSchema,
+  token: z.number().int(),
+  runId: z.string(),
+});
+export type ClaimedTask = z.infer<typeof ClaimedTaskSchema>;
+
+export const LeaseRefSchema = z.strictObject({
+  taskId: IdSchema,
+  token: z.number().int().nonnegative(),
+});
+export type LeaseRef = z.infer<typeof LeaseRefSchema>;
+
+export const CompleteTaskInputSchema = LeaseRefSchema.extend({
+  result: JsonValueSchema.optional(),
+  outputLog: z.string().max(10_000_000).optional(),
+});
+export type CompleteTaskInput = z.input<typeof CompleteTaskInputSchema>;
+
+export const FailTaskInputSchema = LeaseRefSchema.extend({
+  error: z.string().min(1).max(100_000),
+  /** false: fail for good at once, no retry (bad input, say). */
+  retryable: z.boolean().default(true),
+  outputLog: z.string().max(10_000_000).optional(),
+  result: JsonValueSchema.optional(),
+});
+export type FailTaskInput = z.input<typeof FailTaskInputSchema>;
+
+export const HeartbeatTaskInputSchema = LeaseRefSchema.extend({
+  leaseMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(24 * 3600 * 1000)
+    .default(30_000),
+  phase: z.string().max(100).optional(),
+  outputLog: z.string().max(10_000_000).optional(),
+});
+export type HeartbeatTaskInput = z.input<typeof HeartbeatTaskInputSchema>;
+
+export const HeartbeatResultSchema = z.object({
+  leaseExpiresAt: TimestampSchema,
+  /** The task was cancelled: the worker should abort. */
+  cancelRequested: z.boolean(),
+});
+export type HeartbeatResult = z.infer<typeof HeartbeatResultSchema>;
+
+export const RetryPolicySchema = z.strictObject({
+  /** First backoff in ms. */
+  baseDelayMs: z.number().int().min(0).default(1000),
+  /** Cap on the backoff. */
+  maxDelayMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(5 * 60_000),
+  /** Random share of the delay, 0..1 (full jitter at 1). */
+  jitter: z.number().min(0).max(1).default(0.2),
+});
+export type RetryPolicy = z.input<typeof RetryPolicySchema>;
+
+export const RequeueTaskInputSchema = z.strictObject({
+  taskId: IdSchema,
+  /** Reset the attempt count so the task gets its full retries again (default true). */
+  resetAttempts: z.boolean().default(true),
+  delayMs: z.number().int().min(0).optional(),
+});
+export type RequeueTaskInput = z.input<typeof RequeueTaskInputSchema>;

@@ -1,0 +1,210 @@
+import { describe, expect, it } from "vitest";
+import { backoffDelay } from "./backoff.ts";
+import { claimTasks, completeTask, completeTasks, failTask, heartbeatTask } from "./claims.ts";
+import { LeaseLostError, TaskNotFoundError, WorkerNotFoundError } from "./errors.ts";
+import { reapExpiredLeases } from "./reaper.ts";
+import { getRuns } from "./runs.ts";
+import { cancelTask, createTask, getTask, getTasksByStatus, requeueTask } from "./tasks.ts";
+import { makeWorker, sleep, useTempDatabase } from "./testing/fixtures.ts";
+import { getWorker } from "./workers.ts";
+
+const t = useTempDatabase();
+
+describe("claimTasks", () => {
+  it("hands out the highest priority first, then the oldest", async () => {
+    await makeWorker(t.db);
+    const a = await createTask(t.db, { title: "a", taskType: "t", priority: 1 });
+    await sleep(2);
+    const b = await createTask(t.db, { title: "b", taskType: "t", priority: 5 });
+    await sleep(2);
+    const c = await createTask(t.db, { title: "c", taskType: "t", priority: 5 });
+    const claimed = await claimTasks(t.db, { workerId: "w1", limit: 3 });
+    expect(claimed.map((x) => x.task.id)).toEqual([b.id, c.id, a.id]);
+  });
+
+  it("gives a task only to workers whose capabilities cover its required skills", async () => {
+    await makeWorker(t.db, "weak", ["python"]);
+    await makeWorker(t.db, "strong", ["python", "gpu", "docker"]);
+    const task = await createTask(t.db, { title: "train", taskType: "t", requiredSkills: ["python", "gpu"] });
+    expect(await claimTasks(t.db, { workerId: "weak", capabilities: ["python"] })).toHaveLength(0);
+    const got = await claimTasks(t.db, { workerId: "strong", capabilities: ["python", "gpu", "docker"] });
+    expect(got.map((x) => x.task.id)).toEqual([task.id]);
+  });
+
+  it("filters by task type and honours the limit", async () => {
+    await makeWorker(t.db);
+    for (let i = 0; i < 5; i++) await createTask(t.db, { title: `a${i}`, taskType: "a" });
+    await createTask(t.db, { title: "b", taskType: "b" });
+    expect(
+      (await claimTasks(t.db, { workerId: "w1", taskTypes: ["b"], limit: 10 })).map((x) => x.task.title),
+    ).toEqual(["b"]);
+    expect(await claimTasks(t.db, { workerId: "w1", limit: 2 })).toHaveLength(2);
+  });
+
+  it("refuses an unregistered worker", async () => {
+    await createTask(t.db, { title: "a", taskType: "t" });
+    await expect(claimTasks(t.db, { workerId: "ghost" })).rejects.toBeInstanceOf(WorkerNotFoundError);
+    expect((await getTasksByStatus(t.db, "queued")).length).toBe(1);
+  });
+
+  it("sets a lease, a new fencing token, the attempt, and opens a run", async () => {
+    await makeWorker(t.db);
+    const task = await createTask(t.db, { title: "a", taskType: "t" });
+    const before = Date.now();
+    const [c] = await claimTasks(t.db, { workerId: "w1", leaseMs: 5000 });
+    expect(c!.task).toMatchObject({
+      status: "in_progress",
+      attempts: 1,
+      leaseToken: 1,
+      assignedWorker: "w1",
+    });
+    expect(c!.task.leaseExpiresAt!).toBeGreaterThanOrEqual(before + 5000);
+    const runs = await getRuns(t.db, task.id);
+    expect(runs).toMatchObject([{ runNumber: 1, status: "running", workerId: "w1" }]);
+    expect((await getWorker(t.db, "w1"))!.currentTaskId).toBe(task.id);
+  });
+
+  it("never hands one task to two claims", async () => {
+    await makeWorker(t.db, "w1");
+    await makeWorker(t.db, "w2");
+    for (let i = 0; i < 50; i++) await createTask(t.db, { title: `t${i}`, taskType: "t" });
+    const [x, y] = await Promise.all([
+      claimTasks(t.db, { workerId: "w1", limit: 30 }),
+      claimTasks(t.db, { workerId: "w2", limit: 30 }),
+    ]);
+    const ids = [...x!, ...y!].map((c) => c.task.id);
+    expect(ids).toHaveLength(50);
+    expect(new Set(ids).size).toBe(50);
+  });
+});
+
+describe("leases and fencing", () => {
+  it("rejects a completion with a stale token and changes nothing", async () => {
+    await makeWorker(t.db);
+    const task = await createTask(t.db, { title: "a", taskType: "t" });
+    const [c] = await claimTasks(t.db, { workerId: "w1" });
+    const err = await completeTask(t.db, { taskId: task.id, token: c!.token + 1 }).catch((e) => e);
+    expect(err).toBeInstanceOf(LeaseLostError);
+    expect((await getTask(t.db, task.id))!.status).toBe("in_progress");
+    await expect(completeTask(t.db, { taskId: "nope", token: 1 })).rejects.toBeInstanceOf(TaskNotFoundError);
+  });
+
+  it("extends the lease on heartbeat", async () => {
+    await makeWorker(t.db);
+    const task = await createTask(t.db, { title: "a", taskType: "t" });
+    const [c] = await claimTasks(t.db, { workerId: "w1", leaseMs: 1000 });
+    const r = await heartbeatTask(t.db, { taskId: task.id, token: c!.token, leaseMs: 60_000 });
+    expect(r.cancelRequested).toBe(false);
+    expect(r.leaseExpiresAt).toBeGreaterThan(c!.task.leaseExpiresAt! + 50_000);
+  });
+
+  it("tells the worker of a cancellation at its next heartbeat, and refuses its completion", async () => {
+    await makeWorker(t.db);
+    const task = await createTask(t.db, { title: "a", taskType: "t" });
+    const [c] = await claimTasks(t.db, { workerId: "w1" });
+    await cancelTask(t.db, task.id);
+    expect((await heartbeatTask(t.db, { taskId: task.id, token: c!.token })).cancelRequested).toBe(true);
+    await expect(completeTask(t.db, { taskId: task.id, token: c!.token })).rejects.toThrow(/cancelled/);
+    expect((await getRuns(t.db, task.id))[0]!.status).toBe("cancelled");
+  });
+
+  it("re-runs the task of a worker that stopped heartbeating, and rejects that worker's late completion", async () => {
+    await makeWorker(t.db, "slow");
+    await makeWorker(t.db, "fresh");
+    const task = await createTask(t.db, { title: "a", taskType: "t" });
+    const [first] = await claimTasks(t.db, { workerId: "slow", leaseMs: 200 });
+    await sleep(300);
+    const reaped = await reapExpiredLeases(t.db);
+    expect(reaped.requeued).toEqual([task.id]);
+    expect((await reapExpiredLeases(t.db)).requeued).toEqual([]); // idempotent
+    const [second] = await claimTasks(t.db, { workerId: "fresh" });
+    expect(second!.token).toBeGreaterThan(first!.token);
+    await expect(
+      completeTask(t.db, { taskId: task.id, token: first!.token, result: "late" }),
+    ).rejects.toBeInstanceOf(LeaseLostError);
+    await completeTask(t.db, { taskId: task.id, token: second!.token, result: "ok" });
+    const done = await getTask(t.db, task.id);
+    expect(done).toMatchObject({ status: "completed", result: "ok", attempts: 2 });
+    expect((await getRuns(t.db, task.id)).map((r) => r.status)).toEqual(["lost", "completed"]);
+  });
+
+  it("fails the task for good when its lease expires on the last attempt", async () => {
+    await makeWorker(t.db);
+    const task = await createTask(t.db, { title: "a", taskType: "t", maxRetries: 0 });
+    await claimTasks(t.db, { workerId: "w1", leaseMs: 100 });
+    await sleep(150);
+    expect((await reapExpiredLeases(t.db)).failed).toEqual([task.id]);
+    expect((await getTask(t.db, task.id))!.status).toBe("failed");
+  });
+
+  it("marks silent workers offline", async () => {
+    await makeWorker(t.db, "quiet");
+    await sleep(120);
+    expect((await reapExpiredLeases(t.db, { workerTimeoutMs: 100 })).offlineWorkers).toEqual(["quiet"]);
+    expect((await getWorker(t.db, "quiet"))!.status).toBe("offline");
+  });
+
+  it("completes a batch where one lease was lost without undoing the others", async () => {
+    await makeWorker(t.db);
+    for (let i = 0; i < 3; i++) await createTask(t.db, { title: `t${i}`, taskType: "t" });
+    const claimed = await claimTasks(t.db, { workerId: "w1", limit: 3 });
+    const results = await completeTasks(
+      t.db,
+      claimed.map((c, i) => ({ taskId: c.task.id, token: i === 1 ? c.token + 7 : c.token })),
+    );
+    expect(results.map((r) => r.ok)).toEqual([true, false, true]);
+    expect((await getTasksByStatus(t.db, "completed")).length).toBe(2);
+  });
+});
+
+describe("retries", () => {
+  it("computes exponential backoff within the jitter bounds", () => {
+    expect(backoffDelay(1, { baseDelayMs: 100, jitter: 0 })).toBe(100);
+    expect(backoffDelay(4, { baseDelayMs: 100, jitter: 0 })).toBe(800);
+    expect(backoffDelay(30, { baseDelayMs: 100, maxDelayMs: 5000, jitter: 0 })).toBe(5000);
+    for (let i = 0; i < 50; i++) {
+      const d = backoffDelay(3, { baseDelayMs: 100, jitter: 0.5 });
+      expect(d).toBeGreaterThanOrEqual(200);
+      expect(d).toBeLessThanOrEqual(400);
+    }
+  });
+
+  it("requeues with backoff while attempts remain, then fails for good (dead letter), and can be requeued", async () => {
+    await makeWorker(t.db);
+    const task = await createTask(t.db, { title: "flaky", taskType: "t", maxRetries: 2 });
+    const policy = { baseDelayMs: 50, jitter: 0 };
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const [c] = await claimTasks(t.db, { workerId: "w1" });
+      expect(c!.task.attempts).toBe(attempt);
+      const before = Date.now();
+      const after = await failTask(
+        t.db,
+        { taskId: task.id, token: c!.token, error: `boom ${attempt}` },
+        { backoff: policy },
+      );
+      if (attempt < 3) {
+        expect(after.status).toBe("queued");
+        expect(after.runAt).toBeGreaterThanOrEqual(before + 50 * 2 ** (attempt - 1));
+        expect(await claimTasks(t.db, { workerId: "w1" })).toHaveLength(0); // not before run_at
+        await sleep(50 * 2 ** (attempt - 1) + 20);
+      } else expect(after.status).toBe("failed");
+    }
+    expect((await getTasksByStatus(t.db, "failed")).map((x) => x.id)).toEqual([task.id]);
+    expect((await getRuns(t.db, task.id)).map((r) => r.errorMessage)).toEqual(["boom 1", "boom 2", "boom 3"]);
+    const again = await requeueTask(t.db, task.id);
+    expect(again).toMatchObject({ status: "queued", attempts: 0 });
+  });
+
+  it("fails at once when the failure is not retryable", async () => {
+    await makeWorker(t.db);
+    const task = await createTask(t.db, { title: "bad input", taskType: "t", maxRetries: 5 });
+    const [c] = await claimTasks(t.db, { workerId: "w1" });
+    const after = await failTask(t.db, {
+      taskId: task.id,
+      token: c!.token,
+      error: "bad payload",
+      retryable: false,
+    });
+    expect(after).toMatchObject({ status: "failed", lastError: "bad payload" });
+  });
+});

@@ -1,0 +1,359 @@
+import {
+  type ClaimedTask,
+  type ClaimTasksInput,
+  ClaimTasksInputSchema,
+  type CompleteTaskInput,
+  CompleteTaskInputSchema,
+  type FailTaskInput,
+  FailTaskInputSchema,
+  type HeartbeatResult,
+  type HeartbeatTaskInput,
+  HeartbeatTaskInputSchema,
+  type RetryPolicy,
+  RetryPolicySchema,
+  type Task,
+} from "@hive/models";
+import { z } from "zod";
+import { backoffDelay } from "./backoff.ts";
+import { newId, now } from "./clock.ts";
+import { blockDescendants, releaseDependents } from "./dependencies.ts";
+import { LeaseLostError, TaskNotFoundError, WorkerNotFoundError } from "./errors.ts";
+import type { Db, TxState } from "./handle.ts";
+import { applyPlanTransitions, type Transition } from "./progress.ts";
+import { type TaskRowRaw, taskFromRow, toJson } from "./rows.ts";
+import { withRead, withTx } from "./tx.ts";
+import { parseInput } from "./validate.ts";
+
+// One statement text for every worker: capabilities and task types are bound as JSON arrays,
+// so the prepared statement is reused. The inner SELECT walks tasks_claim_idx in ORDER BY order.
+const CLAIM_SQLITE = `UPDATE tasks SET status = 'in_progress', assigned_worker = ?, lease_token = lease_token + 1,
+    lease_expires_at = ?, attempts = attempts + 1, updated_at = ?, cancel_requested = 0
+  WHERE id IN (
+    SELECT id FROM tasks INDEXED BY tasks_claim_idx
+    WHERE status = 'queued' AND run_at <= ?
+      AND (? IS NULL OR task_type IN (SELECT value FROM json_each(?)))
+      AND (required_skills = '[]' OR NOT EXISTS (
+        SELECT 1 FROM json_each(tasks.required_skills) s WHERE s.value NOT IN (SELECT value FROM json_each(?))))
+    ORDER BY priority DESC, created_at ASC LIMIT ?)
+  RETURNING *`;
+
+const CLAIM_POSTGRES = `UPDATE tasks SET status = 'in_progress', assigned_worker = ?, lease_token = lease_token + 1,
+    lease_expires_at = ?, attempts = attempts + 1, updated_at = ?, cancel_requested = 0
+  WHERE id IN (
+    SELECT id FROM tasks
+    WHERE status = 'queued' AND run_at <= ?
+      AND (?::text IS NULL OR task_type IN (SELECT jsonb_array_elements_text(?::jsonb)))
+      AND (required_skills = '[]' OR required_skills::jsonb <@ ?::jsonb)
+    ORDER BY priority DESC, created_at ASC LIMIT ?
+    FOR UPDATE SKIP LOCKED)
+  RETURNING *`;
+
+const INSERT_RUN = `INSERT INTO runs (id, task_id, worker_id, run_number, status, phase, started_at)
+  VALUES (?, ?, ?, ?, 'running', ?, ?)`;
+
+/**
+ * Atomically hands out up to `limit` ready tasks to a registered worker: status queued, run_at
+ * reached, dependencies completed, task type allowed, required skills ⊆ capabilities; highest
+ * priority first, then oldest. Each gets a lease, a fresh fencing token and a run row. Two
+ * claims never return the same task.
+ */
+export async function claimTasks(db: Db, input: ClaimTasksInput): Promise<ClaimedTask[]> {
+  const q = parseInput(ClaimTasksInputSchema, input, "claimTasks input");
+  const types = q.taskTypes ? JSON.stringify(q.taskTypes) : null;
+  const caps = JSON.stringify(q.capabilities);
+  return withTx(db, async (tx) => {
+    const ts = now();
+    const worker = await tx.ex.run(
+      "UPDATE workers SET last_heartbeat = ?, status = CASE WHEN status = 'offline' THEN 'active' ELSE status END WHERE id = ?",
+      [ts, q.workerId],
+    );
+    if (worker.changes === 0) throw new WorkerNotFoundError(q.workerId);
+    const sql = tx.ex.dialect === "sqlite" ? CLAIM_SQLITE : CLAIM_POSTGRES;
+    const rows = await tx.ex.all<TaskRowRaw>(sql, [
+      q.workerId,
+      ts + q.leaseMs,
+      ts,
+      ts,
+      types,
+      types,
+      caps,
+      q.limit,
+    ]);
+    // RETURNING does not keep the subquery's order.
+    rows.sort(
+      (a, b) => Number(b.priority) - Number(a.priority) || Number(a.created_at) - Number(b.created_at),
+    );
+    const out: ClaimedTask[] = [];
+    const transitions: Transition[] = [];
+    for (const r of rows) {
+      const runId = newId();
+      await tx.ex.run(INSERT_RUN, [runId, r.id, q.workerId, Number(r.attempts), r.current_phase, ts]);
+      const task = taskFromRow(r);
+      out.push({ task, token: task.leaseToken, runId });
+      tx.events.push({
+        type: "task.claimed",
+        taskId: r.id,
+        workerId: q.workerId,
+        token: task.leaseToken,
+        attempt: task.attempts,
+      });
+      if (r.plan_id)
+        transitions.push({
+          planId: r.plan_id,
+          from: "queued",
+          to: "in_progress",
+          taskId: r.id,
+          phase: r.current_phase,
+        });
+    }
+    if (out.length > 0) {
+      await tx.ex.run("UPDATE workers SET current_task_id = ? WHERE id = ?", [out[0]!.task.id, q.workerId]);
+      await applyPlanTransitions(tx, transitions);
+    }
+    return out;
+  });
+}
+
+/** Why a guarded update matched nothing: no task, or the caller's lease is gone. */
+async function leaseFailure(tx: TxState, taskId: string, token: number): Promise<Error> {
+  const row = await tx.ex.get<{ status: string; lease_token: number }>(
+    "SELECT status, lease_token FROM tasks WHERE id = ?",
+    [taskId],
+  );
+  if (!row) return new TaskNotFoundError(taskId);
+  if (Number(row.lease_token) !== token)
+    return new LeaseLostError(taskId, token, `the task was claimed again (current token ${row.lease_token})`);
+  if (row.status === "cancelled") return new LeaseLostError(taskId, token, "the task was cancelled");
+  return new LeaseLostError(
+    taskId,
+    token,
+    `the task is ${row.status}, no longer in_progress (lease expired?)`,
+  );
+}
+
+export type BatchResult =
+  | { taskId: string; ok: true; task: Task }
+  | { taskId: string; ok: false; error: Error };
+
+async function completeIn(tx: TxState, c: z.output<typeof CompleteTaskInputSchema>): Promise<Task> {
+  const ts = now();
+  const row = await tx.ex.get<TaskRowRaw>(
+    `UPDATE tasks SET status = 'completed', result = ?, completed_at = ?, updated_at = ?, lease_expires_at = NULL
+     WHERE id = ? AND status = 'in_progress' AND lease_token = ? RETURNING *`,
+    [toJson(c.result), ts, ts, c.taskId, c.token],
+  );
+  if (!row) throw await leaseFailure(tx, c.taskId, c.token);
+  await tx.ex.run(
+    `UPDATE runs SET status = 'completed', completed_at = ?, result_data = ?, output_log = COALESCE(?, output_log)
+     WHERE task_id = ? AND run_number = ?`,
+    [ts, toJson(c.result), c.outputLog ?? null, c.taskId, Number(row.attempts)],
+  );
+  await releaseDependents(tx, c.taskId);
+  tx.events.push({ type: "task.completed", taskId: c.taskId, planId: row.plan_id });
+  await applyPlanTransitions(tx, [
+    { planId: row.plan_id, from: "in_progress", to: "completed", taskId: c.taskId },
+  ]);
+  return taskFromRow(row);
+}
+
+/**
+ * Completes a task the caller holds the lease of (its fencing token). Dependents whose last
+ * dependency this was become claimable in the same transaction. A stale token: LeaseLostError.
+ */
+export async function completeTask(db: Db, input: CompleteTaskInput): Promise<Task> {
+  const c = parseInput(CompleteTaskInputSchema, input, "completeTask input");
+  return withTx(db, (tx) => completeIn(tx, c));
+}
+
+/**
+ * Completes many tasks in one transaction (group commit). Each item stands alone: a lost lease
+ * on one is reported in its result and does not undo the others.
+ */
+export async function completeTasks(db: Db, inputs: readonly CompleteTaskInput[]): Promise<BatchResult[]> {
+  const items = parseInput(z.array(CompleteTaskInputSchema), inputs, "completeTasks input");
+  return withTx(db, async (tx) => {
+    const out: BatchResult[] = [];
+    for (const c of items) {
+      try {
+        out.push({ taskId: c.taskId, ok: true, task: await savepointed(tx, () => completeIn(tx, c)) });
+      } catch (error) {
+        out.push({ taskId: c.taskId, ok: false, error: error as Error });
+      }
+    }
+    return out;
+  });
+}
+
+/** Runs one item of a batch in a savepoint so its failure undoes only its own writes. */
+async function savepointed<T>(tx: TxState, fn: () => Promise<T>): Promise<T> {
+  return withTx({ kind: tx.root.kind, events: tx.root.events, _tx: tx }, fn);
+}
+
+const FailOptionsSchema = z.strictObject({ backoff: RetryPolicySchema.optional() });
+
+async function failIn(
+  tx: TxState,
+  f: z.output<typeof FailTaskInputSchema>,
+  policy: RetryPolicy,
+): Promise<Task> {
+  const ts = now();
+  const cur = await tx.ex.get<TaskRowRaw>(
+    "SELECT * FROM tasks WHERE id = ? AND status = 'in_progress' AND lease_token = ?",
+    [f.taskId, f.token],
+  );
+  if (!cur) throw await leaseFailure(tx, f.taskId, f.token);
+  const attempts = Number(cur.attempts);
+  const retry = f.retryable && attempts <= Number(cur.max_retries);
+  const runAt = retry ? ts + backoffDelay(attempts, policy) : Number(cur.run_at);
+  const row = await tx.ex.get<TaskRowRaw>(
+    `UPDATE tasks SET status = ?, last_error = ?, run_at = ?, updated_at = ?, lease_expires_at = NULL,
+       assigned_worker = CASE WHEN ? = 1 THEN NULL ELSE assigned_worker END, result = COALESCE(?, result)
+     WHERE id = ? AND lease_token = ? RETURNING *`,
+    [retry ? "queued" : "failed", f.error, runAt, ts, retry ? 1 : 0, toJson(f.result), f.taskId, f.token],
+  );
+  await tx.ex.run(
+    `UPDATE runs SET status = 'failed', completed_at = ?, error_message = ?, output_log = COALESCE(?, output_log),
+       result_data = COALESCE(?, result_data) WHERE task_id = ? AND run_number = ?`,
+    [ts, f.error, f.outputLog ?? null, toJson(f.result), f.taskId, attempts],
+  );
+  if (retry) {
+    tx.events.push({ type: "task.retried", taskId: f.taskId, attempt: attempts, runAt, error: f.error });
+    await applyPlanTransitions(tx, [
+      { planId: cur.plan_id, from: "in_progress", to: "queued", taskId: f.taskId },
+    ]);
+  } else {
+    tx.events.push({ type: "task.failed", taskId: f.taskId, planId: cur.plan_id, error: f.error });
+    await applyPlanTransitions(tx, [
+      { planId: cur.plan_id, from: "in_progress", to: "failed", taskId: f.taskId },
+    ]);
+    await blockDescendants(tx, f.taskId, `dependency ${f.taskId} failed: ${f.error}`);
+  }
+  return taskFromRow(row!);
+}
+
+/**
+ * Reports a failed attempt. With attempts left (attempts ≤ maxRetries) and `retryable`, the task
+ * is queued again after an exponential backoff with jitter; otherwise it fails for good (the
+ * dead-letter state, see requeueTask) and its dependents are blocked. Stale token: LeaseLostError.
+ */
+export async function failTask(
+  db: Db,
+  input: FailTaskInput,
+  options: z.input<typeof FailOptionsSchema> = {},
+): Promise<Task> {
+  const f = parseInput(FailTaskInputSchema, input, "failTask input");
+  const o = parseInput(FailOptionsSchema, options, "failTask options");
+  return withTx(db, (tx) => failIn(tx, f, o.backoff ?? {}));
+}
+
+/** Fails many tasks in one transaction; each item stands alone (see completeTasks). */
+export async function failTasks(
+  db: Db,
+  inputs: readonly FailTaskInput[],
+  options: z.input<typeof FailOptionsSchema> = {},
+): Promise<BatchResult[]> {
+  const items = parseInput(z.array(FailTaskInputSchema), inputs, "failTasks input");
+  const o = parseInput(FailOptionsSchema, options, "failTasks options");
+  return withTx(db, async (tx) => {
+    const out: BatchResult[] = [];
+    for (const f of items) {
+      try {
+        out.push({
+          taskId: f.taskId,
+          ok: true,
+          task: await savepointed(tx, () => failIn(tx, f, o.backoff ?? {})),
+        });
+      } catch (error) {
+        out.push({ taskId: f.taskId, ok: false, error: error as Error });
+      }
+    }
+    return out;
+  });
+}
+
+/**
+ * Extends the caller's lease (and records progress). Tells the worker when its task was
+ * cancelled so it can abort; a lost lease throws LeaseLostError.
+ */
+export async function heartbeatTask(db: Db, input: HeartbeatTaskInput): Promise<HeartbeatResult> {
+  const h = parseInput(HeartbeatTaskInputSchema, input, "heartbeatTask input");
+  return withTx(db, async (tx) => {
+    const ts = now();
+    const row = await tx.ex.get<{
+      lease_expires_at: number;
+      attempts: number;
+      assigned_worker: string | null;
+    }>(
+      `UPDATE tasks SET lease_expires_at = ?, updated_at = ?, current_phase = COALESCE(?, current_phase)
+       WHERE id = ? AND status = 'in_progress' AND lease_token = ? RETURNING lease_expires_at, attempts, assigned_worker`,
+      [ts + h.leaseMs, ts, h.phase ?? null, h.taskId, h.token],
+    );
+    if (!row) {
+      const cancelled = await tx.ex.get(
+        "SELECT 1 AS x FROM tasks WHERE id = ? AND status = 'cancelled' AND lease_token = ? AND cancel_requested = 1",
+        [h.taskId, h.token],
+      );
+      if (cancelled) return { leaseExpiresAt: ts, cancelRequested: true };
+      throw await leaseFailure(tx, h.taskId, h.token);
+    }
+    if (h.phase !== undefined || h.outputLog !== undefined)
+      await tx.ex.run(
+        "UPDATE runs SET phase = COALESCE(?, phase), output_log = COALESCE(?, output_log) WHERE task_id = ? AND run_number = ?",
+        [h.phase ?? null, h.outputLog ?? null, h.taskId, Number(row.attempts)],
+      );
+    if (row.assigned_worker)
+      await tx.ex.run("UPDATE workers SET last_heartbeat = ? WHERE id = ?", [ts, row.assigned_worker]);
+    return { leaseExpiresAt: Number(row.lease_expires_at), cancelRequested: false };
+  });
+}
+
+/**
+ * Hands back tasks the caller claimed but never started (a worker shutting down with a
+ * prefetched buffer): they return to the queue as if never claimed (attempt and run row undone);
+ * the fencing token stays advanced, so the old lease stays invalid.
+ */
+export async function releaseTasks(
+  db: Db,
+  leases: readonly { taskId: string; token: number }[],
+): Promise<number> {
+  const items = parseInput(
+    z.array(z.strictObject({ taskId: z.string().min(1), token: z.number().int() })),
+    leases,
+    "releaseTasks input",
+  );
+  return withTx(db, async (tx) => {
+    let n = 0;
+    for (const l of items) {
+      const row = await tx.ex.get<{ plan_id: string | null; attempts: number }>(
+        `UPDATE tasks SET status = 'queued', attempts = attempts - 1, assigned_worker = NULL, lease_expires_at = NULL,
+           updated_at = ? WHERE id = ? AND status = 'in_progress' AND lease_token = ? RETURNING plan_id, attempts`,
+        [now(), l.taskId, l.token],
+      );
+      if (!row) continue;
+      n++;
+      await tx.ex.run("DELETE FROM runs WHERE task_id = ? AND run_number = ?", [
+        l.taskId,
+        Number(row.attempts) + 1,
+      ]);
+      tx.events.push({ type: "task.queued", taskId: l.taskId });
+      await applyPlanTransitions(tx, [
+        { planId: row.plan_id, from: "in_progress", to: "queued", taskId: l.taskId },
+      ]);
+    }
+    return n;
+  });
+}
+
+/** A cheap read: is anything claimable now (optionally of these types)? Lets idle workers poll without write locks. */
+export async function hasClaimableTasks(db: Db, taskTypes?: readonly string[]): Promise<boolean> {
+  return withRead(db, async (ex) => {
+    const ts = now();
+    const row = taskTypes?.length
+      ? await ex.get(
+          `SELECT 1 AS x FROM tasks WHERE status = 'queued' AND run_at <= ? AND task_type IN (${taskTypes.map(() => "?").join(", ")}) LIMIT 1`,
+          [ts, ...taskTypes],
+        )
+      : await ex.get("SELECT 1 AS x FROM tasks WHERE status = 'queued' AND run_at <= ? LIMIT 1", [ts]);
+    return row !== undefined;
+  });
+}

@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { afterEach, describe, expect, it } from "vitest";
+import { claimTasks, completeTask } from "./claims.ts";
+import { copySqliteToPostgres } from "./copy.ts";
+import { closeDatabase, openDatabase } from "./db.ts";
+import { HiveError } from "./errors.ts";
+import { checkDatabase } from "./integrity.ts";
+import { claimPlanningRequests, completePlanningRequest, submitPlanningRequest } from "./planning.ts";
+import { getRuns } from "./runs.ts";
+import { countTasksByStatus, createTask, getTask, getTaskDependencies } from "./tasks.ts";
+import { TEST_PG_URL, testBackend } from "./testing/tempdb.ts";
+import { registerWorker } from "./workers.ts";
+
+// Runs on both test passes: it always needs SQLite as the source and PostgreSQL as the target.
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+async function freshSchema(): Promise<string> {
+  const schema = `copy_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  cleanups.push(async () => {
+    const c = new pg.Client({ connectionString: TEST_PG_URL });
+    await c.connect();
+    await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await c.end();
+  });
+  return schema;
+}
+
+describe.skipIf(testBackend === "postgres")("copySqliteToPostgres", () => {
+  it("keeps ids, states, runs, edges and plans", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hive-copy-"));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, "src.db");
+    const src = await openDatabase({ path });
+    await registerWorker(src, { workerId: "w", role: "r" });
+    const a = await createTask(src, { title: "a", taskType: "t", priority: 5 });
+    const b = await createTask(src, { title: "b", taskType: "t", dependsOn: [a.id] });
+    const [c] = await claimTasks(src, { workerId: "w" });
+    await completeTask(src, { taskId: c!.task.id, token: c!.token, result: { n: 1 } });
+    const req = await submitPlanningRequest(src, { taskDescription: "plan it" });
+    await claimPlanningRequests(src, { agentId: "p" });
+    const { plan } = await completePlanningRequest(src, {
+      requestId: req.id,
+      agentId: "p",
+      planData: {
+        sub_tasks: [
+          { id: "x", title: "X" },
+          { id: "y", title: "Y", dependencies: ["x"] },
+        ],
+      },
+    });
+    const before = await countTasksByStatus(src);
+    await closeDatabase(src);
+
+    const schema = await freshSchema();
+    const r = await copySqliteToPostgres(path, { url: TEST_PG_URL, schema });
+    expect(r.rows.tasks).toBe(4);
+    expect(r.rows.task_dependencies).toBe(2);
+
+    const dst = await openDatabase({ url: TEST_PG_URL, schema });
+    try {
+      expect(await countTasksByStatus(dst)).toEqual(before);
+      expect((await getTask(dst, b.id))!.status).toBe("queued");
+      expect((await getTask(dst, a.id))!.result).toEqual({ n: 1 });
+      expect(await getTaskDependencies(dst, b.id)).toEqual([a.id]);
+      expect((await getRuns(dst, a.id)).map((x) => x.status)).toEqual(["completed"]);
+      expect(await checkDatabase(dst)).toMatchObject({
+        dependencyCounterMismatches: 0,
+        planCounterMismatches: 0,
+      });
+      // The copy is live: work continues on PostgreSQL.
+      await registerWorker(dst, { workerId: "w2", role: "r" });
+      const claimed = await claimTasks(dst, { workerId: "w2", limit: 10 });
+      expect(claimed.map((x) => x.task.id).sort()).toEqual([b.id, `${plan.id}:x`].sort());
+    } finally {
+      await closeDatabase(dst);
+    }
+  });
+
+  it("refuses a target that already holds tasks, and changes nothing there", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hive-copy-"));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, "src.db");
+    const src = await openDatabase({ path });
+    await createTask(src, { title: "a", taskType: "t" });
+    await closeDatabase(src);
+    const schema = await freshSchema();
+    const dst = await openDatabase({ url: TEST_PG_URL, schema });
+    await createTask(dst, { title: "existing", taskType: "t" });
+    await expect(copySqliteToPostgres(path, { url: TEST_PG_URL, schema })).rejects.toThrow(HiveError);
+    expect((await countTasksByStatus(dst)).queued).toBe(1);
+    await closeDatabase(dst);
+  });
+});

@@ -1,0 +1,127 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import { afterEach, describe, expect, it } from "vitest";
+import { claimTasks, completeTask } from "./claims.ts";
+import { closeDatabase, DEFAULT_DB_PATH, openDatabase, resolveDatabasePath, sqliteBackendOf } from "./db.ts";
+import { DatabaseOpenError, SchemaVersionError } from "./errors.ts";
+import { latestKnownMigration, SQLITE_MIGRATIONS_DIR } from "./migrations.ts";
+import { getRuns } from "./runs.ts";
+import { createTask } from "./tasks.ts";
+import { testBackend } from "./testing/tempdb.ts";
+import { registerWorker } from "./workers.ts";
+
+// SQLite only (skipped on the PostgreSQL pass): these cases are about the embedded file.
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), "hive-db-"));
+  dirs.push(d);
+  return d;
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe.skipIf(testBackend === "postgres")("openDatabase (SQLite)", () => {
+  it("applies every migration to a new file", async () => {
+    const path = join(tempDir(), "new.db");
+    const db = await openDatabase({ path });
+    const tables = sqliteBackendOf(db).rawAll<{ name: string }>(
+      "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+    );
+    expect(tables.map((t) => t.name)).toEqual(
+      expect.arrayContaining([
+        "tasks",
+        "runs",
+        "workers",
+        "planning_queue",
+        "execution_plans",
+        "plan_execution",
+        "task_dependencies",
+      ]),
+    );
+    const applied = sqliteBackendOf(db).rawAll<{ n: number }>(
+      "SELECT count(*) AS n FROM __drizzle_migrations",
+    );
+    expect(applied[0]!.n).toBe(latestKnownMigration(SQLITE_MIGRATIONS_DIR).count);
+    await closeDatabase(db);
+  });
+
+  it("puts WAL, foreign keys, synchronous=NORMAL and a busy timeout in effect", async () => {
+    const db = await openDatabase({ path: join(tempDir(), "p.db"), busyTimeoutMs: 4321 });
+    expect(sqliteBackendOf(db).pragmas()).toEqual({
+      journal_mode: "wal",
+      foreign_keys: 1,
+      synchronous: 1,
+      busy_timeout: 4321,
+    });
+    await closeDatabase(db);
+  });
+
+  it("enforces foreign keys: deleting a task deletes its runs, a run cannot name a missing task", async () => {
+    const db = await openDatabase({ path: join(tempDir(), "fk.db") });
+    await registerWorker(db, { workerId: "w", role: "r" });
+    const task = await createTask(db, { title: "a", taskType: "t" });
+    const [c] = await claimTasks(db, { workerId: "w" });
+    await completeTask(db, { taskId: task.id, token: c!.token });
+    const raw = sqliteBackendOf(db);
+    expect(() =>
+      raw.rawAll(
+        "INSERT INTO runs (id, task_id, run_number, status, started_at) VALUES ('r', 'missing', 1, 'running', 0) RETURNING id",
+      ),
+    ).toThrow(/FOREIGN KEY/);
+    raw.rawAll("DELETE FROM tasks WHERE id = ? RETURNING id", task.id);
+    expect(await getRuns(db, task.id)).toEqual([]);
+    await closeDatabase(db);
+  });
+
+  it("uses HIVE_DB_PATH, else hive/db/hive-internal.db under the working directory, creating the directory", async () => {
+    const dir = tempDir();
+    const saved = process.env.HIVE_DB_PATH;
+    try {
+      process.env.HIVE_DB_PATH = join(dir, "nested/deeper/env.db");
+      const db = await openDatabase();
+      expect(db.location).toBe(join(dir, "nested/deeper/env.db"));
+      await closeDatabase(db);
+      delete process.env.HIVE_DB_PATH;
+      expect(resolveDatabasePath()).toBe(join(process.cwd(), DEFAULT_DB_PATH));
+    } finally {
+      if (saved === undefined) delete process.env.HIVE_DB_PATH;
+      else process.env.HIVE_DB_PATH = saved;
+    }
+  });
+
+  it("refuses an unwritable directory with DatabaseOpenError", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "file"), "x");
+    await expect(openDatabase({ path: join(dir, "file/sub/hive.db") })).rejects.toBeInstanceOf(
+      DatabaseOpenError,
+    );
+  });
+
+  it("refuses a file that is not SQLite and leaves its bytes unchanged", async () => {
+    const path = join(tempDir(), "notes.txt");
+    const text = "these are my notes, not a database\n".repeat(200);
+    writeFileSync(path, text);
+    const err = await openDatabase({ path }).catch((e) => e);
+    expect(err).toBeInstanceOf(DatabaseOpenError);
+    expect(err.message).toMatch(/not a SQLite database/);
+    expect(readFileSync(path, "utf8")).toBe(text);
+  });
+
+  it("refuses a database migrated by a newer version, changing nothing", async () => {
+    const path = join(tempDir(), "newer.db");
+    await closeDatabase(await openDatabase({ path }));
+    const raw = new BetterSqlite3(path);
+    raw
+      .prepare("INSERT INTO __drizzle_migrations (hash, created_at) VALUES ('future', ?)")
+      .run(Date.now() + 10 ** 9);
+    const before = raw.prepare("SELECT count(*) AS n FROM __drizzle_migrations").get();
+    raw.close();
+    await expect(openDatabase({ path })).rejects.toBeInstanceOf(SchemaVersionError);
+    const after = new BetterSqlite3(path, { readonly: true });
+    expect(after.prepare("SELECT count(*) AS n FROM __drizzle_migrations").get()).toEqual(before);
+    after.close();
+  });
+});

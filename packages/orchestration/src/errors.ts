@@ -1,0 +1,106 @@
+/** Typed errors of @hive/orchestration. Each says what went wrong and what to do. */
+
+export class HiveError extends Error {
+  override name = "HiveError";
+}
+
+/** Input failed its zod schema; `issues` names each field and rule. Nothing was written. */
+export class ValidationError extends HiveError {
+  override name = "ValidationError";
+  constructor(
+    message: string,
+    readonly issues: { path: string; message: string }[] = [],
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+export class NotFoundError extends HiveError {
+  override name = "NotFoundError";
+}
+export class TaskNotFoundError extends NotFoundError {
+  override name = "TaskNotFoundError";
+  constructor(readonly taskId: string) {
+    super(`task "${taskId}" does not exist`);
+  }
+}
+export class WorkerNotFoundError extends NotFoundError {
+  override name = "WorkerNotFoundError";
+  constructor(readonly workerId: string) {
+    super(`worker "${workerId}" is not registered; call registerWorker first`);
+  }
+}
+export class PlanNotFoundError extends NotFoundError {
+  override name = "PlanNotFoundError";
+  constructor(readonly planId: string) {
+    super(`execution plan "${planId}" does not exist`);
+  }
+}
+export class PlanningRequestNotFoundError extends NotFoundError {
+  override name = "PlanningRequestNotFoundError";
+  constructor(readonly requestId: string) {
+    super(`planning request "${requestId}" does not exist`);
+  }
+}
+
+/** A state change that the lifecycle does not allow (names from → to). */
+export class InvalidTransitionError extends HiveError {
+  override name = "InvalidTransitionError";
+  constructor(
+    readonly entity: string,
+    readonly id: string,
+    readonly from: string,
+    readonly to: string,
+    detail?: string,
+  ) {
+    super(`${entity} "${id}" cannot go from ${from} to ${to}${detail ? `: ${detail}` : ""}`);
+  }
+}
+
+/**
+ * The caller's lease on a task is gone (expired and taken over, cancelled, or completed by
+ * someone else). The caller must stop working on it; nothing was written.
+ */
+export class LeaseLostError extends HiveError {
+  override name = "LeaseLostError";
+  constructor(
+    readonly taskId: string,
+    readonly token: number,
+    detail: string,
+  ) {
+    super(`lease on task "${taskId}" with token ${token} is no longer held: ${detail}`);
+  }
+}
+
+/** A plan that is not a valid DAG (or not schema-valid). Nothing was written. */
+export class PlanValidationError extends HiveError {
+  override name = "PlanValidationError";
+  constructor(
+    message: string,
+    readonly issues: { code: string; message: string; ids?: string[] }[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** A dependency named on create does not exist. */
+export class DependencyNotFoundError extends NotFoundError {
+  override name = "DependencyNotFoundError";
+  constructor(readonly missing: string[]) {
+    super(`dependencies do not exist: ${missing.join(", ")}`);
+  }
+}
+
+/** Same idempotency key as an existing task, but different content. */
+export class IdempotencyConflictError extends HiveError {
+  override name = "IdempotencyConflictError";
+}
+
+/** Problems opening the database file: unwritable, not SQLite, migrated by a newer version. */
+export class DatabaseOpenError extends HiveError {
+  override name = "DatabaseOpenError";
+}
+export class SchemaVersionError extends DatabaseOpenError {
+  override name = "SchemaVersionError";
+}

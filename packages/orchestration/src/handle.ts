@@ -1,0 +1,59 @@
+import type { HiveEvent } from "@hive/models";
+import type { EventBus } from "./events.ts";
+import type { SqlExecutor } from "./sql.ts";
+
+/**
+ * What a backend (SQLite, PostgreSQL) provides. Operations never see a driver type; they get
+ * an executor inside a transaction or for a read.
+ */
+export interface Backend {
+  readonly kind: "sqlite" | "postgres";
+  /** Run `fn` in a write transaction; commit when it resolves, roll back when it throws. */
+  transaction<T>(fn: (ex: SqlExecutor) => Promise<T>): Promise<T>;
+  /** Run reads outside a transaction (but never inside someone else's open one). */
+  read<T>(fn: (ex: SqlExecutor) => Promise<T>): Promise<T>;
+  /** A number that changes whenever another connection commits (cache validation). */
+  changeCounter(): Promise<number | null>;
+  /** Cross-process wake-up of idle workers (PostgreSQL LISTEN/NOTIFY); absent where workers poll. */
+  notify?(): Promise<void>;
+  onWake?(cb: () => void): Promise<() => void>;
+  close(): Promise<void>;
+}
+
+/** A database handle: what every operation takes first. Opaque outside this package. */
+export interface Database {
+  readonly kind: "sqlite" | "postgres";
+  /** The file (SQLite) or a redacted URL (PostgreSQL). */
+  readonly location: string;
+  readonly events: EventBus;
+  /** @internal */
+  readonly _backend: Backend;
+  /** @internal cache of plan statuses (getExecutionPlanStatusCached). */
+  readonly _planStatusCache: Map<string, { status: string; counter: number | null }>;
+  readonly closed: boolean;
+}
+
+/** A handle inside an open transaction; operations given it join that transaction. */
+export interface Transaction {
+  readonly kind: "sqlite" | "postgres";
+  readonly events: EventBus;
+  /** @internal */
+  readonly _tx: TxState;
+}
+
+/** Either a database or an open transaction. */
+export type Db = Database | Transaction;
+
+/** @internal */
+export interface TxState {
+  readonly root: Database;
+  readonly ex: SqlExecutor;
+  /** Events to publish after commit. */
+  readonly events: HiveEvent[];
+  readonly touchedPlans: Set<string>;
+  savepoints: number;
+}
+
+export function isTransaction(db: Db): db is Transaction {
+  return "_tx" in db;
+}

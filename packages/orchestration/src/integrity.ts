@@ -1,0 +1,51 @@
+import type { Db } from "./handle.ts";
+import { withRead } from "./tx.ts";
+
+export interface DatabaseCheck {
+  /** "ok" when SQLite's integrity_check passes (always "ok" on PostgreSQL). */
+  integrity: string;
+  /** Rows violating a foreign key (SQLite foreign_key_check). */
+  foreignKeyViolations: number;
+  /** Tasks whose pending-dependency counter disagrees with their edges. */
+  dependencyCounterMismatches: number;
+  /** Plans whose plan_execution counters disagree with their tasks. */
+  planCounterMismatches: number;
+  /** in_progress tasks without exactly one running run. */
+  runMismatches: number;
+}
+
+/** Consistency checks over the whole database, for tests and operators. */
+export async function checkDatabase(db: Db): Promise<DatabaseCheck> {
+  return withRead(db, async (ex) => {
+    let integrity = "ok";
+    let fk = 0;
+    if (ex.dialect === "sqlite") {
+      const rows = await ex.all<{ integrity_check: string }>("PRAGMA integrity_check");
+      integrity = rows.map((r) => r.integrity_check).join("; ");
+      fk = (await ex.all("PRAGMA foreign_key_check")).length;
+    }
+    const deps = await ex.get<{ n: number }>(
+      `SELECT count(*) AS n FROM tasks t WHERE t.status IN ('blocked','queued') AND t.pending_deps <>
+         (SELECT count(*) FROM task_dependencies d JOIN tasks u ON u.id = d.depends_on_id WHERE d.task_id = t.id AND u.status <> 'completed')
+         + CASE WHEN t.plan_id IS NOT NULL AND (SELECT status FROM execution_plans p WHERE p.id = t.plan_id) IN ('draft','approved') THEN 1 ELSE 0 END`,
+    );
+    const plans = await ex.get<{ n: number }>(
+      `SELECT count(*) AS n FROM plan_execution pe WHERE
+         pe.completed_subtasks <> (SELECT count(*) FROM tasks t WHERE t.plan_id = pe.plan_id AND t.status = 'completed')
+         OR pe.active_subtasks <> (SELECT count(*) FROM tasks t WHERE t.plan_id = pe.plan_id AND t.status = 'in_progress')
+         OR pe.failed_subtasks <> (SELECT count(*) FROM tasks t WHERE t.plan_id = pe.plan_id AND t.status = 'failed')
+         OR pe.total_subtasks <> (SELECT count(*) FROM tasks t WHERE t.plan_id = pe.plan_id)`,
+    );
+    const runs = await ex.get<{ n: number }>(
+      `SELECT count(*) AS n FROM tasks t WHERE t.status = 'in_progress' AND
+         (SELECT count(*) FROM runs r WHERE r.task_id = t.id AND r.status = 'running') <> 1`,
+    );
+    return {
+      integrity,
+      foreignKeyViolations: fk,
+      dependencyCounterMismatches: Number(deps?.n ?? 0),
+      planCounterMismatches: Number(plans?.n ?? 0),
+      runMismatches: Number(runs?.n ?? 0),
+    };
+  });
+}

@@ -1,0 +1,85 @@
+import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { claimTasks, completeTask } from "./claims.ts";
+import { checkDatabase } from "./integrity.ts";
+import { reapExpiredLeases } from "./reaper.ts";
+import { getRuns } from "./runs.ts";
+import { countTasksByStatus, createTasks, getTask } from "./tasks.ts";
+import { makeWorker, sleep, useTempDatabase } from "./testing/fixtures.ts";
+import { withRead } from "./tx.ts";
+
+const tsx = createRequire(import.meta.url).resolve("tsx");
+const script = join(import.meta.dirname, "testing/claimWorker.ts");
+const t = useTempDatabase();
+
+function child(workerId: string, mode = "") {
+  const p = spawn(
+    process.execPath,
+    ["--import", tsx, script, JSON.stringify(t.temp.openOptions), workerId, mode],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  let out = "";
+  p.stdout.on("data", (d) => {
+    out += d;
+  });
+  const firstLine = new Promise<string[]>((resolve) => {
+    p.stdout.on("data", () => {
+      const line = out.split("\n")[0];
+      if (out.includes("\n")) resolve(JSON.parse(line!));
+    });
+  });
+  const exit = new Promise<number | null>((r) => p.on("exit", r));
+  return { p, firstLine, exit };
+}
+
+describe("several processes on one database", () => {
+  it("complete 5,000 tasks with four processes: each exactly once, none lost", async () => {
+    const n = 5000;
+    for (let i = 0; i < n; i += 1000)
+      await createTasks(
+        t.db,
+        Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({ title: `t${i + j}`, taskType: "noop" })),
+      );
+    const kids = ["p1", "p2", "p3", "p4"].map((id) => child(id));
+    const outputs = await Promise.all(kids.map((k) => k.firstLine));
+    expect(await Promise.all(kids.map((k) => k.exit))).toEqual([0, 0, 0, 0]);
+    const all = outputs.flat();
+    expect(all).toHaveLength(n);
+    expect(new Set(all).size).toBe(n);
+    expect(outputs.filter((o) => o.length > 0).length).toBeGreaterThan(1); // the work was shared
+    expect(await countTasksByStatus(t.db)).toMatchObject({ completed: n, queued: 0, in_progress: 0 });
+    const runs = await withRead(t.db, (ex) =>
+      ex.get<{ total: number; completed: number; tasks: number }>(
+        "SELECT count(*) AS total, sum(CASE WHEN status = 'completed' THEN 1 ELSE 0 END) AS completed, count(DISTINCT task_id) AS tasks FROM runs",
+      ),
+    );
+    expect([Number(runs!.total), Number(runs!.completed), Number(runs!.tasks)]).toEqual([n, n, n]);
+    expect(await checkDatabase(t.db)).toMatchObject({
+      integrity: "ok",
+      foreignKeyViolations: 0,
+      runMismatches: 0,
+    });
+  });
+
+  it("re-runs the task of a worker process killed with SIGKILL once its lease expires", async () => {
+    const [task] = await createTasks(t.db, [{ title: "survives a crash", taskType: "t" }]);
+    const k = child("doomed", "hang");
+    expect(await k.firstLine).toEqual([task!.id]);
+    k.p.kill("SIGKILL");
+    await k.exit;
+    expect((await getTask(t.db, task!.id))!.status).toBe("in_progress");
+    await sleep(600);
+    expect((await reapExpiredLeases(t.db)).requeued).toEqual([task!.id]);
+    await makeWorker(t.db, "rescuer");
+    const [c] = await claimTasks(t.db, { workerId: "rescuer" });
+    await completeTask(t.db, { taskId: task!.id, token: c!.token });
+    expect((await getRuns(t.db, task!.id)).map((r) => [r.workerId, r.status])).toEqual([
+      ["doomed", "lost"],
+      ["rescuer", "completed"],
+    ]);
+  });
+});

@@ -1,0 +1,213 @@
+import {
+  type ClaimPlanningRequestsInput,
+  ClaimPlanningRequestsInputSchema,
+  type ExecutionPlan,
+  JsonObjectSchema,
+  type PlanningRequest,
+  type PlanningStatus,
+  PlanningStatusSchema,
+  type SubmitPlanningRequestInput,
+  SubmitPlanningRequestInputSchema,
+} from "@hive/models";
+import { z } from "zod";
+import { newId, now } from "./clock.ts";
+import { InvalidTransitionError, PlanningRequestNotFoundError } from "./errors.ts";
+import type { Db, TxState } from "./handle.ts";
+import { insertPlan, insertSubtasks, startPlan, validatePlanData } from "./plans.ts";
+import { type PlanningRowRaw, planningFromRow, toJson } from "./rows.ts";
+import { withRead, withTx } from "./tx.ts";
+import { parseInput } from "./validate.ts";
+
+/** Enqueues a planning request (validated: non-empty description, context a JSON object within size). */
+export async function submitPlanningRequest(
+  db: Db,
+  input: SubmitPlanningRequestInput,
+): Promise<PlanningRequest> {
+  const r = parseInput(SubmitPlanningRequestInputSchema, input, "planning request");
+  return withTx(db, async (tx) => {
+    const id = r.id ?? newId();
+    const row = await tx.ex.get<PlanningRowRaw>(
+      `INSERT INTO planning_queue (id, task_description, priority, requestor, context_data, status, complexity_estimate, created_at)
+       VALUES (?, ?, ?, ?, ?, 'pending', ?, ?) RETURNING *`,
+      [
+        id,
+        r.taskDescription,
+        r.priority,
+        r.requestor ?? null,
+        toJson(r.contextData),
+        r.complexityEstimate ?? null,
+        now(),
+      ],
+    );
+    tx.events.push({ type: "planning.submitted", requestId: id });
+    return planningFromRow(row!);
+  });
+}
+
+/** The request, or null. */
+export async function getPlanningRequest(db: Db, requestId: string): Promise<PlanningRequest | null> {
+  const id = parseInput(z.string().min(1), requestId, "request id");
+  return withRead(db, async (ex) => {
+    const row = await ex.get<PlanningRowRaw>("SELECT * FROM planning_queue WHERE id = ?", [id]);
+    return row ? planningFromRow(row) : null;
+  });
+}
+
+/** Requests, newest first, optionally in one status. */
+export async function listPlanningRequests(
+  db: Db,
+  options: { status?: PlanningStatus; limit?: number } = {},
+): Promise<PlanningRequest[]> {
+  const o = parseInput(
+    z.strictObject({
+      status: PlanningStatusSchema.optional(),
+      limit: z.number().int().min(1).max(10_000).default(100),
+    }),
+    options,
+    "listPlanningRequests options",
+  );
+  return withRead(db, async (ex) =>
+    (o.status
+      ? await ex.all<PlanningRowRaw>(
+          "SELECT * FROM planning_queue WHERE status = ? ORDER BY created_at DESC LIMIT ?",
+          [o.status, o.limit],
+        )
+      : await ex.all<PlanningRowRaw>("SELECT * FROM planning_queue ORDER BY created_at DESC LIMIT ?", [
+          o.limit,
+        ])
+    ).map(planningFromRow),
+  );
+}
+
+/**
+ * Atomically assigns pending requests (highest priority, then oldest) to a planner agent; also
+ * takes back requests assigned longer ago than `staleAfterMs` (their planner died). Two
+ * planners never get the same request.
+ */
+export async function claimPlanningRequests(
+  db: Db,
+  input: ClaimPlanningRequestsInput,
+): Promise<PlanningRequest[]> {
+  const q = parseInput(ClaimPlanningRequestsInputSchema, input, "claimPlanningRequests input");
+  return withTx(db, async (tx) => {
+    const ts = now();
+    const rows = await tx.ex.all<PlanningRowRaw>(
+      `UPDATE planning_queue SET status = 'assigned', assigned_agent = ?, assigned_at = ?, attempts = attempts + 1
+       WHERE id IN (
+         SELECT id FROM planning_queue
+         WHERE status = 'pending' OR (status = 'assigned' AND assigned_at < ?)
+         ORDER BY priority DESC, created_at ASC LIMIT ?${tx.ex.dialect === "postgres" ? " FOR UPDATE SKIP LOCKED" : ""})
+       RETURNING *`,
+      [q.agentId, ts, ts - q.staleAfterMs, q.limit],
+    );
+    rows.sort(
+      (a, b) => Number(b.priority) - Number(a.priority) || Number(a.created_at) - Number(b.created_at),
+    );
+    return rows.map(planningFromRow);
+  });
+}
+
+async function assignedTo(tx: TxState, requestId: string, agentId: string): Promise<PlanningRowRaw> {
+  const row = await tx.ex.get<PlanningRowRaw>("SELECT * FROM planning_queue WHERE id = ?", [requestId]);
+  if (!row) throw new PlanningRequestNotFoundError(requestId);
+  if (row.status !== "assigned" || row.assigned_agent !== agentId)
+    throw new InvalidTransitionError(
+      "planning request",
+      requestId,
+      row.status,
+      "completed",
+      `it is not assigned to "${agentId}" (assigned to ${row.assigned_agent ?? "nobody"})`,
+    );
+  return row;
+}
+
+const CompletePlanningSchema = z.strictObject({
+  requestId: z.string().min(1),
+  agentId: z.string().min(1),
+  planData: z.unknown(),
+  estimatedDuration: z.number().nonnegative().nullish(),
+  estimatedComplexity: z.string().max(50).nullish(),
+  generatedWorkflow: JsonObjectSchema.nullish(),
+});
+export type CompletePlanningRequestInput = z.input<typeof CompletePlanningSchema>;
+
+/**
+ * A planner's result, stored all at once or not at all: the plan (validated whole first), its
+ * subtasks and edges, the plan marked executing, the request completed. Only the agent the
+ * request is assigned to may complete it.
+ */
+export async function completePlanningRequest(
+  db: Db,
+  input: CompletePlanningRequestInput,
+): Promise<{ plan: ExecutionPlan; subtaskCount: number }> {
+  const c = parseInput(CompletePlanningSchema, input, "completePlanningRequest input");
+  const planData = validatePlanData(c.planData);
+  return withTx(db, async (tx) => {
+    await assignedTo(tx, c.requestId, c.agentId);
+    const created = await insertPlan(
+      tx,
+      {
+        planningTaskId: c.requestId,
+        planData,
+        estimatedDuration: c.estimatedDuration ?? null,
+        estimatedComplexity: c.estimatedComplexity ?? null,
+        generatedWorkflow: c.generatedWorkflow ?? null,
+        status: "approved",
+      },
+      planData,
+    );
+    const subtaskCount = await insertSubtasks(tx, created.id);
+    const plan = await startPlan(tx, created.id);
+    await tx.ex.run(
+      "UPDATE planning_queue SET status = 'completed', completed_at = ?, complexity_estimate = COALESCE(complexity_estimate, ?), error_message = NULL WHERE id = ?",
+      [now(), c.estimatedComplexity ?? null, c.requestId],
+    );
+    tx.events.push({ type: "planning.completed", requestId: c.requestId, planId: plan.id });
+    return { plan, subtaskCount };
+  });
+}
+
+/** Marks an assigned request failed with the reason (an invalid plan, say). */
+export async function failPlanningRequest(
+  db: Db,
+  input: { requestId: string; agentId: string; error: string },
+): Promise<PlanningRequest> {
+  const f = parseInput(
+    z.strictObject({
+      requestId: z.string().min(1),
+      agentId: z.string().min(1),
+      error: z.string().min(1).max(100_000),
+    }),
+    input,
+    "failPlanningRequest input",
+  );
+  return withTx(db, async (tx) => {
+    await assignedTo(tx, f.requestId, f.agentId);
+    const row = await tx.ex.get<PlanningRowRaw>(
+      "UPDATE planning_queue SET status = 'failed', completed_at = ?, error_message = ? WHERE id = ? RETURNING *",
+      [now(), f.error, f.requestId],
+    );
+    tx.events.push({ type: "planning.failed", requestId: f.requestId, error: f.error });
+    return planningFromRow(row!);
+  });
+}
+
+/** Gives an assigned request back to the queue (a planner shutting down before finishing it). */
+export async function releasePlanningRequest(
+  db: Db,
+  input: { requestId: string; agentId: string },
+): Promise<PlanningRequest> {
+  const f = parseInput(
+    z.strictObject({ requestId: z.string().min(1), agentId: z.string().min(1) }),
+    input,
+    "releasePlanningRequest input",
+  );
+  return withTx(db, async (tx) => {
+    await assignedTo(tx, f.requestId, f.agentId);
+    const row = await tx.ex.get<PlanningRowRaw>(
+      "UPDATE planning_queue SET status = 'pending', assigned_agent = NULL, assigned_at = NULL WHERE id = ? RETURNING *",
+      [f.requestId],
+    );
+    return planningFromRow(row!);
+  });
+}

@@ -1,0 +1,412 @@
+import {
+  type CreateExecutionPlanInput,
+  CreateExecutionPlanInputSchema,
+  checkPlanGraph,
+  type ExecutionPlan,
+  type PlanData,
+  PlanDataSchema,
+  type PlanExecution,
+  type PlanStatus,
+  PlanStatusSchema,
+  type Task,
+} from "@hive/models";
+import { z } from "zod";
+import { newId, now } from "./clock.ts";
+import {
+  InvalidTransitionError,
+  PlanNotFoundError,
+  PlanningRequestNotFoundError,
+  PlanValidationError,
+} from "./errors.ts";
+import type { Db, TxState } from "./handle.ts";
+import { type PlanRowRaw, planFromRow, type TaskRowRaw, taskFromRow, toJson } from "./rows.ts";
+import { chunk, placeholders } from "./sql.ts";
+import { insertTaskRow } from "./tasks.ts";
+import { rootOf, withRead, withTx } from "./tx.ts";
+import { parseInput } from "./validate.ts";
+
+const IdArg = z.string().min(1, "must not be empty");
+
+/**
+ * Validates plan data whole: schema (names the field), unique ids, dependencies that exist, no
+ * self-edge, no cycle (names the cycle). Throws PlanValidationError; returns the parsed plan.
+ */
+export function validatePlanData(planData: unknown): PlanData {
+  const parsed = PlanDataSchema.safeParse(planData);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({
+      code: "schema",
+      message: `${i.path.map(String).join(".") || "(plan)"}: ${i.message}`,
+    }));
+    throw new PlanValidationError(`invalid plan: ${issues.map((i) => i.message).join("; ")}`, issues);
+  }
+  const graph = checkPlanGraph(parsed.data);
+  if (graph.length > 0)
+    throw new PlanValidationError(`invalid plan: ${graph.map((i) => i.message).join("; ")}`, graph);
+  return parsed.data;
+}
+
+/** Task id of a subtask: stable, so creating a plan's tasks twice is detectable. */
+export const subtaskTaskId = (planId: string, subtaskId: string): string => `${planId}:${subtaskId}`;
+
+/** @internal */
+export async function insertPlan(
+  tx: TxState,
+  p: z.output<typeof CreateExecutionPlanInputSchema>,
+  planData: PlanData,
+): Promise<ExecutionPlan> {
+  const request = await tx.ex.get("SELECT 1 AS x FROM planning_queue WHERE id = ?", [p.planningTaskId]);
+  if (!request) throw new PlanningRequestNotFoundError(p.planningTaskId);
+  const id = p.id ?? newId();
+  const deps = planData.sub_tasks.reduce((n, s) => n + s.dependencies.length, 0);
+  const row = await tx.ex.get<PlanRowRaw>(
+    `INSERT INTO execution_plans (id, planning_task_id, plan_data, estimated_duration, estimated_complexity,
+       generated_workflow, subtask_count, dependency_count, generated_at, status)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+    [
+      id,
+      p.planningTaskId,
+      JSON.stringify(planData),
+      p.estimatedDuration == null ? null : Math.round(p.estimatedDuration),
+      p.estimatedComplexity ?? null,
+      toJson(p.generatedWorkflow),
+      planData.sub_tasks.length,
+      deps,
+      now(),
+      p.status,
+    ],
+  );
+  tx.events.push({ type: "plan.created", planId: id, subtaskCount: planData.sub_tasks.length });
+  return planFromRow(row!);
+}
+
+/** Stores an execution plan (validated whole first; nothing written when invalid). */
+export async function createExecutionPlan(db: Db, input: CreateExecutionPlanInput): Promise<ExecutionPlan> {
+  const p = parseInput(
+    CreateExecutionPlanInputSchema.extend({ planData: z.unknown() }),
+    input,
+    "createExecutionPlan input",
+  );
+  const planData = validatePlanData(p.planData);
+  return withTx(db, (tx) => insertPlan(tx, { ...p, planData }, planData));
+}
+
+/** @internal Creates the plan's tasks and edges; 0 when they exist already. */
+export async function insertSubtasks(tx: TxState, planId: string): Promise<number> {
+  const plan = await tx.ex.get<PlanRowRaw>("SELECT * FROM execution_plans WHERE id = ?", [planId]);
+  if (!plan) throw new PlanNotFoundError(planId);
+  const existing = await tx.ex.get("SELECT 1 AS x FROM tasks WHERE plan_id = ? LIMIT 1", [planId]);
+  if (existing) return 0;
+  const planData = validatePlanData(JSON.parse(plan.plan_data));
+  // Until the plan starts executing, every task carries one extra pending "gate" that
+  // markPlanExecutionStarted removes, so a draft plan's tasks are never claimed.
+  const gate = plan.status === "executing" ? 0 : 1;
+  const ts = now();
+  for (const st of planData.sub_tasks) {
+    const pending = st.dependencies.length + gate;
+    await insertTaskRow(
+      tx,
+      {
+        title: st.title,
+        taskType: st.task_type,
+        description: st.description,
+        priority: st.priority,
+        currentPhase: st.workflow_phase,
+        workflow: null,
+        payload: {
+          ...(st.payload ?? {}),
+          subtask: {
+            deliverables: st.deliverables,
+            estimated_duration: st.estimated_duration,
+            complexity: st.complexity,
+            assignee: st.assignee,
+          },
+        },
+        tags: [`plan:${planId}`],
+        requiredSkills: st.required_skills,
+        maxRetries: st.max_retries ?? 3,
+        dueDate: null,
+        dependsOn: st.dependencies.map((d) => subtaskTaskId(planId, d)),
+      },
+      {
+        id: subtaskTaskId(planId, st.id),
+        status: pending > 0 ? "blocked" : "queued",
+        pendingDeps: pending,
+        planId,
+        subtaskId: st.id,
+        ts,
+      },
+    );
+  }
+  await tx.ex.run(
+    `INSERT INTO plan_execution (id, plan_id, current_phase, progress_percent, total_subtasks, started_at, updated_at)
+     VALUES (?, ?, ?, 0, ?, ?, ?)`,
+    [
+      newId(),
+      planId,
+      planData.sub_tasks[0]?.workflow_phase ?? null,
+      planData.sub_tasks.length,
+      gate ? null : ts,
+      ts,
+    ],
+  );
+  await tx.ex.run("UPDATE execution_plans SET version = version + 1 WHERE id = ?", [planId]);
+  tx.touchedPlans.add(planId);
+  return planData.sub_tasks.length;
+}
+
+/**
+ * Creates one task per subtask and one edge per dependency, all in one transaction. Idempotent:
+ * a second call creates nothing and returns 0. Tasks of a plan that is not executing yet wait
+ * (blocked) until markPlanExecutionStarted.
+ */
+export async function createPlannedSubtasksFromPlan(db: Db, planId: string): Promise<number> {
+  const id = parseInput(IdArg, planId, "plan id");
+  return withTx(db, (tx) => insertSubtasks(tx, id));
+}
+
+/** @internal */
+export async function startPlan(tx: TxState, planId: string): Promise<ExecutionPlan> {
+  const plan = await tx.ex.get<PlanRowRaw>("SELECT * FROM execution_plans WHERE id = ?", [planId]);
+  if (!plan) throw new PlanNotFoundError(planId);
+  if (plan.status !== "draft" && plan.status !== "approved")
+    throw new InvalidTransitionError(
+      "plan",
+      planId,
+      plan.status,
+      "executing",
+      "only draft or approved plans can start",
+    );
+  const ts = now();
+  const row = await tx.ex.get<PlanRowRaw>(
+    "UPDATE execution_plans SET status = 'executing', version = version + 1 WHERE id = ? RETURNING *",
+    [planId],
+  );
+  const released = await tx.ex.all<{ id: string; status: string }>(
+    `UPDATE tasks SET pending_deps = pending_deps - 1,
+       status = CASE WHEN pending_deps = 1 THEN 'queued' ELSE status END, updated_at = ?
+     WHERE plan_id = ? AND status = 'blocked' AND pending_deps > 0 RETURNING id, status`,
+    [ts, planId],
+  );
+  await tx.ex.run("UPDATE plan_execution SET started_at = ?, updated_at = ? WHERE plan_id = ?", [
+    ts,
+    ts,
+    planId,
+  ]);
+  for (const r of released) if (r.status === "queued") tx.events.push({ type: "task.queued", taskId: r.id });
+  tx.events.push({ type: "plan.started", planId });
+  tx.touchedPlans.add(planId);
+  return planFromRow(row!);
+}
+
+/** Starts a draft or approved plan: its ready subtasks become claimable. Else InvalidTransitionError. */
+export async function markPlanExecutionStarted(db: Db, planId: string): Promise<ExecutionPlan> {
+  const id = parseInput(IdArg, planId, "plan id");
+  return withTx(db, (tx) => startPlan(tx, id));
+}
+
+/** The plan, or null. */
+export async function getExecutionPlan(db: Db, planId: string): Promise<ExecutionPlan | null> {
+  const id = parseInput(IdArg, planId, "plan id");
+  return withRead(db, async (ex) => {
+    const row = await ex.get<PlanRowRaw>("SELECT * FROM execution_plans WHERE id = ?", [id]);
+    return row ? planFromRow(row) : null;
+  });
+}
+
+/** Plans, newest first, optionally in one status. */
+export async function listExecutionPlans(
+  db: Db,
+  options: { status?: PlanStatus; limit?: number } = {},
+): Promise<ExecutionPlan[]> {
+  const o = parseInput(
+    z.strictObject({
+      status: PlanStatusSchema.optional(),
+      limit: z.number().int().min(1).max(10_000).default(100),
+    }),
+    options,
+    "listExecutionPlans options",
+  );
+  return withRead(db, async (ex) =>
+    (o.status
+      ? await ex.all<PlanRowRaw>(
+          "SELECT * FROM execution_plans WHERE status = ? ORDER BY generated_at DESC LIMIT ?",
+          [o.status, o.limit],
+        )
+      : await ex.all<PlanRowRaw>("SELECT * FROM execution_plans ORDER BY generated_at DESC LIMIT ?", [
+          o.limit,
+        ])
+    ).map(planFromRow),
+  );
+}
+
+/** The plan's status, or null when there is no such plan. */
+export async function getExecutionPlanStatus(db: Db, planId: string): Promise<PlanStatus | null> {
+  const id = parseInput(IdArg, planId, "plan id");
+  return withRead(db, async (ex) => {
+    const row = await ex.get<{ status: PlanStatus }>("SELECT status FROM execution_plans WHERE id = ?", [id]);
+    return row ? row.status : null;
+  });
+}
+
+/**
+ * Cached getExecutionPlanStatus. An entry is dropped by every change of that plan made through
+ * this handle, and is not trusted once another connection has committed anything (SQLite's
+ * data_version), so it never serves a stale status; a hit reads no table.
+ */
+export async function getExecutionPlanStatusCached(db: Db, planId: string): Promise<PlanStatus | null> {
+  const id = parseInput(IdArg, planId, "plan id");
+  const root = rootOf(db);
+  if (db !== root) return getExecutionPlanStatus(db, id);
+  const counter = await root._backend.changeCounter();
+  const hit = root._planStatusCache.get(id);
+  if (hit && counter !== null && hit.counter === counter) return hit.status as PlanStatus;
+  const status = await getExecutionPlanStatus(db, id);
+  if (status !== null) root._planStatusCache.set(id, { status, counter });
+  return status;
+}
+
+/** True when every dependency of the task completed; null for an unknown task. */
+export async function checkSubtaskDependencies(db: Db, taskId: string): Promise<boolean | null> {
+  const r = await checkSubtaskDependenciesBatch(db, [taskId]);
+  return r[taskId] ?? null;
+}
+
+/** For each known task id: are all its dependencies completed? One query per 500 ids. */
+export async function checkSubtaskDependenciesBatch(
+  db: Db,
+  taskIds: readonly string[],
+): Promise<Record<string, boolean>> {
+  const ids = [...new Set(parseInput(z.array(IdArg).max(100_000), taskIds, "task ids"))];
+  return withRead(db, async (ex) => {
+    const out: Record<string, boolean> = {};
+    for (const part of chunk(ids))
+      for (const r of await ex.all<{ id: string; unmet: number }>(
+        `SELECT t.id, (SELECT count(*) FROM task_dependencies d JOIN tasks u ON u.id = d.depends_on_id
+           WHERE d.task_id = t.id AND u.status <> 'completed') AS unmet
+         FROM tasks t WHERE t.id IN ${placeholders(part.length)}`,
+        part,
+      ))
+        out[r.id] = Number(r.unmet) === 0;
+    return out;
+  });
+}
+
+/** The plan's next claimable subtask in claim order, or null. Does not claim it. */
+export async function getNextPlannedSubtask(db: Db, planId: string): Promise<Task | null> {
+  const id = parseInput(IdArg, planId, "plan id");
+  return withRead(db, async (ex) => {
+    const row = await ex.get<TaskRowRaw>(
+      `SELECT * FROM tasks WHERE plan_id = ? AND status = 'queued' AND run_at <= ?
+       ORDER BY priority DESC, created_at ASC LIMIT 1`,
+      [id, now()],
+    );
+    return row ? taskFromRow(row) : null;
+  });
+}
+
+/** Progress of a plan: counters kept in step with its tasks, lists derived from the tasks. */
+export async function getPlanExecution(db: Db, planId: string): Promise<PlanExecution | null> {
+  const id = parseInput(IdArg, planId, "plan id");
+  return withRead(db, async (ex) => {
+    const pe = await ex.get<{
+      id: string;
+      plan_id: string;
+      current_phase: string | null;
+      progress_percent: number;
+      total_subtasks: number;
+      execution_notes: string | null;
+      started_at: number | null;
+      updated_at: number;
+      completed_at: number | null;
+    }>("SELECT * FROM plan_execution WHERE plan_id = ?", [id]);
+    if (!pe) return null;
+    const lists = {
+      active: [] as string[],
+      completed: [] as string[],
+      failed: [] as string[],
+      blocked: [] as string[],
+    };
+    for (const t of await ex.all<{ subtask_id: string; status: string }>(
+      "SELECT subtask_id, status FROM tasks WHERE plan_id = ? AND status IN ('in_progress','completed','failed','upstream_failed','cancelled') ORDER BY subtask_id",
+      [id],
+    )) {
+      const key =
+        t.status === "in_progress"
+          ? "active"
+          : t.status === "completed"
+            ? "completed"
+            : t.status === "failed"
+              ? "failed"
+              : "blocked";
+      lists[key].push(t.subtask_id);
+    }
+    const n = (v: number | null) => (v === null ? null : Number(v));
+    return {
+      id: pe.id,
+      planId: pe.plan_id,
+      currentPhase: pe.current_phase,
+      progressPercent: Number(pe.progress_percent),
+      totalSubtasks: Number(pe.total_subtasks),
+      activeSubtasks: lists.active,
+      completedSubtasks: lists.completed,
+      failedSubtasks: lists.failed,
+      blockedSubtasks: lists.blocked,
+      executionNotes: pe.execution_notes,
+      startedAt: n(pe.started_at),
+      updatedAt: Number(pe.updated_at),
+      completedAt: n(pe.completed_at),
+    };
+  });
+}
+
+/** Cancels every unfinished task of a plan and marks the plan cancelled. */
+export async function cancelPlan(db: Db, planId: string, reason = "plan cancelled"): Promise<ExecutionPlan> {
+  const id = parseInput(IdArg, planId, "plan id");
+  return withTx(db, async (tx) => {
+    const plan = await tx.ex.get<PlanRowRaw>("SELECT * FROM execution_plans WHERE id = ?", [id]);
+    if (!plan) throw new PlanNotFoundError(id);
+    if (plan.status === "completed" || plan.status === "cancelled")
+      throw new InvalidTransitionError("plan", id, plan.status, "cancelled");
+    await tx.ex.run("UPDATE execution_plans SET status = 'cancelled', version = version + 1 WHERE id = ?", [
+      id,
+    ]);
+    const ts = now();
+    const rows = await tx.ex.all<{ id: string }>(
+      `UPDATE tasks SET status = 'cancelled', cancel_requested = CASE WHEN status = 'in_progress' THEN 1 ELSE 0 END,
+         last_error = ?, updated_at = ?, lease_expires_at = NULL
+       WHERE plan_id = ? AND status IN ('blocked','queued','in_progress') RETURNING id`,
+      [reason, ts, id],
+    );
+    await tx.ex.run(
+      `UPDATE runs SET status = 'cancelled', completed_at = ?, error_message = ?
+       WHERE status = 'running' AND task_id IN (SELECT id FROM tasks WHERE plan_id = ?)`,
+      [ts, reason, id],
+    );
+    const counts = await tx.ex.get<{ active: number; blocked: number }>(
+      `SELECT sum(CASE WHEN status = 'in_progress' THEN 1 ELSE 0 END) AS active,
+              sum(CASE WHEN status IN ('cancelled','upstream_failed') THEN 1 ELSE 0 END) AS blocked
+       FROM tasks WHERE plan_id = ?`,
+      [id],
+    );
+    await tx.ex.run(
+      "UPDATE plan_execution SET active_subtasks = ?, blocked_subtasks = ?, completed_at = ?, updated_at = ? WHERE plan_id = ?",
+      [Number(counts?.active ?? 0), Number(counts?.blocked ?? 0), ts, ts, id],
+    );
+    for (const r of rows) tx.events.push({ type: "task.cancelled", taskId: r.id, planId: id });
+    tx.touchedPlans.add(id);
+    return planFromRow((await tx.ex.get<PlanRowRaw>("SELECT * FROM execution_plans WHERE id = ?", [id]))!);
+  });
+}
+
+/** The newest plan made for a planning request, or null. */
+export async function getExecutionPlanForRequest(db: Db, requestId: string): Promise<ExecutionPlan | null> {
+  const id = parseInput(IdArg, requestId, "request id");
+  return withRead(db, async (ex) => {
+    const row = await ex.get<PlanRowRaw>(
+      "SELECT * FROM execution_plans WHERE planning_task_id = ? ORDER BY generated_at DESC LIMIT 1",
+      [id],
+    );
+    return row ? planFromRow(row) : null;
+  });
+}

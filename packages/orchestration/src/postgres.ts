@@ -1,0 +1,228 @@
+import { resolve } from "node:path";
+import { readMigrationFiles } from "drizzle-orm/migrator";
+import pg from "pg";
+import { DatabaseOpenError, SchemaVersionError } from "./errors.ts";
+import type { Backend } from "./handle.ts";
+import { latestKnownMigration, SQLITE_MIGRATIONS_DIR } from "./migrations.ts";
+import type { SqlExecutor, SqlParam } from "./sql.ts";
+
+/** The PostgreSQL migrations folder (top-level migrations-pg/). */
+export const PG_MIGRATIONS_DIR = resolve(SQLITE_MIGRATIONS_DIR, "../migrations-pg");
+
+export interface PostgresOptions {
+  url: string;
+  /** Schema holding Hive's tables (default "public"); created if missing. */
+  schema: string;
+  migrate: boolean;
+  poolSize: number;
+  /** Attempts for a transaction failing with a transient error (default 5). */
+  maxTransactionAttempts: number;
+}
+
+// BIGINT (timestamps, counts) as JS numbers: milliseconds fit in 2^53.
+const types = {
+  getTypeParser(oid: number, format?: "text" | "binary") {
+    if (oid === 20 || oid === 1700) return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+/** `?` placeholders → `$1..$n` (our SQL has no `?` inside literals). */
+const converted = new Map<string, string>();
+function toPg(sql: string): string {
+  let out = converted.get(sql);
+  if (out === undefined) {
+    let i = 0;
+    out = sql.replace(/\?/g, () => `$${++i}`);
+    converted.set(sql, out);
+  }
+  return out;
+}
+
+/** serialization_failure, deadlock_detected, unique_violation (lost insert race), connection errors. */
+const TRANSIENT = new Set(["40001", "40P01", "23505", "57P01", "08006", "08003", "08000", "ECONNRESET"]);
+const isTransient = (err: unknown) => TRANSIENT.has(String((err as { code?: string }).code));
+
+function executorFor(client: pg.PoolClient | pg.Pool): SqlExecutor {
+  const q = async (sql: string, params: readonly SqlParam[] = []) =>
+    client.query(toPg(sql), params as unknown[]);
+  return {
+    dialect: "postgres",
+    all: async <T>(sql: string, params?: readonly SqlParam[]) => (await q(sql, params)).rows as T[],
+    get: async <T>(sql: string, params?: readonly SqlParam[]) =>
+      (await q(sql, params)).rows[0] as T | undefined,
+    run: async (sql: string, params?: readonly SqlParam[]) => ({
+      changes: (await q(sql, params)).rowCount ?? 0,
+    }),
+  };
+}
+
+/**
+ * The server backend: a pg connection pool; each transaction on its own connection, claims with
+ * FOR UPDATE SKIP LOCKED, transient errors retried within a bound, and LISTEN/NOTIFY to wake
+ * idle workers across machines.
+ */
+export class PostgresBackend implements Backend {
+  readonly kind = "postgres" as const;
+  private listener: pg.Client | null = null;
+  private readonly wakeListeners = new Set<() => void>();
+
+  private constructor(
+    readonly pool: pg.Pool,
+    private readonly opts: PostgresOptions,
+  ) {}
+
+  static async open(opts: PostgresOptions): Promise<PostgresBackend> {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(opts.schema))
+      throw new DatabaseOpenError(`invalid PostgreSQL schema name "${opts.schema}"`);
+    const pool = new pg.Pool({
+      connectionString: opts.url,
+      max: opts.poolSize,
+      types,
+      options: `-c search_path=${opts.schema}`,
+    } as pg.PoolConfig);
+    pool.on("error", () => {
+      // An idle client died (server restart); the pool replaces it. Queries report their own errors.
+    });
+    const backend = new PostgresBackend(pool, opts);
+    try {
+      await pool.query(`CREATE SCHEMA IF NOT EXISTS "${opts.schema}"`);
+      if (opts.migrate) await backend.migrate();
+      else await backend.checkNotNewer();
+    } catch (err) {
+      await pool.end().catch(() => {});
+      if (err instanceof DatabaseOpenError) throw err;
+      throw new DatabaseOpenError(`cannot open PostgreSQL database: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    return backend;
+  }
+
+  private async checkNotNewer(): Promise<void> {
+    const known = latestKnownMigration(PG_MIGRATIONS_DIR);
+    const r = await this.pool
+      .query(
+        `SELECT count(*) AS n, max(created_at) AS last FROM information_schema.tables t
+       LEFT JOIN "${this.opts.schema}".__drizzle_migrations m ON true
+       WHERE t.table_schema = $1 AND t.table_name = '__drizzle_migrations'`,
+        [this.opts.schema],
+      )
+      .catch(() => null);
+    const row = r?.rows[0] as { n: number; last: number | null } | undefined;
+    if (row && (row.n > known.count || (row.last ?? 0) > known.when))
+      throw new SchemaVersionError(
+        `the database was migrated by a newer version of Hive (${row.n} migrations applied, this code knows ${known.count}); upgrade Hive instead`,
+      );
+  }
+
+  /** Applies migrations under an advisory lock, so several processes may open at once. */
+  async migrate(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("SELECT pg_advisory_lock(hashtext($1))", [`hive-migrate-${this.opts.schema}`]);
+      try {
+        await this.checkNotNewer();
+        await this.applyMigrations(client);
+      } finally {
+        await client.query("SELECT pg_advisory_unlock(hashtext($1))", [`hive-migrate-${this.opts.schema}`]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
+   * drizzle-kit writes `"public".` into foreign keys; Hive's tables may live in another schema, so
+   * migrations are applied here with the schema substituted, recorded in the same table layout
+   * drizzle's migrator uses (__drizzle_migrations: hash, created_at).
+   */
+  private async applyMigrations(client: pg.PoolClient): Promise<void> {
+    const schema = this.opts.schema;
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS "${schema}".__drizzle_migrations (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`,
+    );
+    const done = await client.query(`SELECT max(created_at) AS last FROM "${schema}".__drizzle_migrations`);
+    const last = Number(done.rows[0]?.last ?? 0);
+    for (const m of readMigrationFiles({ migrationsFolder: PG_MIGRATIONS_DIR })) {
+      if (m.folderMillis <= last) continue;
+      await client.query("BEGIN");
+      try {
+        for (const stmt of m.sql) {
+          const text = stmt.replaceAll('"public".', `"${schema}".`).trim();
+          if (text) await client.query(text);
+        }
+        await client.query(
+          `INSERT INTO "${schema}".__drizzle_migrations (hash, created_at) VALUES ($1, $2)`,
+          [m.hash, m.folderMillis],
+        );
+        await client.query("COMMIT");
+      } catch (err) {
+        await client.query("ROLLBACK");
+        throw err;
+      }
+    }
+  }
+
+  async transaction<T>(fn: (ex: SqlExecutor) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      let broken = false;
+      try {
+        await client.query("BEGIN");
+        const result = await fn(executorFor(client));
+        await client.query("COMMIT");
+        return result;
+      } catch (err) {
+        try {
+          await client.query("ROLLBACK");
+        } catch {
+          broken = true;
+        }
+        if (attempt >= this.opts.maxTransactionAttempts || !isTransient(err)) throw err;
+        await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+      } finally {
+        client.release(broken);
+      }
+    }
+  }
+
+  async read<T>(fn: (ex: SqlExecutor) => Promise<T>): Promise<T> {
+    return fn(executorFor(this.pool));
+  }
+
+  async changeCounter(): Promise<number | null> {
+    return null;
+  }
+
+  /** Sends a wake-up to every listening worker (after a commit that queued work). */
+  async notify(): Promise<void> {
+    await this.pool.query(`NOTIFY hive_${this.opts.schema}`).catch(() => {});
+  }
+
+  /** Calls `cb` when any process notifies; starts a dedicated LISTEN connection on first use. */
+  async onWake(cb: () => void): Promise<() => void> {
+    this.wakeListeners.add(cb);
+    if (!this.listener) {
+      const client = new pg.Client({ connectionString: this.opts.url });
+      this.listener = client;
+      client.on("notification", () => {
+        for (const l of this.wakeListeners) l();
+      });
+      client.on("error", () => {
+        // Polling keeps workers going if the LISTEN connection dies.
+        this.listener = null;
+      });
+      await client.connect();
+      await client.query(`LISTEN hive_${this.opts.schema}`);
+    }
+    return () => this.wakeListeners.delete(cb);
+  }
+
+  async close(): Promise<void> {
+    const l = this.listener;
+    this.listener = null;
+    if (l) await l.end().catch(() => {});
+    await this.pool.end();
+  }
+}

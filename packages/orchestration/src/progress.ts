@@ -1,0 +1,95 @@
+import type { TaskStatus } from "@hive/models";
+import { now } from "./clock.ts";
+import type { TxState } from "./handle.ts";
+
+type Bucket = "active" | "completed" | "failed" | "blocked";
+
+/** Which plan_execution counter a task status counts in (null: still pending). */
+function bucketOf(status: string): Bucket | null {
+  switch (status as TaskStatus) {
+    case "in_progress":
+      return "active";
+    case "completed":
+      return "completed";
+    case "failed":
+      return "failed";
+    case "upstream_failed":
+    case "cancelled":
+      return "blocked";
+    default:
+      return null;
+  }
+}
+
+export interface Transition {
+  planId: string | null;
+  from: string;
+  to: string;
+  taskId: string;
+  phase?: string;
+}
+
+/**
+ * Applies task state changes to their plans' counters and statuses in the caller's transaction.
+ * O(1) per plan touched: plan_execution keeps counters, and the subtask lists are derived from
+ * the tasks table when read, so a 100k-node plan does not rewrite a 100k-entry list per change.
+ */
+export async function applyPlanTransitions(tx: TxState, transitions: readonly Transition[]): Promise<void> {
+  const perPlan = new Map<string, { d: Record<Bucket, number>; phase?: string; failedTaskId?: string }>();
+  for (const t of transitions) {
+    if (t.planId === null || t.from === t.to) continue;
+    let p = perPlan.get(t.planId);
+    if (!p) {
+      p = { d: { active: 0, completed: 0, failed: 0, blocked: 0 } };
+      perPlan.set(t.planId, p);
+    }
+    const from = bucketOf(t.from);
+    const to = bucketOf(t.to);
+    if (from) p.d[from]--;
+    if (to) p.d[to]++;
+    if (t.phase) p.phase = t.phase;
+    if ((t.to === "failed" || t.to === "cancelled") && !p.failedTaskId) p.failedTaskId = t.taskId;
+  }
+  const ts = now();
+  for (const [planId, { d, phase, failedTaskId }] of perPlan) {
+    const row = await tx.ex.get<{
+      total_subtasks: number;
+      completed_subtasks: number;
+      failed_subtasks: number;
+      blocked_subtasks: number;
+    }>(
+      `UPDATE plan_execution SET active_subtasks = active_subtasks + ?, completed_subtasks = completed_subtasks + ?,
+         failed_subtasks = failed_subtasks + ?, blocked_subtasks = blocked_subtasks + ?,
+         progress_percent = CASE WHEN total_subtasks = 0 THEN 0 ELSE ((completed_subtasks + ?) * 100) / total_subtasks END,
+         current_phase = COALESCE(?, current_phase), updated_at = ?
+       WHERE plan_id = ? RETURNING total_subtasks, completed_subtasks, failed_subtasks, blocked_subtasks`,
+      [d.active, d.completed, d.failed, d.blocked, d.completed, phase ?? null, ts, planId],
+    );
+    tx.touchedPlans.add(planId);
+    if (!row) continue;
+    const total = Number(row.total_subtasks);
+    const done = Number(row.completed_subtasks);
+    const bad = Number(row.failed_subtasks) + Number(row.blocked_subtasks);
+    const plan = await tx.ex.get<{ status: string }>("SELECT status FROM execution_plans WHERE id = ?", [
+      planId,
+    ]);
+    if (!plan) continue;
+    let next = plan.status;
+    if (total > 0 && done === total) next = "completed";
+    else if (bad > 0) next = plan.status === "cancelled" ? "cancelled" : "failed";
+    else if (plan.status === "completed" || plan.status === "failed") next = "executing";
+    await tx.ex.run("UPDATE execution_plans SET version = version + 1, status = ? WHERE id = ?", [
+      next,
+      planId,
+    ]);
+    if (next !== plan.status) {
+      await tx.ex.run(
+        "UPDATE plan_execution SET completed_at = CASE WHEN ? IN ('completed','failed','cancelled') THEN CAST(? AS BIGINT) ELSE NULL END WHERE plan_id = ?",
+        [next, ts, planId],
+      );
+      if (next === "completed") tx.events.push({ type: "plan.completed", planId });
+      else if (next === "failed")
+        tx.events.push({ type: "plan.failed", planId, failedTaskId: failedTaskId ?? "" });
+    }
+  }
+}

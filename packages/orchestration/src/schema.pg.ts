@@ -1,0 +1,190 @@
+/**
+ * PostgreSQL schema (drizzle pg-core), mirroring schema.ts column for column: same names, same
+ * meaning. Timestamps are BIGINT milliseconds since the epoch (UTC); JSON columns are TEXT holding
+ * JSON, as on SQLite, so the operations' SQL and row mapping are shared. `schemaParity.test.ts`
+ * keeps the two in step. Migrations: `pnpm db:generate:pg` into migrations-pg/.
+ */
+import {
+  bigint,
+  foreignKey,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+
+const ms = (name: string) => bigint(name, { mode: "number" });
+
+export const tasksTable = pgTable(
+  "tasks",
+  {
+    id: text("id").primaryKey(),
+    title: text("title").notNull(),
+    description: text("description"),
+    taskType: text("task_type").notNull(),
+    priority: integer("priority").notNull().default(1),
+    status: text("status").notNull().default("queued"),
+    currentPhase: text("current_phase").notNull().default("start"),
+    workflow: text("workflow"),
+    payload: text("payload"),
+    createdAt: ms("created_at").notNull(),
+    updatedAt: ms("updated_at").notNull(),
+    assignedWorker: text("assigned_worker"),
+    dueDate: ms("due_date"),
+    maxRetries: integer("max_retries").notNull().default(3),
+    tags: text("tags").notNull().default("[]"),
+    requiredSkills: text("required_skills").notNull().default("[]"),
+    attempts: integer("attempts").notNull().default(0),
+    leaseToken: integer("lease_token").notNull().default(0),
+    leaseExpiresAt: ms("lease_expires_at"),
+    runAt: ms("run_at").notNull(),
+    idempotencyKey: text("idempotency_key"),
+    planId: text("plan_id").references(() => executionPlansTable.id, { onDelete: "cascade" }),
+    subtaskId: text("subtask_id"),
+    pendingDeps: integer("pending_deps").notNull().default(0),
+    cancelRequested: integer("cancel_requested").notNull().default(0),
+    result: text("result"),
+    lastError: text("last_error"),
+    completedAt: ms("completed_at"),
+  },
+  (t) => [
+    index("tasks_claim_idx").on(t.status, t.priority.desc(), t.createdAt),
+    index("idx_tasks_status").on(t.status),
+    index("idx_tasks_priority").on(t.priority),
+    index("tasks_lease_idx").on(t.status, t.leaseExpiresAt),
+    index("tasks_plan_idx").on(t.planId, t.status),
+    uniqueIndex("tasks_plan_subtask_uq").on(t.planId, t.subtaskId),
+    uniqueIndex("tasks_idempotency_uq").on(t.idempotencyKey),
+  ],
+);
+
+export const taskDependenciesTable = pgTable(
+  "task_dependencies",
+  {
+    taskId: text("task_id")
+      .notNull()
+      .references(() => tasksTable.id, { onDelete: "cascade" }),
+    dependsOnId: text("depends_on_id")
+      .notNull()
+      .references(() => tasksTable.id, { onDelete: "cascade" }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.taskId, t.dependsOnId] }),
+    index("task_deps_depends_on_idx").on(t.dependsOnId),
+  ],
+);
+
+export const workersTable = pgTable(
+  "workers",
+  {
+    id: text("id").primaryKey(),
+    role: text("role").notNull(),
+    status: text("status").notNull().default("active"),
+    lastHeartbeat: ms("last_heartbeat").notNull(),
+    capabilities: text("capabilities").notNull().default("[]"),
+    currentTaskId: text("current_task_id").references(() => tasksTable.id, { onDelete: "set null" }),
+    metadata: text("metadata"),
+    registeredAt: ms("registered_at").notNull(),
+  },
+  (t) => [
+    index("idx_workers_status").on(t.status),
+    index("idx_workers_role").on(t.role),
+    index("workers_heartbeat_idx").on(t.status, t.lastHeartbeat),
+  ],
+);
+
+export const runsTable = pgTable(
+  "runs",
+  {
+    id: text("id").primaryKey(),
+    taskId: text("task_id")
+      .notNull()
+      .references(() => tasksTable.id, { onDelete: "cascade" }),
+    workerId: text("worker_id").references(() => workersTable.id, { onDelete: "set null" }),
+    runNumber: integer("run_number").notNull(),
+    status: text("status").notNull().default("running"),
+    phase: text("phase"),
+    startedAt: ms("started_at").notNull(),
+    completedAt: ms("completed_at"),
+    resultData: text("result_data"),
+    errorMessage: text("error_message"),
+    outputLog: text("output_log"),
+    transcript: text("transcript"),
+  },
+  (t) => [
+    uniqueIndex("runs_task_run_number_uq").on(t.taskId, t.runNumber),
+    index("idx_runs_task_id").on(t.taskId),
+    index("idx_runs_worker_id").on(t.workerId),
+  ],
+);
+
+export const planningQueueTable = pgTable(
+  "planning_queue",
+  {
+    id: text("id").primaryKey(),
+    taskDescription: text("task_description").notNull(),
+    priority: integer("priority").notNull().default(1),
+    requestor: text("requestor"),
+    contextData: text("context_data"),
+    status: text("status").notNull().default("pending"),
+    complexityEstimate: text("complexity_estimate"),
+    createdAt: ms("created_at").notNull(),
+    assignedAt: ms("assigned_at"),
+    completedAt: ms("completed_at"),
+    assignedAgent: text("assigned_agent"),
+    errorMessage: text("error_message"),
+    attempts: integer("attempts").notNull().default(0),
+  },
+  (t) => [
+    index("idx_planning_queue_status").on(t.status),
+    index("planning_queue_claim_idx").on(t.status, t.priority.desc(), t.createdAt),
+  ],
+);
+
+export const executionPlansTable = pgTable(
+  "execution_plans",
+  {
+    id: text("id").primaryKey(),
+    planningTaskId: text("planning_task_id")
+      .notNull()
+      .references(() => planningQueueTable.id),
+    planData: text("plan_data").notNull(),
+    estimatedDuration: integer("estimated_duration"),
+    estimatedComplexity: text("estimated_complexity"),
+    generatedWorkflow: text("generated_workflow"),
+    subtaskCount: integer("subtask_count").notNull().default(0),
+    dependencyCount: integer("dependency_count").notNull().default(0),
+    generatedAt: ms("generated_at").notNull(),
+    status: text("status").notNull().default("draft"),
+    version: integer("version").notNull().default(0),
+  },
+  (t) => [
+    index("idx_execution_plans_status").on(t.status),
+    index("execution_plans_request_idx").on(t.planningTaskId),
+  ],
+);
+
+export const planExecutionTable = pgTable(
+  "plan_execution",
+  {
+    id: text("id").primaryKey(),
+    planId: text("plan_id").notNull(),
+    currentPhase: text("current_phase"),
+    progressPercent: integer("progress_percent").notNull().default(0),
+    totalSubtasks: integer("total_subtasks").notNull().default(0),
+    activeSubtasks: integer("active_subtasks").notNull().default(0),
+    completedSubtasks: integer("completed_subtasks").notNull().default(0),
+    failedSubtasks: integer("failed_subtasks").notNull().default(0),
+    blockedSubtasks: integer("blocked_subtasks").notNull().default(0),
+    executionNotes: text("execution_notes"),
+    startedAt: ms("started_at"),
+    updatedAt: ms("updated_at").notNull(),
+    completedAt: ms("completed_at"),
+  },
+  (t) => [
+    foreignKey({ columns: [t.planId], foreignColumns: [executionPlansTable.id] }).onDelete("cascade"),
+    uniqueIndex("idx_plan_execution_plan_id").on(t.planId),
+  ],
+);

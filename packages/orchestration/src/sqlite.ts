@@ -1,0 +1,170 @@
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import { drizzle } from "drizzle-orm/better-sqlite3";
+import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import { DatabaseOpenError, SchemaVersionError } from "./errors.ts";
+import type { Backend } from "./handle.ts";
+import { latestKnownMigration, SQLITE_MIGRATIONS_DIR } from "./migrations.ts";
+import { Mutex } from "./mutex.ts";
+import type { SqlExecutor, SqlParam } from "./sql.ts";
+
+export interface SqliteOptions {
+  path: string;
+  migrate: boolean;
+  busyTimeoutMs: number;
+  readonly?: boolean;
+}
+
+/**
+ * The embedded backend: one better-sqlite3 connection per handle, WAL, foreign keys on,
+ * synchronous=NORMAL, a busy timeout. Statements are prepared once and cached by their text.
+ */
+export class SqliteBackend implements Backend {
+  readonly kind = "sqlite" as const;
+  private readonly mutex = new Mutex();
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  private readonly executor: SqlExecutor;
+
+  private constructor(readonly conn: BetterSqlite3.Database) {
+    const stmt = (sql: string): BetterSqlite3.Statement => {
+      let s = this.statements.get(sql);
+      if (!s) {
+        s = conn.prepare(sql);
+        this.statements.set(sql, s);
+      }
+      return s;
+    };
+    this.executor = {
+      dialect: "sqlite",
+      all: async <T>(sql: string, params: readonly SqlParam[] = []) => stmt(sql).all(...params) as T[],
+      get: async <T>(sql: string, params: readonly SqlParam[] = []) =>
+        stmt(sql).get(...params) as T | undefined,
+      run: async (sql: string, params: readonly SqlParam[] = []) => {
+        if (params.length === 0 && /^(SAVEPOINT|RELEASE|ROLLBACK)/.test(sql)) {
+          conn.exec(sql);
+          return { changes: 0 };
+        }
+        return { changes: stmt(sql).run(...params).changes };
+      },
+    };
+  }
+
+  static open(opts: SqliteOptions): SqliteBackend {
+    const path = opts.path === ":memory:" ? ":memory:" : resolve(opts.path);
+    if (path !== ":memory:") {
+      try {
+        mkdirSync(dirname(path), { recursive: true });
+      } catch (err) {
+        throw new DatabaseOpenError(
+          `cannot create the directory for database "${path}": ${(err as Error).message}`,
+          {
+            cause: err,
+          },
+        );
+      }
+    }
+    let conn: BetterSqlite3.Database;
+    try {
+      conn = new BetterSqlite3(path, { timeout: opts.busyTimeoutMs, readonly: opts.readonly ?? false });
+    } catch (err) {
+      throw new DatabaseOpenError(`cannot open database "${path}": ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    try {
+      // Reading the schema first fails fast (SQLITE_NOTADB) on a file that is not a database,
+      // before any pragma could write to it.
+      conn.prepare("SELECT count(*) FROM sqlite_master").get();
+      if (!opts.readonly) conn.pragma("journal_mode = WAL");
+      conn.pragma("foreign_keys = ON");
+      conn.pragma("synchronous = NORMAL");
+      conn.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs))}`);
+      const backend = new SqliteBackend(conn);
+      if (opts.migrate) backend.migrate();
+      else backend.checkNotNewer();
+      return backend;
+    } catch (err) {
+      conn.close();
+      if (err instanceof DatabaseOpenError) throw err;
+      const code = (err as { code?: string }).code;
+      if (code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT")
+        throw new DatabaseOpenError(
+          `"${path}" is not a SQLite database (or is corrupt); refusing to touch it`,
+          {
+            cause: err,
+          },
+        );
+      throw new DatabaseOpenError(`cannot open database "${path}": ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  }
+
+  /** Refuses a database migrated by a newer version of this code (it may not understand it). */
+  checkNotNewer(): void {
+    const known = latestKnownMigration(SQLITE_MIGRATIONS_DIR);
+    const hasTable = this.conn
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'")
+      .get();
+    if (!hasTable) return;
+    const row = this.conn
+      .prepare("SELECT count(*) AS n, max(created_at) AS last FROM __drizzle_migrations")
+      .get() as {
+      n: number;
+      last: number | null;
+    };
+    if (row.n > known.count || (row.last ?? 0) > known.when)
+      throw new SchemaVersionError(
+        `the database was migrated by a newer version of Hive (${row.n} migrations applied, this code knows ${known.count}); upgrade Hive instead of opening it with this version`,
+      );
+  }
+
+  migrate(): void {
+    this.checkNotNewer();
+    migrate(drizzle(this.conn), { migrationsFolder: SQLITE_MIGRATIONS_DIR });
+  }
+
+  transaction<T>(fn: (ex: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.mutex.run(async () => {
+      this.conn.exec("BEGIN IMMEDIATE");
+      try {
+        const result = await fn(this.executor);
+        this.conn.exec("COMMIT");
+        return result;
+      } catch (err) {
+        if (this.conn.inTransaction) this.conn.exec("ROLLBACK");
+        throw err;
+      }
+    });
+  }
+
+  read<T>(fn: (ex: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.mutex.run(() => fn(this.executor));
+  }
+
+  async changeCounter(): Promise<number | null> {
+    return this.conn.pragma("data_version", { simple: true }) as number;
+  }
+
+  /** Pragmas in effect (for tests and `hive status`). */
+  pragmas(): Record<string, unknown> {
+    return {
+      journal_mode: this.conn.pragma("journal_mode", { simple: true }),
+      foreign_keys: this.conn.pragma("foreign_keys", { simple: true }),
+      synchronous: this.conn.pragma("synchronous", { simple: true }),
+      busy_timeout: this.conn.pragma("busy_timeout", { simple: true }),
+    };
+  }
+
+  /** Raw statements for integrity checks and tests. */
+  rawAll<T>(sql: string, ...params: SqlParam[]): T[] {
+    return this.conn.prepare(sql).all(...params) as T[];
+  }
+
+  async close(): Promise<void> {
+    await this.mutex.run(async () => {
+      if (this.conn.open) this.conn.close();
+    });
+  }
+}

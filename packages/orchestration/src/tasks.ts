@@ -1,0 +1,373 @@
+import {
+  type CreateTaskInput,
+  CreateTaskInputSchema,
+  type ListTasksInput,
+  ListTasksInputSchema,
+  type Task,
+  type TaskStatus,
+  TaskStatusSchema,
+  type UpdateTaskStatusInput,
+  UpdateTaskStatusInputSchema,
+} from "@hive/models";
+import { z } from "zod";
+import { newId, now } from "./clock.ts";
+import { blockDescendants, releaseDependents, unblockDescendants } from "./dependencies.ts";
+import { DependencyNotFoundError, InvalidTransitionError, TaskNotFoundError } from "./errors.ts";
+import type { Db, TxState } from "./handle.ts";
+import { applyPlanTransitions } from "./progress.ts";
+import { type TaskRowRaw, taskFromRow, toJson } from "./rows.ts";
+import { chunk, placeholders, type SqlExecutor } from "./sql.ts";
+import { withRead, withTx } from "./tx.ts";
+import { parseInput } from "./validate.ts";
+
+type ParsedCreate = z.output<typeof CreateTaskInputSchema>;
+
+const INSERT_TASK = `INSERT INTO tasks (id, title, description, task_type, priority, status, current_phase, workflow, payload,
+  created_at, updated_at, due_date, max_retries, tags, required_skills, run_at, idempotency_key, plan_id, subtask_id, pending_deps)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/** @internal Writes one task row and its edges. Dependencies must exist (checked by the caller). */
+export async function insertTaskRow(
+  tx: TxState,
+  t: ParsedCreate,
+  opts: {
+    id: string;
+    status: TaskStatus;
+    pendingDeps: number;
+    planId?: string | null;
+    subtaskId?: string | null;
+    ts: number;
+  },
+): Promise<void> {
+  const runAt = t.runAt ?? opts.ts + (t.delayMs ?? 0);
+  await tx.ex.run(INSERT_TASK, [
+    opts.id,
+    t.title,
+    t.description ?? null,
+    t.taskType,
+    t.priority,
+    opts.status,
+    t.currentPhase,
+    toJson(t.workflow),
+    toJson(t.payload),
+    opts.ts,
+    opts.ts,
+    t.dueDate ?? null,
+    t.maxRetries,
+    JSON.stringify(t.tags),
+    JSON.stringify(t.requiredSkills),
+    runAt,
+    t.idempotencyKey ?? null,
+    opts.planId ?? null,
+    opts.subtaskId ?? null,
+    opts.pendingDeps,
+  ]);
+  for (const dep of t.dependsOn)
+    await tx.ex.run("INSERT INTO task_dependencies (task_id, depends_on_id) VALUES (?, ?)", [opts.id, dep]);
+}
+
+async function createOne(tx: TxState, t: ParsedCreate): Promise<Task> {
+  if (t.idempotencyKey) {
+    const existing = await tx.ex.get<TaskRowRaw>("SELECT * FROM tasks WHERE idempotency_key = ?", [
+      t.idempotencyKey,
+    ]);
+    if (existing) return taskFromRow(existing);
+  }
+  const deps = [...new Set(t.dependsOn)];
+  const found = new Map<string, string>();
+  for (const part of chunk(deps))
+    for (const r of await tx.ex.all<{ id: string; status: string }>(
+      `SELECT id, status FROM tasks WHERE id IN ${placeholders(part.length)}`,
+      part,
+    ))
+      found.set(r.id, r.status);
+  const missing = deps.filter((d) => !found.has(d));
+  if (missing.length > 0) throw new DependencyNotFoundError(missing);
+  const statuses = [...found.values()];
+  const pending = statuses.filter((s) => s !== "completed").length;
+  const doomed = statuses.some((s) => s === "failed" || s === "cancelled" || s === "upstream_failed");
+  const status: TaskStatus = doomed ? "upstream_failed" : pending > 0 ? "blocked" : "queued";
+  const id = t.id ?? newId();
+  const exists = await tx.ex.get("SELECT 1 AS x FROM tasks WHERE id = ?", [id]);
+  if (exists)
+    throw new InvalidTransitionError("task", id, "existing", "created", "a task with this id already exists");
+  await insertTaskRow(tx, { ...t, dependsOn: deps }, { id, status, pendingDeps: pending, ts: now() });
+  tx.events.push({ type: "task.created", taskId: id, taskType: t.taskType, planId: null });
+  const row = await tx.ex.get<TaskRowRaw>("SELECT * FROM tasks WHERE id = ?", [id]);
+  return taskFromRow(row!);
+}
+
+/**
+ * Creates a task. With `dependsOn` it waits (blocked) until those complete; with `runAt` or
+ * `delayMs` it is not claimable before then; with `idempotencyKey`, a second call with the same
+ * key returns the first task and creates nothing.
+ */
+export async function createTask(db: Db, input: CreateTaskInput): Promise<Task> {
+  const t = parseInput(CreateTaskInputSchema, input, "createTask input");
+  return withTx(db, (tx) => createOne(tx, t));
+}
+
+/** Creates many tasks in one transaction (all or none); later items may depend on earlier ones. */
+export async function createTasks(db: Db, inputs: readonly CreateTaskInput[]): Promise<Task[]> {
+  const parsed = parseInput(z.array(CreateTaskInputSchema).max(100_000), inputs, "createTasks input");
+  return withTx(db, async (tx) => {
+    const out: Task[] = [];
+    for (const t of parsed) out.push(await createOne(tx, t));
+    return out;
+  });
+}
+
+const IdArg = z.string().min(1, "must not be empty");
+
+/** The task, or null when there is none with this id. */
+export async function getTask(db: Db, taskId: string): Promise<Task | null> {
+  const id = parseInput(IdArg, taskId, "task id");
+  return withRead(db, async (ex) => {
+    const row = await ex.get<TaskRowRaw>("SELECT * FROM tasks WHERE id = ?", [id]);
+    return row ? taskFromRow(row) : null;
+  });
+}
+
+/** Tasks in a status, highest priority first, then oldest. */
+export async function getTasksByStatus(db: Db, status: TaskStatus, limit = 10_000): Promise<Task[]> {
+  const s = parseInput(TaskStatusSchema, status, "status");
+  const n = parseInput(z.number().int().min(1), limit, "limit");
+  return withRead(db, async (ex) =>
+    (
+      await ex.all<TaskRowRaw>(
+        "SELECT * FROM tasks WHERE status = ? ORDER BY priority DESC, created_at ASC, id ASC LIMIT ?",
+        [s, n],
+      )
+    ).map(taskFromRow),
+  );
+}
+
+/** Queued tasks (claimable or delayed) in claim order, optionally of one task type. */
+export async function getQueuedTasks(db: Db, limit = 10, taskType?: string): Promise<Task[]> {
+  const n = parseInput(z.number().int().min(1).max(100_000), limit, "limit");
+  const type = parseInput(z.string().min(1).optional(), taskType, "task type");
+  return withRead(db, async (ex) =>
+    (type === undefined
+      ? await ex.all<TaskRowRaw>(
+          "SELECT * FROM tasks WHERE status = 'queued' ORDER BY priority DESC, created_at ASC LIMIT ?",
+          [n],
+        )
+      : await ex.all<TaskRowRaw>(
+          "SELECT * FROM tasks WHERE status = 'queued' AND task_type = ? ORDER BY priority DESC, created_at ASC LIMIT ?",
+          [type, n],
+        )
+    ).map(taskFromRow),
+  );
+}
+
+/** Tasks filtered by status, type and plan, newest first. */
+export async function listTasks(db: Db, input: ListTasksInput = {}): Promise<Task[]> {
+  const q = parseInput(ListTasksInputSchema, input, "listTasks input");
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  if (q.status) {
+    where.push("status = ?");
+    params.push(q.status);
+  }
+  if (q.taskType) {
+    where.push("task_type = ?");
+    params.push(q.taskType);
+  }
+  if (q.planId) {
+    where.push("plan_id = ?");
+    params.push(q.planId);
+  }
+  const sql = `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+    ORDER BY created_at DESC, id LIMIT ? OFFSET ?`;
+  return withRead(db, async (ex) =>
+    (await ex.all<TaskRowRaw>(sql, [...params, q.limit, q.offset])).map(taskFromRow),
+  );
+}
+
+/** Counts of tasks per status. */
+export async function countTasksByStatus(db: Db): Promise<Record<TaskStatus, number>> {
+  return withRead(db, async (ex) => {
+    const out = Object.fromEntries(TaskStatusSchema.options.map((s) => [s, 0])) as Record<TaskStatus, number>;
+    for (const r of await ex.all<{ status: TaskStatus; n: number }>(
+      "SELECT status, count(*) AS n FROM tasks GROUP BY status",
+    ))
+      out[r.status] = Number(r.n);
+    return out;
+  });
+}
+
+/** Ids of the tasks this task depends on. */
+export async function getTaskDependencies(db: Db, taskId: string): Promise<string[]> {
+  return withRead(db, async (ex) =>
+    (
+      await ex.all<{ id: string }>("SELECT depends_on_id AS id FROM task_dependencies WHERE task_id = ?", [
+        taskId,
+      ])
+    ).map((r) => r.id),
+  );
+}
+
+async function loadForUpdate(ex: SqlExecutor, id: string): Promise<TaskRowRaw> {
+  const row = await ex.get<TaskRowRaw>("SELECT * FROM tasks WHERE id = ?", [id]);
+  if (!row) throw new TaskNotFoundError(id);
+  return row;
+}
+
+/** @internal Cancels inside a transaction; returns the new row. */
+async function cancelIn(tx: TxState, row: TaskRowRaw, reason: string): Promise<TaskRowRaw> {
+  const ts = now();
+  const updated = await tx.ex.get<TaskRowRaw>(
+    `UPDATE tasks SET status = 'cancelled', cancel_requested = CASE WHEN status = 'in_progress' THEN 1 ELSE 0 END,
+       last_error = ?, updated_at = ?, lease_expires_at = NULL WHERE id = ? AND status = ? RETURNING *`,
+    [reason, ts, row.id, row.status],
+  );
+  if (row.status === "in_progress")
+    await tx.ex.run(
+      "UPDATE runs SET status = 'cancelled', completed_at = ?, error_message = ? WHERE task_id = ? AND run_number = ? AND status = 'running'",
+      [ts, reason, row.id, row.attempts],
+    );
+  tx.events.push({ type: "task.cancelled", taskId: row.id, planId: row.plan_id });
+  await applyPlanTransitions(tx, [
+    { planId: row.plan_id, from: row.status, to: "cancelled", taskId: row.id },
+  ]);
+  await blockDescendants(tx, row.id, `dependency ${row.id} was cancelled`);
+  return updated!;
+}
+
+/**
+ * Cancels a task. A blocked or queued task is cancelled at once; a running one too, and its
+ * worker learns at its next heartbeat (its later complete/fail gets LeaseLostError). Tasks
+ * downstream become upstream_failed (or cancelled, by plan policy). Terminal tasks: InvalidTransitionError.
+ */
+export async function cancelTask(db: Db, taskId: string, reason = "cancelled by request"): Promise<Task> {
+  const id = parseInput(IdArg, taskId, "task id");
+  return withTx(db, async (tx) => {
+    const row = await loadForUpdate(tx.ex, id);
+    if (!["blocked", "queued", "in_progress"].includes(row.status))
+      throw new InvalidTransitionError(
+        "task",
+        id,
+        row.status,
+        "cancelled",
+        "only blocked, queued or running tasks can be cancelled",
+      );
+    return taskFromRow(await cancelIn(tx, row, reason));
+  });
+}
+
+const RequeueSchema = z.strictObject({
+  resetAttempts: z.boolean().default(true),
+  delayMs: z.number().int().min(0).default(0),
+});
+
+/**
+ * Operator action: puts a finished task (failed, cancelled, upstream_failed, completed) back in
+ * the queue, with fresh attempts by default. Descendants that failed because of it are revived.
+ */
+export async function requeueTask(
+  db: Db,
+  taskId: string,
+  options: z.input<typeof RequeueSchema> = {},
+): Promise<Task> {
+  const id = parseInput(IdArg, taskId, "task id");
+  const o = parseInput(RequeueSchema, options, "requeue options");
+  return withTx(db, async (tx) => {
+    const row = await loadForUpdate(tx.ex, id);
+    if (!["failed", "cancelled", "upstream_failed", "completed"].includes(row.status))
+      throw new InvalidTransitionError(
+        "task",
+        id,
+        row.status,
+        "queued",
+        "only finished tasks can be requeued",
+      );
+    const pending = await tx.ex.get<{ n: number }>(
+      `SELECT count(*) AS n FROM task_dependencies d JOIN tasks t ON t.id = d.depends_on_id
+       WHERE d.task_id = ? AND t.status <> 'completed'`,
+      [id],
+    );
+    const n = Number(pending?.n ?? 0);
+    const to = n > 0 ? "blocked" : "queued";
+    const ts = now();
+    const updated = await tx.ex.get<TaskRowRaw>(
+      `UPDATE tasks SET status = ?, pending_deps = ?, attempts = CASE WHEN ? = 1 THEN 0 ELSE attempts END,
+         run_at = ?, cancel_requested = 0, last_error = NULL, completed_at = NULL, assigned_worker = NULL,
+         updated_at = ? WHERE id = ? RETURNING *`,
+      [to, n, o.resetAttempts ? 1 : 0, ts + o.delayMs, ts, id],
+    );
+    await applyPlanTransitions(tx, [{ planId: row.plan_id, from: row.status, to, taskId: id }]);
+    if (row.status !== "completed") await unblockDescendants(tx, id);
+    if (to === "queued") tx.events.push({ type: "task.queued", taskId: id });
+    return taskFromRow(updated!);
+  });
+}
+
+/**
+ * The seed's update_task_status, made safe: allowed are cancelling an unfinished task, requeueing
+ * a finished one, and (same status) updating metadata (currentPhase, assignedWorker). Completing
+ * or failing a running task needs its lease token: use completeTask / failTask.
+ */
+export async function updateTaskStatus(db: Db, input: UpdateTaskStatusInput): Promise<Task> {
+  const q = parseInput(UpdateTaskStatusInputSchema, input, "updateTaskStatus input");
+  return withTx(db, async (tx) => {
+    const row = await loadForUpdate(tx.ex, q.taskId);
+    if (q.status !== row.status) {
+      if (q.status === "cancelled" && ["blocked", "queued", "in_progress"].includes(row.status))
+        await cancelIn(tx, row, "cancelled by updateTaskStatus");
+      else if (
+        q.status === "queued" &&
+        ["failed", "cancelled", "upstream_failed", "completed"].includes(row.status)
+      )
+        await requeueTask({ kind: tx.root.kind, events: tx.root.events, _tx: tx }, q.taskId);
+      else
+        throw new InvalidTransitionError(
+          "task",
+          q.taskId,
+          row.status,
+          q.status,
+          row.status === "in_progress"
+            ? "a running task is finished by its worker with completeTask/failTask and its lease token"
+            : undefined,
+        );
+    }
+    const m = q.metadata;
+    if (m && (m.currentPhase !== undefined || m.assignedWorker !== undefined))
+      await tx.ex.run(
+        `UPDATE tasks SET current_phase = COALESCE(?, current_phase),
+           assigned_worker = CASE WHEN ? = 1 THEN ? ELSE assigned_worker END, updated_at = ? WHERE id = ?`,
+        [
+          m.currentPhase ?? null,
+          m.assignedWorker !== undefined ? 1 : 0,
+          m.assignedWorker ?? null,
+          now(),
+          q.taskId,
+        ],
+      );
+    return taskFromRow((await tx.ex.get<TaskRowRaw>("SELECT * FROM tasks WHERE id = ?", [q.taskId]))!);
+  });
+}
+
+/**
+ * Deletes a task and (by cascade) its runs and edges. Dependents that waited only on it are
+ * released. Refused for a running task (cancel it first): its worker would lose its work silently.
+ * Returns false when there was no such task.
+ */
+export async function deleteTask(db: Db, taskId: string): Promise<boolean> {
+  const id = parseInput(IdArg, taskId, "task id");
+  return withTx(db, async (tx) => {
+    const row = await tx.ex.get<TaskRowRaw>("SELECT * FROM tasks WHERE id = ?", [id]);
+    if (!row) return false;
+    if (row.status === "in_progress")
+      throw new InvalidTransitionError("task", id, row.status, "deleted", "cancel the running task first");
+    if (row.status !== "completed") await releaseDependents(tx, id);
+    await tx.ex.run("UPDATE workers SET current_task_id = NULL WHERE current_task_id = ?", [id]);
+    await tx.ex.run("DELETE FROM tasks WHERE id = ?", [id]);
+    if (row.plan_id) {
+      await tx.ex.run("UPDATE plan_execution SET total_subtasks = total_subtasks - 1 WHERE plan_id = ?", [
+        row.plan_id,
+      ]);
+      await applyPlanTransitions(tx, [{ planId: row.plan_id, from: row.status, to: "queued", taskId: id }]);
+    }
+    return true;
+  });
+}

@@ -1,0 +1,32 @@
+import { afterEach, beforeEach } from "vitest";
+import type { Database } from "../handle.ts";
+import { registerWorker } from "../workers.ts";
+import { type TempDatabase, tempDatabase } from "./tempdb.ts";
+
+/** A fresh database per test (`ctx.db`), removed after it. */
+export function useTempDatabase(): { readonly db: Database; readonly temp: TempDatabase } {
+  let temp: TempDatabase | undefined;
+  beforeEach(async () => {
+    temp = await tempDatabase();
+  });
+  afterEach(async () => {
+    await temp?.cleanup();
+    temp = undefined;
+  });
+  return {
+    get db() {
+      return temp!.db;
+    },
+    get temp() {
+      return temp!;
+    },
+  };
+}
+
+/** Registers a worker with these capabilities and returns its id. */
+export async function makeWorker(db: Database, id = "w1", capabilities: string[] = []): Promise<string> {
+  await registerWorker(db, { workerId: id, role: "test", capabilities });
+  return id;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

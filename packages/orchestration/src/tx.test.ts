@@ -1,0 +1,61 @@
+import type { HiveEvent } from "@hive/models";
+import { describe, expect, it } from "vitest";
+import { DependencyNotFoundError } from "./errors.ts";
+import { countTasksByStatus, createTask } from "./tasks.ts";
+import { useTempDatabase } from "./testing/fixtures.ts";
+import { transaction } from "./tx.ts";
+
+const t = useTempDatabase();
+
+describe("transactions and events", () => {
+  it("commits several operations together", async () => {
+    await transaction(t.db, async (tx) => {
+      const a = await createTask(tx, { title: "a", taskType: "t" });
+      await createTask(tx, { title: "b", taskType: "t", dependsOn: [a.id] });
+    });
+    expect(await countTasksByStatus(t.db)).toMatchObject({ queued: 1, blocked: 1 });
+  });
+
+  it("undoes only the failing operation's writes when the caller catches its error", async () => {
+    await transaction(t.db, async (tx) => {
+      await createTask(tx, { title: "kept", taskType: "t" });
+      await createTask(tx, { title: "bad", taskType: "t", dependsOn: ["missing"] }).catch((e) => {
+        expect(e).toBeInstanceOf(DependencyNotFoundError);
+      });
+    });
+    expect((await countTasksByStatus(t.db)).queued).toBe(1);
+  });
+
+  it("publishes events only after commit, and none for a rollback", async () => {
+    const seen: HiveEvent[] = [];
+    const off = t.db.events.on("*", (e) => seen.push(e));
+    await transaction(t.db, async (tx) => {
+      await createTask(tx, { title: "a", taskType: "t" });
+      expect(seen).toEqual([]);
+    });
+    expect(seen.map((e) => e.type)).toEqual(["task.created"]);
+    await transaction(t.db, async (tx) => {
+      await createTask(tx, { title: "b", taskType: "t" });
+      throw new Error("no");
+    }).catch(() => {});
+    expect(seen).toHaveLength(1);
+    off();
+  });
+
+  it("resolves once() for the next matching event", async () => {
+    const next = t.db.events.once("task.created", (e) => e.taskType === "wanted");
+    await createTask(t.db, { title: "x", taskType: "other" });
+    const task = await createTask(t.db, { title: "y", taskType: "wanted" });
+    expect((await next).taskId).toBe(task.id);
+  });
+
+  it("keeps a listener's exception away from the publisher", async () => {
+    const errors: unknown[] = [];
+    t.db.events.onListenerError((err) => errors.push(err));
+    t.db.events.on("task.created", () => {
+      throw new Error("listener bug");
+    });
+    await expect(createTask(t.db, { title: "a", taskType: "t" })).resolves.toBeTruthy();
+    expect(errors).toHaveLength(1);
+  });
+});

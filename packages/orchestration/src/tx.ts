@@ -1,0 +1,82 @@
+import type { HiveEvent } from "@hive/models";
+import { HiveError } from "./errors.ts";
+import { type Database, type Db, isTransaction, type Transaction, type TxState } from "./handle.ts";
+import type { SqlExecutor } from "./sql.ts";
+
+function assertOpen(db: Database): void {
+  if (db.closed) throw new HiveError("the database handle is closed; open a new one with openDatabase()");
+}
+
+/**
+ * Runs `fn` atomically. On a database handle: a new write transaction (SQLite: BEGIN IMMEDIATE).
+ * Inside a transaction: a savepoint, so a failing operation undoes only its own writes.
+ * Events are published once the outermost transaction commits.
+ */
+export async function withTx<T>(db: Db, fn: (tx: TxState) => Promise<T>): Promise<T> {
+  if (isTransaction(db)) {
+    const tx = db._tx;
+    const name = `hive_sp_${++tx.savepoints}`;
+    const mark = tx.events.length;
+    await tx.ex.run(`SAVEPOINT ${name}`);
+    try {
+      const result = await fn(tx);
+      await tx.ex.run(`RELEASE ${name}`);
+      return result;
+    } catch (err) {
+      await tx.ex.run(`ROLLBACK TO ${name}`);
+      await tx.ex.run(`RELEASE ${name}`);
+      tx.events.length = mark;
+      throw err;
+    }
+  }
+  assertOpen(db);
+  let state: TxState | undefined;
+  const result = await db._backend.transaction(async (ex) => {
+    state = { root: db, ex, events: [], touchedPlans: new Set(), savepoints: 0 };
+    return fn(state);
+  });
+  if (state) afterCommit(db, state.events, state.touchedPlans);
+  return result;
+}
+
+function afterCommit(db: Database, events: HiveEvent[], touchedPlans: Set<string>): void {
+  for (const planId of touchedPlans) db._planStatusCache.delete(planId);
+  if (events.length > 0) {
+    db.events.publish(events);
+    if (
+      db._backend.notify &&
+      events.some((e) => e.type === "task.queued" || e.type === "task.created" || e.type === "plan.started")
+    )
+      void db._backend.notify();
+  }
+}
+
+/** Runs reads: inside a transaction on its connection, else on the database outside any transaction. */
+export async function withRead<T>(db: Db, fn: (ex: SqlExecutor) => Promise<T>): Promise<T> {
+  if (isTransaction(db)) return fn(db._tx.ex);
+  assertOpen(db);
+  return db._backend.read(fn);
+}
+
+/** The root database of a handle. */
+export function rootOf(db: Db): Database {
+  return isTransaction(db) ? db._tx.root : db;
+}
+
+/**
+ * Runs several operations in one transaction: pass the `tx` handle to each of them. All of
+ * them commit together or none does. On SQLite the transaction holds the write lock until it
+ * ends: keep slow I/O outside.
+ *
+ * @example
+ * await transaction(db, async (tx) => {
+ *   const a = await createTask(tx, { title: "build", taskType: "build" });
+ *   await createTask(tx, { title: "ship", taskType: "deployment", dependsOn: [a.id] });
+ * });
+ */
+export async function transaction<T>(db: Db, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  return withTx(db, (state) => {
+    const handle: Transaction = { kind: state.root.kind, events: state.root.events, _tx: state };
+    return fn(handle);
+  });
+}

@@ -1,0 +1,428 @@
+import { hostname } from "node:os";
+import type { JsonValue, RetryPolicy, Task } from "@hive/models";
+import { z } from "zod";
+import {
+  claimTasks,
+  completeTasks,
+  failTasks,
+  hasClaimableTasks,
+  heartbeatTask,
+  releaseTasks,
+} from "./claims.ts";
+import { LeaseLostError } from "./errors.ts";
+import type { Database } from "./handle.ts";
+import { reapExpiredLeases } from "./reaper.ts";
+import { transaction } from "./tx.ts";
+import { parseInput } from "./validate.ts";
+import { registerWorker, unregisterWorker, updateWorkerHeartbeat } from "./workers.ts";
+
+/** Thrown by a handler: fail the task for good, no retry (bad input, say). */
+export class PermanentError extends Error {
+  override name = "PermanentError";
+}
+
+export interface TaskContext {
+  task: Task;
+  /** The fencing token of this lease. */
+  token: number;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** Aborted when the task is cancelled, the lease is lost, or the worker stops past its drain timeout. */
+  signal: AbortSignal;
+  /** Appends a line to this attempt's output log (kept in the run row). */
+  log(line: string): void;
+  /** Renews the lease now (the runtime also does it every heartbeatMs). */
+  heartbeat(): Promise<void>;
+}
+
+/** Returns the task's result (JSON) or throws; PermanentError fails the task without retry. */
+export type TaskHandler = (
+  ctx: TaskContext,
+  // biome-ignore lint/suspicious/noConfusingVoidType: a handler that returns nothing is valid (no result)
+) => Promise<JsonValue | undefined | void> | JsonValue | undefined | void;
+
+export interface WorkerLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+const OptionsSchema = z.object({
+  workerId: z.string().min(1).optional(),
+  role: z.string().min(1),
+  capabilities: z.array(z.string()).default([]),
+  taskTypes: z.array(z.string().min(1)).min(1).optional(),
+  /** Handlers run at once (default 1). */
+  concurrency: z.number().int().min(1).max(1000).default(1),
+  /** Extra tasks claimed ahead into a local buffer (default: concurrency). */
+  prefetch: z.number().int().min(0).max(1000).optional(),
+  leaseMs: z.number().int().min(200).default(30_000),
+  /** Lease renewal and worker heartbeat period (default leaseMs / 3). */
+  heartbeatMs: z.number().int().min(50).optional(),
+  /** Idle polling backoff, from pollMinMs doubling up to pollMaxMs. */
+  pollMinMs: z.number().int().min(1).default(10),
+  pollMaxMs: z.number().int().min(1).default(250),
+  /** Reaper period; 0 disables the reaper in this worker (default 2 s). */
+  reaperIntervalMs: z.number().int().min(0).default(2000),
+  /** A worker silent this long is marked offline by reapers (default 3 × heartbeatMs). */
+  workerTimeoutMs: z.number().int().min(1).optional(),
+  metadata: z.record(z.string(), z.json()).optional(),
+  /** Unregister (delete the worker row) on stop instead of marking it offline. */
+  unregisterOnStop: z.boolean().default(false),
+});
+
+export type WorkerOptions = z.input<typeof OptionsSchema> & {
+  db: Database;
+  /** One handler for every task, or one per task type. */
+  handler: TaskHandler | Record<string, TaskHandler>;
+  backoff?: RetryPolicy;
+  logger?: WorkerLogger;
+};
+
+interface Held {
+  task: Task;
+  token: number;
+  controller: AbortController;
+  output: string[];
+  outputBytes: number;
+  started: boolean;
+}
+
+type Outcome =
+  | { kind: "complete"; held: Held; result: JsonValue | undefined }
+  | { kind: "fail"; held: Held; error: string; retryable: boolean };
+
+const MAX_LOG_BYTES = 1_000_000;
+const silent: WorkerLogger = { info() {}, warn() {}, error() {} };
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+
+/**
+ * The worker runtime: registers, heartbeats, claims in batches with concurrency N (a small
+ * prefetch buffer), runs handlers with an AbortSignal, reports outcomes by group commit, reaps
+ * expired leases, and drains gracefully on stop.
+ */
+export class Worker {
+  readonly id: string;
+  private readonly o: z.output<typeof OptionsSchema>;
+  private readonly db: Database;
+  private readonly handler: TaskHandler | Record<string, TaskHandler>;
+  private readonly log: WorkerLogger;
+  private readonly backoff: RetryPolicy;
+  private readonly held = new Map<string, Held>();
+  private readonly buffer: Held[] = [];
+  private readonly outcomes: Outcome[] = [];
+  private running = 0;
+  private flushing: Promise<void> | null = null;
+  private stopCtl = new AbortController();
+  private wake: AbortController = new AbortController();
+  private loops: Promise<void>[] = [];
+  private timers: NodeJS.Timeout[] = [];
+  private offEvents: (() => void) | null = null;
+  private offWake: (() => void) | null = null;
+  private state: "new" | "running" | "stopping" | "stopped" = "new";
+  /** Counters for tests and status output. */
+  readonly stats = { claimed: 0, completed: 0, failed: 0, lostLeases: 0 };
+
+  constructor(options: WorkerOptions) {
+    const { db, handler, backoff, logger, ...rest } = options;
+    this.o = parseInput(OptionsSchema, rest, "Worker options");
+    this.db = db;
+    this.handler = handler;
+    this.backoff = backoff ?? {};
+    this.id =
+      this.o.workerId ?? `${this.o.role}-${hostname()}-${process.pid}-${crypto.randomUUID().slice(0, 8)}`;
+    this.log = logger ?? silent;
+    if (typeof handler !== "function" && !this.o.taskTypes)
+      this.o.taskTypes = Object.keys(handler).length > 0 ? Object.keys(handler) : undefined;
+  }
+
+  private get heartbeatMs(): number {
+    return this.o.heartbeatMs ?? Math.max(50, Math.floor(this.o.leaseMs / 3));
+  }
+
+  /** Registers the worker and starts its loops. */
+  async start(): Promise<this> {
+    if (this.state !== "new") throw new Error("a Worker can be started once");
+    this.state = "running";
+    await registerWorker(this.db, {
+      workerId: this.id,
+      role: this.o.role,
+      capabilities: this.o.capabilities,
+      metadata: this.o.metadata ?? null,
+    });
+    // Local enqueues wake the claim loop at once; other processes are seen by polling.
+    this.offEvents = this.db.events.on("*", (e) => {
+      if (e.type === "task.created" || e.type === "task.queued" || e.type === "plan.started")
+        this.wake.abort();
+    });
+    if (this.db._backend.onWake) {
+      try {
+        this.offWake = await this.db._backend.onWake(() => this.wake.abort());
+      } catch (err) {
+        this.log.warn({ workerId: this.id, err: String(err) }, "no cross-process wake-ups; polling only");
+      }
+    }
+    this.timers.push(setInterval(() => void this.heartbeatAll(), this.heartbeatMs));
+    if (this.o.reaperIntervalMs > 0)
+      this.timers.push(setInterval(() => void this.reap(), this.o.reaperIntervalMs));
+    this.loops.push(this.claimLoop());
+    this.log.info({ workerId: this.id, role: this.o.role }, "worker started");
+    return this;
+  }
+
+  /** Tasks this worker holds a lease on right now (running or buffered). */
+  get holding(): number {
+    return this.held.size;
+  }
+
+  private async claimLoop(): Promise<void> {
+    let idle = this.o.pollMinMs;
+    const prefetch = this.o.prefetch ?? this.o.concurrency;
+    while (this.state === "running") {
+      const want = this.o.concurrency + prefetch - this.held.size;
+      let got = 0;
+      if (want > 0) {
+        try {
+          if (await hasClaimableTasks(this.db, this.o.taskTypes)) {
+            const claimed = await claimTasks(this.db, {
+              workerId: this.id,
+              capabilities: this.o.capabilities,
+              taskTypes: this.o.taskTypes,
+              limit: want,
+              leaseMs: this.o.leaseMs,
+            });
+            got = claimed.length;
+            for (const c of claimed) {
+              const h: Held = {
+                task: c.task,
+                token: c.token,
+                controller: new AbortController(),
+                output: [],
+                outputBytes: 0,
+                started: false,
+              };
+              this.held.set(c.task.id, h);
+              this.buffer.push(h);
+            }
+            this.stats.claimed += got;
+          }
+        } catch (err) {
+          this.log.error({ workerId: this.id, err: String(err) }, "claim failed; retrying");
+        }
+      }
+      this.pump();
+      if (got > 0) {
+        idle = this.o.pollMinMs;
+        if (this.held.size < this.o.concurrency + prefetch) continue;
+      }
+      this.wake = new AbortController();
+      const both = AbortSignal.any([this.wake.signal, this.stopCtl.signal]);
+      await sleep(got > 0 ? this.o.pollMinMs : idle, both);
+      if (got === 0) idle = Math.min(this.o.pollMaxMs, idle * 2);
+    }
+  }
+
+  /** Starts buffered tasks while slots are free. */
+  private pump(): void {
+    while (this.running < this.o.concurrency && this.buffer.length > 0 && this.state !== "stopped") {
+      const h = this.buffer.shift()!;
+      h.started = true;
+      this.running++;
+      void this.execute(h).finally(() => {
+        this.running--;
+        this.pump();
+        this.wake.abort();
+      });
+    }
+  }
+
+  private pick(task: Task): TaskHandler | undefined {
+    return typeof this.handler === "function" ? this.handler : this.handler[task.taskType];
+  }
+
+  private async execute(h: Held): Promise<void> {
+    const handler = this.pick(h.task);
+    const ctx: TaskContext = {
+      task: h.task,
+      token: h.token,
+      attempt: h.task.attempts,
+      signal: h.controller.signal,
+      log: (line) => {
+        h.output.push(line);
+        h.outputBytes += line.length + 1;
+        while (h.outputBytes > MAX_LOG_BYTES && h.output.length > 1)
+          h.outputBytes -= h.output.shift()!.length + 1;
+      },
+      heartbeat: () => this.heartbeatOne(h),
+    };
+    try {
+      if (!handler) throw new PermanentError(`no handler for task type "${h.task.taskType}"`);
+      const result = await handler(ctx);
+      this.report({ kind: "complete", held: h, result: result ?? undefined });
+    } catch (err) {
+      const message = err instanceof Error ? err.message || err.name : String(err);
+      this.report({ kind: "fail", held: h, error: message, retryable: !(err instanceof PermanentError) });
+    }
+  }
+
+  /** Queues an outcome; outcomes finishing close together are committed in one transaction. */
+  private report(o: Outcome): void {
+    this.outcomes.push(o);
+    if (!this.flushing) this.flushing = new Promise<void>((r) => setImmediate(r)).then(() => this.flush());
+  }
+
+  private async flush(): Promise<void> {
+    while (this.outcomes.length > 0) {
+      const batch = this.outcomes.splice(0, 500);
+      const completes = batch.filter((o) => o.kind === "complete");
+      const fails = batch.filter((o) => o.kind === "fail");
+      try {
+        const [c, f] = await transaction(this.db, async (tx) => [
+          completes.length
+            ? await completeTasks(
+                tx,
+                completes.map((o) => ({
+                  taskId: o.held.task.id,
+                  token: o.held.token,
+                  result: o.result as JsonValue,
+                  outputLog: o.held.output.length ? o.held.output.join("\n") : undefined,
+                })),
+              )
+            : [],
+          fails.length
+            ? await failTasks(
+                tx,
+                fails.map((o) => ({
+                  taskId: o.held.task.id,
+                  token: o.held.token,
+                  error: o.error,
+                  retryable: o.retryable,
+                  outputLog: o.held.output.length ? o.held.output.join("\n") : undefined,
+                })),
+                { backoff: this.backoff },
+              )
+            : [],
+        ]);
+        for (const r of [...c, ...f]) {
+          if (r.ok) {
+            if (r.task.status === "completed") this.stats.completed++;
+            else this.stats.failed++;
+          } else {
+            this.stats.lostLeases++;
+            this.log.warn({ workerId: this.id, taskId: r.taskId, err: r.error.message }, "outcome rejected");
+          }
+        }
+        for (const o of batch) this.held.delete(o.held.task.id);
+      } catch (err) {
+        // A passing error (busy database): keep the outcomes and try again shortly. Leases are
+        // still renewed meanwhile, so nothing is lost.
+        this.outcomes.unshift(...batch);
+        this.log.error({ workerId: this.id, err: String(err) }, "reporting outcomes failed; retrying");
+        await new Promise((r) => setTimeout(r, 100));
+        if (this.state === "stopped") break;
+      }
+    }
+    this.flushing = null;
+  }
+
+  private async heartbeatOne(h: Held): Promise<void> {
+    try {
+      const r = await heartbeatTask(this.db, { taskId: h.task.id, token: h.token, leaseMs: this.o.leaseMs });
+      if (r.cancelRequested) {
+        this.log.info({ workerId: this.id, taskId: h.task.id }, "task cancelled; aborting");
+        h.controller.abort(new Error("task cancelled"));
+      }
+    } catch (err) {
+      if (err instanceof LeaseLostError || (err as Error).name === "TaskNotFoundError") {
+        this.log.warn(
+          { workerId: this.id, taskId: h.task.id, err: (err as Error).message },
+          "lease lost; aborting",
+        );
+        h.controller.abort(err);
+        if (!h.started) {
+          this.held.delete(h.task.id);
+          const i = this.buffer.indexOf(h);
+          if (i >= 0) this.buffer.splice(i, 1);
+        }
+      } else throw err;
+    }
+  }
+
+  private async heartbeatAll(): Promise<void> {
+    try {
+      await updateWorkerHeartbeat(this.db, { workerId: this.id });
+      const pending = new Set(this.outcomes.map((o) => o.held));
+      for (const h of [...this.held.values()]) if (!pending.has(h)) await this.heartbeatOne(h);
+    } catch (err) {
+      this.log.error({ workerId: this.id, err: String(err) }, "heartbeat failed; will retry");
+    }
+  }
+
+  private async reap(): Promise<void> {
+    try {
+      const r = await reapExpiredLeases(this.db, {
+        workerTimeoutMs: this.o.workerTimeoutMs ?? this.heartbeatMs * 3,
+      });
+      if (r.requeued.length || r.failed.length || r.offlineWorkers.length)
+        this.log.info({ workerId: this.id, ...r }, "reaped expired leases");
+    } catch (err) {
+      this.log.error({ workerId: this.id, err: String(err) }, "reaper failed; will retry");
+    }
+  }
+
+  /**
+   * Stops claiming, hands back buffered tasks, waits up to `timeoutMs` for running handlers,
+   * then aborts the rest (their failure is reported and they are retried), flushes outcomes and
+   * marks the worker offline (or unregisters it).
+   */
+  async stop(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.state !== "running") return;
+    this.state = "stopping";
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    this.stopCtl.abort();
+    await Promise.all(this.loops);
+    const unstarted = this.buffer.splice(0);
+    if (unstarted.length > 0) {
+      try {
+        await releaseTasks(
+          this.db,
+          unstarted.map((h) => ({ taskId: h.task.id, token: h.token })),
+        );
+      } catch (err) {
+        this.log.error(
+          { workerId: this.id, err: String(err) },
+          "could not release buffered tasks; their leases will expire",
+        );
+      }
+      for (const h of unstarted) this.held.delete(h.task.id);
+    }
+    const deadline = Date.now() + timeoutMs;
+    while (this.running > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    if (this.running > 0) {
+      for (const h of this.held.values()) h.controller.abort(new Error("worker stopping"));
+      const grace = Date.now() + Math.min(5000, Math.max(100, timeoutMs));
+      while (this.running > 0 && Date.now() < grace) await new Promise((r) => setTimeout(r, 10));
+    }
+    while (this.flushing || this.outcomes.length > 0) await (this.flushing ?? this.flush());
+    for (const t of this.timers) clearInterval(t);
+    this.offEvents?.();
+    this.offWake?.();
+    try {
+      if (this.o.unregisterOnStop) {
+        await unregisterWorker(this.db, this.id);
+      } else
+        await updateWorkerHeartbeat(this.db, { workerId: this.id, status: "offline", currentTaskId: null });
+    } catch (err) {
+      this.log.error({ workerId: this.id, err: String(err) }, "could not mark the worker offline");
+    }
+    this.state = "stopped";
+    this.log.info({ workerId: this.id, ...this.stats }, "worker stopped");
+  }
+}
