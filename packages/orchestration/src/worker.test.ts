@@ -1,0 +1,183 @@
+import { describe, expect, it } from "vitest";
+import { claimTasks } from "./claims.ts";
+import { ValidationError } from "./errors.ts";
+import { getRuns } from "./runs.ts";
+import { cancelTask, countTasksByStatus, createTask, createTasks, getTask } from "./tasks.ts";
+import { sleep, useTempDatabase } from "./testing/fixtures.ts";
+import { PermanentError, Worker, type WorkerOptions } from "./worker.ts";
+import { getWorker } from "./workers.ts";
+
+const t = useTempDatabase();
+
+async function waitFor<T>(what: string, probe: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+/** Starts a worker on the test database; the test stops it (the suite fails if one is left running). */
+async function started(options: Omit<WorkerOptions, "db">): Promise<Worker> {
+  return new Worker({ leaseMs: 2000, pollMaxMs: 50, reaperIntervalMs: 0, ...options, db: t.db }).start();
+}
+
+describe("Worker runtime", () => {
+  it("runs every task once with at most `concurrency` handlers at a time, storing results and logs", async () => {
+    const tasks = await createTasks(
+      t.db,
+      Array.from({ length: 24 }, (_, i) => ({ title: `t${i}`, taskType: "noop", payload: { i } })),
+    );
+    let running = 0;
+    let peak = 0;
+    const seen: string[] = [];
+    const w = await started({
+      role: "test",
+      concurrency: 4,
+      handler: async ({ task, log }) => {
+        seen.push(task.id);
+        running++;
+        peak = Math.max(peak, running);
+        log(`working on ${task.title}`);
+        await sleep(15);
+        running--;
+        return { double: (task.payload!.i as number) * 2 };
+      },
+    });
+    await waitFor("all completed", async () => (await countTasksByStatus(t.db)).completed === 24);
+    await w.stop();
+    expect(peak).toBeLessThanOrEqual(4);
+    expect(peak).toBeGreaterThan(1);
+    expect(seen.sort()).toEqual(tasks.map((x) => x.id).sort());
+    const one = (await getTask(t.db, tasks[5]!.id))!;
+    expect(one.result).toEqual({ double: 10 });
+    const runs = await getRuns(t.db, one.id);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ status: "completed", outputLog: "working on t5", workerId: w.id });
+  });
+
+  it("dispatches by task type and claims only the types it has handlers for", async () => {
+    const a = await createTask(t.db, { title: "a", taskType: "alpha" });
+    const b = await createTask(t.db, { title: "b", taskType: "beta" });
+    const w = await started({ role: "test", handler: { alpha: () => "from alpha" } });
+    await waitFor("alpha done", async () => (await getTask(t.db, a.id))!.status === "completed");
+    await sleep(100);
+    await w.stop();
+    expect((await getTask(t.db, a.id))!.result).toBe("from alpha");
+    expect((await getTask(t.db, b.id))!.status).toBe("queued");
+  });
+
+  it("retries a throwing handler with backoff, then fails it for good; PermanentError fails at once", async () => {
+    const flaky = await createTask(t.db, { title: "flaky", taskType: "flaky", maxRetries: 2 });
+    const bad = await createTask(t.db, { title: "bad", taskType: "bad", maxRetries: 5 });
+    const w = await started({
+      role: "test",
+      backoff: { baseDelayMs: 20, maxDelayMs: 50, jitter: 0 },
+      handler: {
+        flaky: ({ attempt }) => {
+          throw new Error(`boom ${attempt}`);
+        },
+        bad: () => {
+          throw new PermanentError("malformed payload");
+        },
+      },
+    });
+    await waitFor("both failed", async () => (await countTasksByStatus(t.db)).failed === 2);
+    await w.stop();
+    const f = (await getTask(t.db, flaky.id))!;
+    expect(f.attempts).toBe(3);
+    expect(f.lastError).toBe("boom 3");
+    expect((await getRuns(t.db, flaky.id)).map((r) => r.errorMessage)).toEqual([
+      "boom 1",
+      "boom 2",
+      "boom 3",
+    ]);
+    const b = (await getTask(t.db, bad.id))!;
+    expect(b.attempts).toBe(1);
+    expect(b.lastError).toBe("malformed payload");
+  });
+
+  it("aborts a running handler's signal when its task is cancelled", async () => {
+    const task = await createTask(t.db, { title: "long", taskType: "long" });
+    let aborted = false;
+    const w = await started({
+      role: "test",
+      leaseMs: 600,
+      heartbeatMs: 50,
+      handler: ({ signal }) =>
+        new Promise((_, reject) => {
+          signal.addEventListener("abort", () => {
+            aborted = true;
+            reject(signal.reason);
+          });
+        }),
+    });
+    await waitFor("task running", async () => (await getTask(t.db, task.id))!.status === "in_progress");
+    await cancelTask(t.db, task.id);
+    await waitFor("handler aborted", async () => aborted);
+    await w.stop();
+    expect((await getTask(t.db, task.id))!.status).toBe("cancelled");
+  });
+
+  it("on stop, finishes what runs, hands back what was prefetched unstarted, and goes offline", async () => {
+    const tasks = await createTasks(
+      t.db,
+      Array.from({ length: 6 }, (_, i) => ({ title: `t${i}`, taskType: "slow" })),
+    );
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let started_ = 0;
+    const w = await started({
+      role: "test",
+      concurrency: 1,
+      prefetch: 3,
+      handler: async () => {
+        started_++;
+        await gate;
+        return "done";
+      },
+    });
+    await waitFor("one running, others buffered", async () => started_ === 1 && w.holding === 4);
+    const stopping = w.stop({ timeoutMs: 10_000 });
+    await sleep(50);
+    release();
+    await stopping;
+    const states = await Promise.all(tasks.map(async (x) => (await getTask(t.db, x.id))!));
+    const completed = states.filter((s) => s.status === "completed");
+    const queued = states.filter((s) => s.status === "queued");
+    expect(completed).toHaveLength(1);
+    expect(queued).toHaveLength(5);
+    for (const q of queued) {
+      expect(q.attempts).toBe(0);
+      expect(await getRuns(t.db, q.id)).toEqual([]);
+    }
+    expect((await getWorker(t.db, w.id))!.status).toBe("offline");
+    // A handed-back task is claimable by the next worker at once.
+    await expect(claimTasks(t.db, { workerId: w.id, limit: 10 })).resolves.toHaveLength(5);
+  });
+
+  it("aborts handlers still running when the drain timeout passes, and their tasks go back for a retry", async () => {
+    const task = await createTask(t.db, { title: "stuck", taskType: "stuck" });
+    const w = await started({
+      role: "test",
+      handler: ({ signal }) =>
+        new Promise((_, reject) => signal.addEventListener("abort", () => reject(new Error("stopped")))),
+    });
+    await waitFor("running", async () => (await getTask(t.db, task.id))!.status === "in_progress");
+    await w.stop({ timeoutMs: 100 });
+    const after = (await getTask(t.db, task.id))!;
+    expect(after.status).toBe("queued");
+    expect(after.lastError).toBe("stopped");
+  });
+
+  it("refuses invalid options with a ValidationError naming the field", () => {
+    expect(() => new Worker({ db: t.db, role: "r", concurrency: 0, handler: () => null })).toThrow(
+      ValidationError,
+    );
+    expect(() => new Worker({ db: t.db, role: "", handler: () => null })).toThrow(/role/);
+  });
+});
