@@ -66,6 +66,7 @@ export class PostgresBackend implements Backend {
   readonly kind = "postgres" as const;
   private listener: pg.Client | null = null;
   private readonly wakeListeners = new Set<() => void>();
+  private closed = false;
 
   private constructor(
     readonly pool: pg.Pool,
@@ -83,6 +84,11 @@ export class PostgresBackend implements Backend {
     } as pg.PoolConfig);
     pool.on("error", () => {
       // An idle client died (server restart); the pool replaces it. Queries report their own errors.
+    });
+    pool.on("connect", (client) => {
+      // A connection dropped while checked out also emits "error" on its client; unhandled, that
+      // would crash the process. The failing query rejects on its own and the transaction retries.
+      client.on("error", () => {});
     });
     const backend = new PostgresBackend(pool, opts);
     try {
@@ -200,26 +206,59 @@ export class PostgresBackend implements Backend {
     await this.pool.query(`NOTIFY hive_${this.opts.schema}`).catch(() => {});
   }
 
-  /** Calls `cb` when any process notifies; starts a dedicated LISTEN connection on first use. */
+  /**
+   * Calls `cb` when any process notifies; starts a dedicated LISTEN connection on first use and
+   * re-opens it (with backoff) if it drops, so wake-ups resume after a server restart. Workers
+   * keep polling meanwhile.
+   */
   async onWake(cb: () => void): Promise<() => void> {
     this.wakeListeners.add(cb);
-    if (!this.listener) {
-      const client = new pg.Client({ connectionString: this.opts.url });
-      this.listener = client;
-      client.on("notification", () => {
-        for (const l of this.wakeListeners) l();
-      });
-      client.on("error", () => {
-        // Polling keeps workers going if the LISTEN connection dies.
-        this.listener = null;
-      });
-      await client.connect();
-      await client.query(`LISTEN hive_${this.opts.schema}`);
-    }
+    if (!this.listener) await this.listen();
     return () => this.wakeListeners.delete(cb);
   }
 
+  private async listen(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.opts.url });
+    this.listener = client;
+    client.on("notification", () => {
+      for (const l of this.wakeListeners) l();
+    });
+    client.on("error", () => {
+      if (this.listener !== client) return;
+      this.listener = null;
+      void client.end().catch(() => {});
+      this.relisten(1);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN hive_${this.opts.schema}`);
+    } catch (err) {
+      if (this.listener === client) this.listener = null;
+      await client.end().catch(() => {});
+      throw err;
+    }
+  }
+
+  private relisten(attempt: number): void {
+    if (this.closed || this.wakeListeners.size === 0) return;
+    const t = setTimeout(
+      () => {
+        if (this.closed || this.listener) return;
+        this.listen().then(
+          // A notification may have been missed while disconnected: wake everyone once.
+          () => {
+            for (const l of this.wakeListeners) l();
+          },
+          () => this.relisten(attempt + 1),
+        );
+      },
+      Math.min(5000, 100 * 2 ** attempt),
+    );
+    t.unref();
+  }
+
   async close(): Promise<void> {
+    this.closed = true;
     const l = this.listener;
     this.listener = null;
     if (l) await l.end().catch(() => {});

@@ -1,0 +1,126 @@
+import { describe, expect, it } from "vitest";
+import { closeDatabase, openDatabase } from "./db.ts";
+import { DatabaseOpenError } from "./errors.ts";
+import { createTask, getTask } from "./tasks.ts";
+import { sleep, useTempDatabase } from "./testing/fixtures.ts";
+import { testBackend } from "./testing/tempdb.ts";
+import { withRead } from "./tx.ts";
+import { Worker } from "./worker.ts";
+
+// PostgreSQL only: LISTEN/NOTIFY, the connection pool and server-side transient errors do not
+// exist on the embedded SQLite backend (its equivalents are covered in db.test.ts and tx.test.ts).
+describe.skipIf(testBackend !== "postgres")("the PostgreSQL backend", () => {
+  const t = useTempDatabase();
+
+  it("wakes an idle worker on another connection at once through LISTEN/NOTIFY, not by polling", async () => {
+    const other = await openDatabase(t.temp.openOptions);
+    let ran: string | null = null;
+    // Polls at most once a minute: only a notification can make it pick the task up in time.
+    const w = await new Worker({
+      db: other,
+      role: "test",
+      pollMinMs: 60_000,
+      pollMaxMs: 60_000,
+      reaperIntervalMs: 0,
+      handler: ({ task }) => {
+        ran = task.id;
+        return "ok";
+      },
+    }).start();
+    try {
+      await sleep(300); // the worker's first poll found nothing; it now sleeps for a minute
+      const task = await createTask(t.db, { title: "wake up", taskType: "t" });
+      const deadline = Date.now() + 20_000;
+      while ((await getTask(t.db, task.id))!.status !== "completed" && Date.now() < deadline) await sleep(50);
+      expect(ran).toBe(task.id);
+      expect((await getTask(t.db, task.id))!.status).toBe("completed");
+    } finally {
+      await w.stop();
+      await closeDatabase(other);
+    }
+  });
+
+  it("re-opens its LISTEN connection after the server drops it, so wake-ups resume", async () => {
+    const other = await openDatabase(t.temp.openOptions);
+    const done: string[] = [];
+    const w = await new Worker({
+      db: other,
+      role: "test",
+      pollMinMs: 60_000,
+      pollMaxMs: 60_000,
+      reaperIntervalMs: 0,
+      handler: ({ task }) => {
+        done.push(task.id);
+      },
+    }).start();
+    try {
+      await sleep(300);
+      const killed = await withRead(t.db, (ex) =>
+        ex.all<{ ok: boolean }>(
+          "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE query = ?",
+          [`LISTEN hive_${t.temp.openOptions.schema}`],
+        ),
+      );
+      expect(killed).toEqual([{ ok: true }]);
+      await sleep(1500); // reconnect backoff, then the worker's idle sleep again
+      const task = await createTask(t.db, { title: "after the drop", taskType: "t" });
+      const deadline = Date.now() + 20_000;
+      while (!done.includes(task.id) && Date.now() < deadline) await sleep(50);
+      expect(done).toContain(task.id);
+    } finally {
+      await w.stop();
+      await closeDatabase(other);
+    }
+  });
+
+  it("retries a transaction the server aborted for a deadlock, and both writers succeed", async () => {
+    const a = await createTask(t.db, { title: "a", taskType: "t" });
+    const b = await createTask(t.db, { title: "b", taskType: "t" });
+    const backend = t.db._backend;
+    let attempts = 0;
+    let inFirst!: () => void;
+    const firstHolds = new Promise<void>((r) => {
+      inFirst = r;
+    });
+    // Two transactions lock the same two rows in opposite orders: the server kills one (40P01).
+    const one = backend.transaction(async (ex) => {
+      attempts++;
+      await ex.run("UPDATE tasks SET priority = priority + 1 WHERE id = ?", [a.id]);
+      inFirst();
+      await sleep(200);
+      await ex.run("UPDATE tasks SET priority = priority + 1 WHERE id = ?", [b.id]);
+    });
+    const two = firstHolds.then(() =>
+      backend.transaction(async (ex) => {
+        attempts++;
+        await ex.run("UPDATE tasks SET priority = priority + 10 WHERE id = ?", [b.id]);
+        await ex.run("UPDATE tasks SET priority = priority + 10 WHERE id = ?", [a.id]);
+      }),
+    );
+    await Promise.all([one, two]);
+    expect(attempts).toBe(3);
+    expect((await getTask(t.db, a.id))!.priority).toBe(1 + 11);
+    expect((await getTask(t.db, b.id))!.priority).toBe(1 + 11);
+  });
+
+  it("retries a transaction whose connection was dropped, on a fresh connection", async () => {
+    let attempts = 0;
+    const task = await createTask(t.db, { title: "x", taskType: "t" });
+    await t.db._backend.transaction(async (ex) => {
+      attempts++;
+      if (attempts === 1) await ex.get("SELECT pg_terminate_backend(pg_backend_pid())");
+      await ex.run("UPDATE tasks SET priority = 7 WHERE id = ?", [task.id]);
+    });
+    expect(attempts).toBe(2);
+    expect((await getTask(t.db, task.id))!.priority).toBe(7);
+  });
+
+  it("refuses an unreachable server or a bad schema name with DatabaseOpenError", async () => {
+    await expect(openDatabase({ url: "postgres://postgres@127.0.0.1:1/test" })).rejects.toThrow(
+      DatabaseOpenError,
+    );
+    await expect(openDatabase({ url: t.temp.openOptions.url!, schema: 'x"; DROP' })).rejects.toThrow(
+      /schema name/,
+    );
+  });
+});
