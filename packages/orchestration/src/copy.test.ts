@@ -31,6 +31,8 @@ async function freshSchema(): Promise<string> {
   return schema;
 }
 
+// Runs once, in the SQLite pass: it reads a SQLite file and writes to the PostgreSQL test server
+// itself, so the PostgreSQL pass would only repeat it.
 describe.skipIf(testBackend === "postgres")("copySqliteToPostgres", () => {
   it("keeps ids, states, runs, edges and plans", async () => {
     const dir = mkdtempSync(join(tmpdir(), "hive-copy-"));

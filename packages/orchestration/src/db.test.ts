@@ -23,6 +23,8 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
+// SQLite only: files, pragmas and bad files are the embedded backend's concern; PostgreSQL's
+// opening (bad URL, bad schema, newer migrations) is covered in postgres.test.ts.
 describe.skipIf(testBackend === "postgres")("openDatabase (SQLite)", () => {
   it("applies every migration to a new file", async () => {
     const path = join(tempDir(), "new.db");

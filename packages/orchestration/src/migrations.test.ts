@@ -35,6 +35,8 @@ function upToDate(dialect: "sqlite" | "postgresql", folder: string, schemaFile: 
   }
 }
 
+// Runs once, in the SQLite pass: it checks both migration folders against both schema files with
+// drizzle-kit, which needs no database; the PostgreSQL pass would only repeat it.
 describe.skipIf(testBackend === "postgres")("migrations", () => {
   it("are up to date with schema.ts (drizzle-kit generates nothing new)", () => {
     upToDate("sqlite", SQLITE_MIGRATIONS_DIR, "schema.ts");

@@ -9,6 +9,7 @@ const tableNames = Object.keys(sqliteSchema).filter((k) =>
   k.endsWith("Table"),
 ) as (keyof typeof sqliteSchema)[];
 
+// Runs once, in the SQLite pass: it compares the two schema files, no database involved.
 describe.skipIf(testBackend === "postgres")("the PostgreSQL schema", () => {
   it("has the same tables as the SQLite schema", () => {
     const pgNames = Object.keys(pgSchema).filter((k) => k.endsWith("Table"));
