@@ -1,25 +1,51 @@
-import type { Task } from "./task.ts";
+import { z } from "zod";
+import { TaskStatusSchema } from "./task.ts";
 
-/** Events emitted in-process after the transaction that caused them commits. */
-export type HiveEvent =
-  | { type: "task.created"; taskId: string; taskType: string; planId: string | null }
-  | { type: "task.queued"; taskId: string }
-  | { type: "task.claimed"; taskId: string; workerId: string; token: number; attempt: number }
-  | { type: "task.completed"; taskId: string; planId: string | null }
-  | { type: "task.retried"; taskId: string; attempt: number; runAt: number; error: string }
-  | { type: "task.failed"; taskId: string; planId: string | null; error: string }
-  | { type: "task.cancelled"; taskId: string; planId: string | null }
-  | { type: "task.lease_expired"; taskId: string; workerId: string | null; status: Task["status"] }
-  | { type: "task.upstream_failed"; taskId: string; planId: string | null }
-  | { type: "plan.created"; planId: string; subtaskCount: number }
-  | { type: "plan.started"; planId: string }
-  | { type: "plan.completed"; planId: string }
-  | { type: "plan.failed"; planId: string; failedTaskId: string }
-  | { type: "worker.registered"; workerId: string; role: string }
-  | { type: "worker.offline"; workerId: string }
-  | { type: "planning.submitted"; requestId: string }
-  | { type: "planning.completed"; requestId: string; planId: string }
-  | { type: "planning.failed"; requestId: string; error: string };
+const planId = z.string().nullable();
 
+/**
+ * Events emitted in-process after the transaction that caused them commits. The schema lets a
+ * consumer that receives events from elsewhere (a log, a socket) validate them; the type is
+ * inferred from it.
+ */
+export const HiveEventSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("task.created"), taskId: z.string(), taskType: z.string(), planId }),
+  z.object({ type: z.literal("task.queued"), taskId: z.string() }),
+  z.object({
+    type: z.literal("task.claimed"),
+    taskId: z.string(),
+    workerId: z.string(),
+    token: z.number().int(),
+    attempt: z.number().int(),
+  }),
+  z.object({ type: z.literal("task.completed"), taskId: z.string(), planId }),
+  z.object({
+    type: z.literal("task.retried"),
+    taskId: z.string(),
+    attempt: z.number().int(),
+    runAt: z.number().int(),
+    error: z.string(),
+  }),
+  z.object({ type: z.literal("task.failed"), taskId: z.string(), planId, error: z.string() }),
+  z.object({ type: z.literal("task.cancelled"), taskId: z.string(), planId }),
+  z.object({
+    type: z.literal("task.lease_expired"),
+    taskId: z.string(),
+    workerId: z.string().nullable(),
+    status: TaskStatusSchema,
+  }),
+  z.object({ type: z.literal("task.upstream_failed"), taskId: z.string(), planId }),
+  z.object({ type: z.literal("plan.created"), planId: z.string(), subtaskCount: z.number().int() }),
+  z.object({ type: z.literal("plan.started"), planId: z.string() }),
+  z.object({ type: z.literal("plan.completed"), planId: z.string() }),
+  z.object({ type: z.literal("plan.failed"), planId: z.string(), failedTaskId: z.string() }),
+  z.object({ type: z.literal("worker.registered"), workerId: z.string(), role: z.string() }),
+  z.object({ type: z.literal("worker.offline"), workerId: z.string() }),
+  z.object({ type: z.literal("planning.submitted"), requestId: z.string() }),
+  z.object({ type: z.literal("planning.completed"), requestId: z.string(), planId: z.string() }),
+  z.object({ type: z.literal("planning.failed"), requestId: z.string(), error: z.string() }),
+]);
+
+export type HiveEvent = z.infer<typeof HiveEventSchema>;
 export type HiveEventType = HiveEvent["type"];
 export type HiveEventOf<T extends HiveEventType> = Extract<HiveEvent, { type: T }>;
