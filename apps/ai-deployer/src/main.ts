@@ -1,16 +1,17 @@
 /**
  * ai-deployer: a worker daemon (role `deployer`) that claims `deployment` tasks and deploys them
  * under a configured root, with rollback. SIGTERM/SIGINT: stop claiming, finish or roll back what
- * runs within --drain-timeout-ms, and unregister.
+ * runs within --drain-timeout-ms, mark the worker offline and exit (a second signal ends the
+ * process at once; the lease then expires and the next deployment of the target repairs it).
+ * `--once`: exit when nothing is left to deploy.
  */
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { closeDatabase, HiveError, hasClaimableTasks, openDatabase, Worker } from "@hive/orchestration";
+import { closeDatabase, HiveError, openDatabase } from "@hive/orchestration";
 import { ZodError } from "zod";
 import { loadDeployerConfig } from "./config.ts";
-import { deploymentHandler } from "./handler.ts";
+import { createDeployerWorker, DEPLOYER_CAPABILITIES, untilIdle } from "./daemon.ts";
 import { createLogger } from "./logger.ts";
-import { strategyNames } from "./strategies/index.ts";
 
 async function main(): Promise<number> {
   const config = loadDeployerConfig(process.argv.slice(2), process.env);
@@ -18,52 +19,29 @@ async function main(): Promise<number> {
   const root = resolve(config.root);
   mkdirSync(root, { recursive: true });
   const db = await openDatabase({ path: config.dbPath, url: config.dbPath ? undefined : config.databaseUrl });
-  const worker = new Worker({
-    db,
-    workerId: config.workerId,
-    role: "deployer",
-    capabilities: ["deploy", ...strategyNames],
-    taskTypes: ["deployment"],
-    handler: { deployment: deploymentHandler(root) },
-    concurrency: config.concurrency,
-    prefetch: 0,
-    leaseMs: config.leaseMs,
-    heartbeatMs: config.heartbeatMs,
-    backoff: { baseDelayMs: config.backoffBaseMs },
-    metadata: { root, pid: process.pid },
-    unregisterOnStop: true,
-    logger: log,
-  });
-  let stopping: Promise<void> | null = null;
-  const stop = (why: string) => {
-    if (!stopping) {
-      log.info({ why }, "draining");
-      stopping = worker.stop({ timeoutMs: config.drainTimeoutMs });
-    }
-    return stopping;
+  const stopRequested = new AbortController();
+  const onSignal = (signal: string) => {
+    log.info({ signal, drainTimeoutMs: config.drainTimeoutMs }, "draining");
+    stopRequested.abort();
   };
-  process.once("SIGINT", () => void stop("SIGINT"));
-  process.once("SIGTERM", () => void stop("SIGTERM"));
-  await worker.start();
-  log.info({ root, concurrency: config.concurrency }, "deployer started");
-  if (config.once) {
-    while (!stopping) {
-      await new Promise((r) => setTimeout(r, 200));
-      if (worker.holding === 0 && !(await hasClaimableTasks(db, ["deployment"])))
-        void stop("once: nothing left");
-    }
+  process.once("SIGINT", () => onSignal("SIGINT"));
+  process.once("SIGTERM", () => onSignal("SIGTERM"));
+  const worker = createDeployerWorker(db, config, root, log);
+  try {
+    await worker.start();
+    log.info(
+      { root, concurrency: config.concurrency, capabilities: DEPLOYER_CAPABILITIES, once: config.once },
+      "deployer started",
+    );
+    if (config.once) await untilIdle(db, worker, stopRequested.signal);
+    else if (!stopRequested.signal.aborted)
+      await new Promise((r) => stopRequested.signal.addEventListener("abort", r, { once: true }));
+    if (config.once && !stopRequested.signal.aborted) log.info({}, "once: nothing left to deploy");
+    await worker.stop({ timeoutMs: config.drainTimeoutMs });
+    log.info({ ...worker.stats }, "deployer stopped");
+  } finally {
+    await closeDatabase(db);
   }
-  await new Promise<void>((r) => {
-    const t = setInterval(() => {
-      if (stopping) {
-        clearInterval(t);
-        r();
-      }
-    }, 100);
-  });
-  await stopping;
-  await closeDatabase(db);
-  log.info(worker.stats, "deployer stopped");
   return 0;
 }
 
@@ -80,3 +58,5 @@ try {
     process.exitCode = 1;
   }
 }
+// A handler stuck past the drain bound (a child that ignores signals) must not keep us alive.
+setTimeout(() => process.exit(), 3000).unref();

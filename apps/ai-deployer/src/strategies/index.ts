@@ -1,13 +1,13 @@
 import type { DeploymentPayload } from "../deployment/payload.ts";
 import { commandStrategy } from "./command.ts";
 import { localStrategy } from "./local.ts";
-import { BadDeploymentError, type DeployContext, type DeployResult } from "./types.ts";
+import type { DeployContext, DeployResult } from "./types.ts";
 
-export const strategyNames = ["local", "command"];
+export { STRATEGY_NAMES as strategyNames } from "../deployment/payload.ts";
 
-/** Runs the payload's strategy. */
+/** Runs the payload's strategy (the payload was validated, so its strategy is known). */
 export function deployWith(payload: DeploymentPayload, ctx: DeployContext): Promise<DeployResult> {
-  if (payload.strategy === "local") return localStrategy.deploy(payload, ctx);
-  if (payload.strategy === "command") return commandStrategy.deploy(payload, ctx);
-  throw new BadDeploymentError(`unknown deployment strategy "${(payload as { strategy: string }).strategy}"`);
+  return payload.strategy === "local"
+    ? localStrategy.deploy(payload, ctx)
+    : commandStrategy.deploy(payload, ctx);
 }

@@ -1,17 +1,22 @@
 import { spawn } from "node:child_process";
 
 export interface RunResult {
+  /** Exit code; null when killed by a signal or not started. */
   code: number | null;
   timedOut: boolean;
   aborted: boolean;
+  /** Why the program could not start (ENOENT…), if it did not. */
+  error?: string;
+  /** stdout and stderr interleaved, the last 1 MB at most. */
   output: string;
 }
 
 const MAX_OUTPUT = 1_000_000;
+const KILL_GRACE_MS = 2000;
 
 /**
  * Runs argv (no shell) in its own process group; on timeout or abort the whole group gets
- * SIGTERM, then SIGKILL after 2 s. Output (stdout and stderr) is kept, its last 1 MB at most.
+ * SIGTERM, then SIGKILL after 2 s, so grandchildren (a shell's `sleep`) end with it.
  */
 export function runCommand(
   argv: string[],
@@ -27,28 +32,34 @@ export function runCommand(
     let output = "";
     let timedOut = false;
     let aborted = false;
+    let settled = false;
     const child = spawn(argv[0]!, argv.slice(1), {
       cwd: opts.cwd,
       env: opts.env,
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });
+    let partial = "";
     const append = (d: Buffer) => {
       const s = String(d);
       output = (output + s).slice(-MAX_OUTPUT);
-      for (const line of s.split("\n")) if (line) opts.onLine?.(line);
+      const lines = (partial + s).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) if (line) opts.onLine?.(line);
     };
     child.stdout.on("data", append);
     child.stderr.on("data", append);
-    const kill = () => {
+    const group = (sig: NodeJS.Signals) => {
       try {
-        process.kill(-child.pid!, "SIGTERM");
-      } catch {}
-      setTimeout(() => {
-        try {
-          process.kill(-child.pid!, "SIGKILL");
-        } catch {}
-      }, 2000).unref();
+        if (child.pid) process.kill(-child.pid, sig);
+      } catch {
+        // already gone
+      }
+    };
+    let killTimer: NodeJS.Timeout | undefined;
+    const kill = () => {
+      group("SIGTERM");
+      killTimer ??= setTimeout(() => group("SIGKILL"), KILL_GRACE_MS);
     };
     const timer = setTimeout(() => {
       timedOut = true;
@@ -59,17 +70,25 @@ export function runCommand(
       kill();
     };
     if (opts.signal.aborted) onAbort();
-    opts.signal.addEventListener("abort", onAbort, { once: true });
+    else opts.signal.addEventListener("abort", onAbort, { once: true });
+    const finish = (r: Omit<RunResult, "timedOut" | "aborted" | "output">) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      opts.signal.removeEventListener("abort", onAbort);
+      if (partial) opts.onLine?.(partial);
+      // Kill what is left of the group (a daemonised grandchild) once the leader is gone.
+      if (killTimer) {
+        clearTimeout(killTimer);
+        group("SIGKILL");
+      }
+      resolve({ ...r, timedOut, aborted, output });
+    };
     child.on("error", (err) => {
-      clearTimeout(timer);
-      opts.signal.removeEventListener("abort", onAbort);
-      resolve({ code: null, timedOut, aborted, output: `${output}${err.message}\n` });
+      output += `${err.message}\n`;
+      finish({ code: null, error: err.message });
     });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      opts.signal.removeEventListener("abort", onAbort);
-      resolve({ code, timedOut, aborted, output });
-    });
+    child.on("close", (code) => finish({ code }));
   });
 }
 

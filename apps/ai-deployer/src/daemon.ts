@@ -1,0 +1,65 @@
+import { type Database, hasClaimableTasks, Worker } from "@hive/orchestration";
+import type { Logger } from "pino";
+import type { DeployerConfig } from "./config.ts";
+import { deploymentHandler } from "./handler.ts";
+import { strategyNames } from "./strategies/index.ts";
+
+/** The capabilities a deployer registers with: `deploy` and its strategy names. */
+export const DEPLOYER_CAPABILITIES = ["deploy", ...strategyNames];
+
+/**
+ * The deployer's Worker: role `deployer`, task type `deployment`, no prefetch (a claimed
+ * deployment starts at once or is not claimed), leases renewed every heartbeatMs while a
+ * deployment runs. On stop the worker row stays, marked offline, so run history keeps naming it.
+ */
+export function createDeployerWorker(
+  db: Database,
+  config: DeployerConfig,
+  root: string,
+  log: Logger,
+): Worker {
+  return new Worker({
+    db,
+    workerId: config.workerId,
+    role: "deployer",
+    capabilities: DEPLOYER_CAPABILITIES,
+    taskTypes: ["deployment"],
+    handler: { deployment: deploymentHandler(root, log) },
+    concurrency: config.concurrency,
+    prefetch: 0,
+    leaseMs: config.leaseMs,
+    heartbeatMs: config.heartbeatMs,
+    backoff: { baseDelayMs: config.backoffBaseMs },
+    metadata: { root, pid: process.pid, strategies: [...strategyNames] },
+    unregisterOnStop: false,
+    logger: log,
+  });
+}
+
+/**
+ * Resolves once the worker holds nothing and has nothing left to do: no deployment task is ready,
+ * or the ready ones stayed unclaimed for `stallMs` (they need skills this deployer lacks). Tasks
+ * waiting for a retry backoff are not waited for. Ends early when `signal` aborts.
+ */
+export async function untilIdle(
+  db: Database,
+  worker: Worker,
+  signal: AbortSignal,
+  opts: { pollMs?: number; stallMs?: number } = {},
+): Promise<void> {
+  const pollMs = opts.pollMs ?? 200;
+  const stallMs = opts.stallMs ?? 5000;
+  let lastClaimed = worker.stats.claimed;
+  let lastProgress = Date.now();
+  while (!signal.aborted) {
+    await new Promise((r) => setTimeout(r, pollMs));
+    if (worker.stats.claimed !== lastClaimed || worker.holding > 0) {
+      lastClaimed = worker.stats.claimed;
+      lastProgress = Date.now();
+    }
+    // Read "ready" before "holding": a task claimed in between is then seen as held.
+    const ready = await hasClaimableTasks(db, ["deployment"]);
+    if (worker.holding > 0) continue;
+    if (!ready || Date.now() - lastProgress >= stallMs) return;
+  }
+}
