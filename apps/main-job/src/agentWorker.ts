@@ -1,79 +1,58 @@
 /**
- * An agent worker process for the subtasks that are neither planning nor deployment: a Worker
- * runtime with one handler per task type. `shell` tasks run `payload.command` (argv, no shell);
- * every other type runs a simulated agent that works for a short while and writes a transcript.
- * Flags: --db, --concurrency, --worker-id, --fail-types a,b (simulate a broken agent for tests).
+ * An agent worker process for the subtasks that are neither planning nor deployment: the Worker
+ * runtime with one handler per task type (`shell` runs `payload.command`, the others a simulated
+ * agent). Flags: see agent/config.ts (--db, --concurrency, --lease-ms, --fail-subtasks…).
+ * SIGTERM/SIGINT: stop claiming, finish what runs (10 s at most), mark the worker offline, exit 0.
  */
-import { spawn } from "node:child_process";
-import { parseArgs } from "node:util";
-import { closeDatabase, openDatabase, PermanentError, type TaskContext, Worker } from "@hive/orchestration";
+import { closeDatabase, HiveError, openDatabase, Worker } from "@hive/orchestration";
+import { ZodError } from "zod";
+import { loadAgentConfig } from "./agent/config.ts";
+import { AGENT_TASK_TYPES, agentHandlers } from "./agent/handlers.ts";
+import { createLogger } from "./logger.ts";
 
-const { values } = parseArgs({
-  options: {
-    db: { type: "string" },
-    concurrency: { type: "string", default: "4" },
-    "worker-id": { type: "string" },
-    "lease-ms": { type: "string", default: "10000" },
-    "work-ms": { type: "string", default: "150" },
-    "fail-types": { type: "string", default: "" },
-    "log-level": { type: "string", default: "info" },
-  },
-});
-
-const workMs = Number(values["work-ms"]);
-const failTypes = new Set((values["fail-types"] ?? "").split(",").filter(Boolean));
-
-async function simulatedAgent(ctx: TaskContext) {
-  if (failTypes.has(ctx.task.taskType)) throw new Error(`simulated failure of a ${ctx.task.taskType} agent`);
-  ctx.log(`agent picked up "${ctx.task.title}" (attempt ${ctx.attempt})`);
-  const steps = 3;
-  for (let i = 1; i <= steps; i++) {
-    await new Promise((r) => setTimeout(r, workMs / steps));
-    if (ctx.signal.aborted) throw new Error("aborted");
-    ctx.log(`step ${i}/${steps} of ${ctx.task.currentPhase}`);
-  }
-  return {
-    summary: `${ctx.task.title}: done`,
-    deliverables: (ctx.task.payload?.subtask as { deliverables?: string[] })?.deliverables ?? [],
-  };
-}
-
-async function shellTask(ctx: TaskContext) {
-  const argv = ctx.task.payload?.command;
-  if (!Array.isArray(argv) || argv.length === 0 || !argv.every((a) => typeof a === "string"))
-    throw new PermanentError("shell task needs payload.command: a non-empty list of strings");
-  return new Promise<{ exitCode: number }>((resolve, reject) => {
-    const child = spawn(argv[0] as string, argv.slice(1) as string[], {
-      signal: ctx.signal,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    child.stdout.on("data", (d) => ctx.log(String(d).trimEnd()));
-    child.stderr.on("data", (d) => ctx.log(String(d).trimEnd()));
-    child.on("error", reject);
-    child.on("close", (code) =>
-      code === 0 ? resolve({ exitCode: 0 }) : reject(new Error(`exit code ${code}`)),
-    );
+async function main(): Promise<number> {
+  const config = loadAgentConfig(process.argv.slice(2), process.env);
+  const workerId = config.workerId ?? `agent-${process.pid}-${crypto.randomUUID().slice(0, 6)}`;
+  const log = createLogger("agent-worker", config.logLevel, { workerId });
+  const db = await openDatabase({ path: config.dbPath });
+  const worker = new Worker({
+    db,
+    workerId,
+    role: "agent",
+    capabilities: ["analysis", "design", "coding", "testing", "review", "shell"],
+    taskTypes: AGENT_TASK_TYPES,
+    handler: agentHandlers(config),
+    concurrency: config.concurrency,
+    leaseMs: config.leaseMs,
+    heartbeatMs: config.heartbeatMs,
+    reaperIntervalMs: config.reaperMs,
+    backoff: { baseDelayMs: config.backoffMs, maxDelayMs: config.backoffMs * 10 },
+    metadata: { pid: process.pid },
+    logger: log,
   });
-}
-
-const db = await openDatabase({ path: values.db });
-const worker = new Worker({
-  db,
-  workerId: values["worker-id"],
-  role: "agent",
-  capabilities: ["analysis", "design", "coding", "testing", "review", "shell"],
-  // Every type but deployment, which the deployer daemon owns.
-  taskTypes: ["analysis", "design", "implementation", "testing", "review", "generic", "shell"],
-  handler: (ctx) => (ctx.task.taskType === "shell" ? shellTask(ctx) : simulatedAgent(ctx)),
-  concurrency: Number(values.concurrency),
-  leaseMs: Number(values["lease-ms"]),
-  backoff: { baseDelayMs: 200, maxDelayMs: 2000 },
-});
-const stop = async () => {
+  const stopped = new Promise<string>((resolve) => {
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+    process.once("SIGINT", () => resolve("SIGINT"));
+  });
+  await worker.start();
+  log.info({ concurrency: config.concurrency, leaseMs: config.leaseMs }, "agent worker started");
+  log.info({ signal: await stopped }, "draining");
   await worker.stop({ timeoutMs: 10_000 });
   await closeDatabase(db);
-  process.exit(0);
-};
-process.once("SIGTERM", () => void stop());
-process.once("SIGINT", () => void stop());
-await worker.start();
+  log.info(worker.stats, "agent worker stopped");
+  return 0;
+}
+
+try {
+  process.exitCode = await main();
+} catch (err) {
+  if (err instanceof ZodError) {
+    console.error(
+      `invalid configuration: ${err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
+    process.exitCode = 2;
+  } else {
+    console.error(err instanceof HiveError ? `${err.name}: ${err.message}` : err);
+    process.exitCode = 1;
+  }
+}

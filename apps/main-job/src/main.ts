@@ -1,147 +1,120 @@
 /**
- * The main job: on the embedded SQLite default (or --db / $HIVE_DB_PATH), starts the planner, the
- * deployer and agent workers as processes, submits a request (the sample, or --description and
- * --context), shows live progress until its plan completes, then prints a summary. Exit code 0
- * when the plan completed, 1 when it failed or timed out.
+ * The main job (`npm start [-- <db path>]`): on the embedded SQLite default (or the database
+ * given), submits a request (the sample, or --description with --context / --context-file),
+ * starts the planner, the deployer and agent workers as processes, shows live progress until the
+ * request's plan finishes, stops the processes, and prints a summary.
+ * Exit code: 0 when the plan completed; 1 when it failed, timed out, a process died or the job
+ * was interrupted; 2 for a bad command line or request (nothing written, nothing started).
  */
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
-import {
-  closeDatabase,
-  countTasksByStatus,
-  getExecutionPlanForRequest,
-  getPlanExecution,
-  getPlanningRequest,
-  getRuns,
-  HiveError,
-  listTasks,
-  listWorkers,
-  openDatabase,
-  resolveDatabasePath,
-  submitPlanningRequest,
-} from "@hive/orchestration";
-import { startChild, stopChildren } from "./children.ts";
-import { prepareSample } from "./sample.ts";
+import { closeDatabase, HiveError, openDatabase, submitPlanningRequest } from "@hive/orchestration";
+import { ZodError } from "zod";
+import { alive, type Child, logTail, startChild, stopChildren } from "./children.ts";
+import { loadMainConfig, type MainConfig } from "./config.ts";
+import { readProgress } from "./progress.ts";
+import { prepareRequest } from "./request.ts";
+import { planSummary } from "./summary.ts";
 
-const { values } = parseArgs({
-  options: {
-    db: { type: "string" },
-    description: { type: "string" },
-    context: { type: "string" },
-    agents: { type: "string", default: "2" },
-    "timeout-ms": { type: "string", default: "180000" },
-    "work-dir": { type: "string", default: "hive" },
-  },
-});
+const apps = resolve(import.meta.dirname, "../..");
 
-const dbPath = resolveDatabasePath(values.db);
-const workDir = resolve(values["work-dir"] ?? "hive");
-const logDir = resolve(workDir, "logs");
-const here = import.meta.dirname;
-const apps = resolve(here, "../..");
-
-async function main(): Promise<number> {
-  let description = values.description;
-  let context: Record<string, unknown> | undefined;
-  if (values.context) {
-    try {
-      context = JSON.parse(values.context);
-    } catch (err) {
-      console.error(`--context is not valid JSON: ${(err as Error).message}`);
-      return 2;
-    }
-  }
-  if (!description)
-    ({ description, context } = { ...prepareSample(workDir), ...(context ? { context } : {}) });
-
-  const db = await openDatabase({ path: dbPath });
-  console.log(`database: ${dbPath}`);
-  const request = await submitPlanningRequest(db, {
-    taskDescription: description,
-    contextData: context as never,
-    requestor: "main-job",
-  });
-  console.log(`submitted planning request ${request.id}: "${description}"`);
-
-  const common = ["--db", dbPath];
-  const children = [
-    startChild("planner", resolve(apps, "ai-planner/src/main.ts"), [...common, "--poll-ms", "100"], logDir),
+function startProcesses(config: MainConfig, workDir: string): Child[] {
+  const logDir = resolve(workDir, "logs");
+  const db = ["--db", config.dbPath];
+  return [
+    startChild("planner", resolve(apps, "ai-planner/src/main.ts"), [...db, "--poll-ms", "100"], logDir),
     startChild(
       "deployer",
       resolve(apps, "ai-deployer/src/main.ts"),
-      [...common, "--root", resolve(workDir, "deployments"), "--lease-ms", "10000"],
+      [...db, "--root", resolve(workDir, "deployments"), "--lease-ms", "10000"],
       logDir,
     ),
-    ...Array.from({ length: Number(values.agents) }, (_, i) =>
+    ...Array.from({ length: config.agents }, (_, i) =>
       startChild(
         `agent-${i + 1}`,
-        resolve(here, "agentWorker.ts"),
-        [...common, "--concurrency", "3"],
+        resolve(import.meta.dirname, "agentWorker.ts"),
+        [...db, "--concurrency", String(config.agentConcurrency)],
         logDir,
       ),
     ),
   ];
-  console.log(`started ${children.length} processes (logs in ${logDir})`);
+}
 
-  const deadline = Date.now() + Number(values["timeout-ms"]);
-  let planId: string | null = null;
-  let outcome: "completed" | "failed" | "timeout" = "timeout";
-  let last = "";
+async function main(): Promise<number> {
+  const config = loadMainConfig(process.argv.slice(2), process.env);
+  const workDir = resolve(config.workDir);
+  // Validated before the database is opened: a bad request writes nothing and starts nothing.
+  const input = prepareRequest(config, workDir);
+
+  const interrupted = new AbortController();
+  const onSignal = (sig: string) => interrupted.abort(sig);
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+
+  const db = await openDatabase({ path: config.dbPath });
+  let children: Child[] = [];
   try {
-    while (Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 500));
-      const req = await getPlanningRequest(db, request.id);
-      if (req?.status === "failed") {
-        console.log(`planning failed: ${req.errorMessage}`);
-        outcome = "failed";
+    console.log(`database: ${config.dbPath}`);
+    const request = await submitPlanningRequest(db, input);
+    console.log(`submitted planning request ${request.id}: "${request.taskDescription}"`);
+    children = startProcesses(config, workDir);
+    console.log(
+      `started ${children.map((c) => `${c.name} (pid ${c.process.pid})`).join(", ")}; logs in ${resolve(workDir, "logs")}`,
+    );
+
+    const deadline = Date.now() + config.timeoutMs;
+    let verdict = "timed out";
+    let last = "";
+    let planId: string | null = null;
+    while (true) {
+      const p = await readProgress(db, request.id);
+      planId = p.plan?.id ?? null;
+      if (p.line !== last) console.log(p.line);
+      last = p.line;
+      if (p.done) {
+        verdict = p.plan ? p.plan.status : "planning failed";
         break;
       }
-      const plan = await getExecutionPlanForRequest(db, request.id);
-      planId = plan?.id ?? null;
-      const counts = await countTasksByStatus(db);
-      const workers = (await listWorkers(db)).filter((w) => w.status === "active");
-      const pe = planId ? await getPlanExecution(db, planId) : null;
-      const line = `plan ${pe ? `${pe.progressPercent}% (${pe.completedSubtasks.length}/${pe.totalSubtasks})` : "planning…"} | tasks ${Object.entries(
-        counts,
-      )
-        .filter(([, n]) => n > 0)
-        .map(([s, n]) => `${s}=${n}`)
-        .join(
-          " ",
-        )} | workers ${workers.map((w) => w.role).join(",")}${pe?.activeSubtasks.length ? ` | running ${pe.activeSubtasks.join(",")}` : ""}`;
-      if (line !== last) console.log(line);
-      last = line;
-      if (plan?.status === "completed" || plan?.status === "failed") {
-        outcome = plan.status;
+      const dead = children.find((c) => !alive(c));
+      if (dead) {
+        verdict = `${dead.name} exited unexpectedly (code ${dead.process.exitCode ?? dead.process.signalCode})`;
+        console.error(`${verdict}; the end of its log:\n${logTail(dead)}`);
         break;
       }
+      if (interrupted.signal.aborted) {
+        verdict = `interrupted by ${String(interrupted.signal.reason)}`;
+        break;
+      }
+      if (Date.now() >= deadline) break;
+      await new Promise((r) => setTimeout(r, config.refreshMs));
     }
+    console.log("stopping the processes…");
+    await stopChildren(children);
+    console.log("");
+    if (planId) for (const line of await planSummary(db, planId)) console.log(line);
+    console.log(`result: ${verdict}`);
+    return verdict === "completed" ? 0 : 1;
   } finally {
     await stopChildren(children);
+    await closeDatabase(db);
   }
-
-  if (planId) {
-    console.log(`\nplan ${planId}: ${outcome}`);
-    const tasks = (await listTasks(db, { planId, limit: 100_000 })).sort((a, b) => a.createdAt - b.createdAt);
-    console.log(`${"subtask".padEnd(22)} ${"type".padEnd(15)} ${"status".padEnd(16)} attempts  duration`);
-    for (const t of tasks) {
-      const runs = await getRuns(db, t.id);
-      const lastRun = runs.at(-1);
-      const ms = lastRun?.completedAt ? lastRun.completedAt - lastRun.startedAt : null;
-      console.log(
-        `${(t.subtaskId ?? t.id).padEnd(22)} ${t.taskType.padEnd(15)} ${t.status.padEnd(16)} ${String(t.attempts).padEnd(9)} ${ms === null ? "-" : `${ms} ms`}`,
-      );
-      if (t.taskType === "deployment" && t.result && typeof t.result === "object")
-        console.log(`  deployed: ${JSON.stringify(t.result)}`);
-    }
-  } else console.log(`\nno plan (${outcome})`);
-  await closeDatabase(db);
-  return outcome === "completed" ? 0 : 1;
 }
 
 try {
   process.exitCode = await main();
 } catch (err) {
-  console.error(err instanceof HiveError ? `${err.name}: ${err.message}` : err);
-  process.exitCode = 1;
+  if (err instanceof ZodError) {
+    console.error(
+      `invalid configuration: ${err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
+    process.exitCode = 2;
+  } else if (err instanceof HiveError) {
+    console.error(`${err.name}: ${err.message}`);
+    process.exitCode = err.name === "ValidationError" ? 2 : 1;
+  } else if (err instanceof TypeError && "code" in err && String(err.code).startsWith("ERR_PARSE_ARGS")) {
+    console.error(`invalid command line: ${err.message}`);
+    process.exitCode = 2;
+  } else {
+    console.error(err);
+    process.exitCode = 1;
+  }
 }

@@ -1,0 +1,68 @@
+import { parseArgs } from "node:util";
+import { resolveDatabasePath, ValidationError } from "@hive/orchestration";
+import { z } from "zod";
+
+/** The main job's configuration, parsed once from the command line and environment. */
+export const MainConfigSchema = z.object({
+  /** SQLite file, absolute (positional argument or --db; default $HIVE_DB_PATH, else hive/db/hive-internal.db). */
+  dbPath: z.string().min(1),
+  /** The request to submit; without it, the sample request. */
+  description: z.string().optional(),
+  /** The request's context as JSON text (--context) or the path of a JSON file (--context-file). */
+  context: z.string().optional(),
+  contextFile: z.string().min(1).optional(),
+  priority: z.coerce.number().int().optional(),
+  /** Agent worker processes to start. */
+  agents: z.coerce.number().int().min(1).max(16).default(2),
+  /** Handlers each agent worker runs at once. */
+  agentConcurrency: z.coerce.number().int().min(1).max(64).default(3),
+  /** The job gives up (exit 1) when the plan has not finished after this long. */
+  timeoutMs: z.coerce.number().int().min(1000).default(180_000),
+  /** Sample artifact, deployments and the processes' logs live under this directory. */
+  workDir: z.string().min(1).default("hive"),
+  /** Progress is refreshed this often. */
+  refreshMs: z.coerce.number().int().min(50).max(60_000).default(500),
+});
+export type MainConfig = z.infer<typeof MainConfigSchema>;
+
+/**
+ * `main.ts [db path] [--description D] [--context JSON | --context-file F] [--agents N] …`.
+ * Throws a ZodError naming a bad field, a TypeError (ERR_PARSE_ARGS_*) for an unknown flag.
+ */
+export function loadMainConfig(argv: string[], env: NodeJS.ProcessEnv): MainConfig {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      db: { type: "string" },
+      description: { type: "string", short: "d" },
+      context: { type: "string", short: "c" },
+      "context-file": { type: "string" },
+      priority: { type: "string" },
+      agents: { type: "string" },
+      "agent-concurrency": { type: "string" },
+      "timeout-ms": { type: "string" },
+      "work-dir": { type: "string" },
+      "refresh-ms": { type: "string" },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length > 1)
+    throw new ValidationError(
+      `expected at most one database path, got ${positionals.length}: ${positionals.join(" ")}`,
+      [{ path: "dbPath", message: "given more than once" }],
+    );
+  const path = values.db ?? positionals[0];
+  return MainConfigSchema.parse({
+    dbPath: path === undefined ? resolveDatabasePath(env.HIVE_DB_PATH) : resolveDatabasePath(path),
+    description: values.description,
+    context: values.context,
+    contextFile: values["context-file"],
+    priority: values.priority,
+    agents: values.agents,
+    agentConcurrency: values["agent-concurrency"],
+    timeoutMs: values["timeout-ms"],
+    workDir: values["work-dir"],
+    refreshMs: values["refresh-ms"],
+  });
+}
