@@ -1,39 +1,94 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
 
-/** The planner daemon's configuration, parsed once from flags and environment. */
-export const PlannerConfigSchema = z.object({
-  /** SQLite file (default: the library default, $HIVE_DB_PATH). */
-  dbPath: z.string().min(1).optional(),
-  /** PostgreSQL URL (default $HIVE_DATABASE_URL); selects the PostgreSQL backend. */
-  databaseUrl: z.string().min(1).optional(),
-  agentId: z.string().min(1),
-  /** Idle polling period in ms. */
-  pollMs: z.coerce.number().int().min(10).max(60_000).default(200),
-  /** Requests planned at once. */
-  concurrency: z.coerce.number().int().min(1).max(64).default(2),
-  /** A request assigned longer ago than this (its planner died) is planned again. */
-  staleAfterMs: z.coerce.number().int().min(100).default(60_000),
-  /** Attempts on a request before it is failed for good (planner unavailable). */
-  maxAttempts: z.coerce.number().int().min(1).max(100).default(3),
-  heartbeatMs: z.coerce.number().int().min(50).default(5000),
-  planner: z.enum(["builtin", "llm"]).default("builtin"),
-  llm: z.object({
-    provider: z.enum(["openai", "anthropic"]).default("openai"),
-    apiKey: z.string().min(1).optional(),
-    baseUrl: z.string().url().optional(),
-    model: z.string().min(1).optional(),
-    maxAttempts: z.coerce.number().int().min(1).max(10).default(3),
-    timeoutMs: z.coerce.number().int().min(100).default(60_000),
-  }),
-  /** Plan everything pending, then exit. */
-  once: z.boolean().default(false),
-  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-});
-export type PlannerConfig = z.infer<typeof PlannerConfigSchema>;
+const ms = (min: number) => z.coerce.number().int().min(min);
 
-/** Flags win over environment variables. Throws a ZodError naming the bad field. */
-export function loadPlannerConfig(argv: string[], env: NodeJS.ProcessEnv): PlannerConfig {
+const LlmSettingsSchema = z.object({
+  provider: z.enum(["openai", "anthropic"]).default("openai"),
+  apiKey: z.string().min(1).optional(),
+  /** Default: https://api.openai.com/v1 (OpenAI-compatible) or https://api.anthropic.com. */
+  baseUrl: z.string().url().optional(),
+  /** Default: gpt-4o-mini (OpenAI) or claude-sonnet-4-5 (Anthropic). */
+  model: z.string().min(1).optional(),
+  /** Calls per request: the first plus retries carrying the validation error. */
+  maxAttempts: z.coerce.number().int().min(1).max(10).default(3),
+  /** Per call. */
+  timeoutMs: ms(100).default(60_000),
+});
+
+/** The planner daemon's configuration, parsed once from flags and environment. */
+export const PlannerConfigSchema = z
+  .object({
+    /** SQLite file (default: the library default, $HIVE_DB_PATH). */
+    dbPath: z.string().min(1).optional(),
+    /** PostgreSQL URL (default $HIVE_DATABASE_URL); selects the PostgreSQL backend. */
+    databaseUrl: z.string().min(1).optional(),
+    agentId: z.string().min(1).max(200),
+    /** Idle polling period in ms (default 200). */
+    pollMs: z.coerce.number().int().min(10).max(60_000).default(200),
+    /** Requests planned at once (default 2). */
+    concurrency: z.coerce.number().int().min(1).max(64).default(2),
+    /**
+     * A request assigned longer ago than this (its planner died) is planned again. Default: 60 s
+     * for the built-in planner; for the LLM planner, long enough for every call of one plan to time
+     * out (llm.timeoutMs × llm.maxAttempts + 60 s), so a slow but live planner is not overtaken.
+     */
+    staleAfterMs: ms(100).optional(),
+    /** Claims of one request before it is failed for good when the planner stays unavailable (default 3). */
+    maxAttempts: z.coerce.number().int().min(1).max(100).default(3),
+    /** Worker heartbeat period (default 5 s). */
+    heartbeatMs: ms(50).default(5000),
+    /** On SIGINT/SIGTERM, how long plans in flight may finish before they are aborted and given back (default 10 s). */
+    drainMs: ms(0).default(10_000),
+    /**
+     * Test hook, 0 in production: a pause between producing a plan and storing it. The crash tests
+     * use it to kill a planner that holds a finished but unstored plan (the window is otherwise
+     * microseconds long); stop() cuts it short.
+     */
+    storeDelayMs: ms(0).max(600_000).default(0),
+    planner: z.enum(["builtin", "llm"]).default("builtin"),
+    llm: LlmSettingsSchema,
+    /** Plan everything pending, then exit. */
+    once: z.boolean().default(false),
+    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  .transform((c) => ({
+    ...c,
+    staleAfterMs:
+      c.staleAfterMs ?? (c.planner === "llm" ? c.llm.timeoutMs * c.llm.maxAttempts + 60_000 : 60_000),
+  }));
+export type PlannerConfig = z.output<typeof PlannerConfigSchema>;
+export type PlannerConfigInput = z.input<typeof PlannerConfigSchema>;
+
+/** Usage of the daemon's flags, printed by `--help`. */
+export const DAEMON_USAGE = `hive-planner [flags]            run the planner daemon
+hive-planner submit [flags]     enqueue a planning request (see hive-planner submit --help)
+
+  --db <file>            SQLite database (env HIVE_DB_PATH)
+  --database-url <url>   PostgreSQL instead (env HIVE_DATABASE_URL)
+  --agent-id <id>        worker id (env HIVE_PLANNER_ID; default planner-<pid>-<random>)
+  --planner <kind>       builtin (default) or llm (env HIVE_PLANNER)
+  --poll-ms <n>          idle polling period (env HIVE_PLANNER_POLL_MS, default 200)
+  --concurrency <n>      requests planned at once (env HIVE_PLANNER_CONCURRENCY, default 2)
+  --stale-ms <n>         re-plan requests assigned longer ago (env HIVE_PLANNER_STALE_MS)
+  --max-attempts <n>     claims before a request fails for good (env HIVE_PLANNER_MAX_ATTEMPTS, default 3)
+  --heartbeat-ms <n>     worker heartbeat (env HIVE_PLANNER_HEARTBEAT_MS, default 5000)
+  --drain-ms <n>         grace for plans in flight on SIGTERM (env HIVE_PLANNER_DRAIN_MS, default 10000)
+  --store-delay-ms <n>   test hook: pause before storing a plan (env HIVE_PLANNER_STORE_DELAY_MS, default 0)
+  --once                 plan everything pending, then exit
+  --log-level <level>    pino level (env HIVE_LOG_LEVEL, default info)
+
+LLM planner (env only): HIVE_LLM_PROVIDER (openai|anthropic), HIVE_LLM_API_KEY (or OPENAI_API_KEY /
+ANTHROPIC_API_KEY), HIVE_LLM_BASE_URL, HIVE_LLM_MODEL, HIVE_LLM_MAX_ATTEMPTS, HIVE_LLM_TIMEOUT_MS.
+`;
+
+/**
+ * Flags win over environment variables. Throws a ZodError naming the bad field, or a TypeError
+ * (code ERR_PARSE_ARGS_*) for an unknown flag.
+ */
+export function loadPlannerConfig(argv: string[], processEnv: NodeJS.ProcessEnv): PlannerConfig {
+  // An empty variable (FOO= in a shell or a compose file) means "not set", not an invalid value.
+  const env = Object.fromEntries(Object.entries(processEnv).filter(([, v]) => v !== undefined && v !== ""));
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -43,6 +98,10 @@ export function loadPlannerConfig(argv: string[], env: NodeJS.ProcessEnv): Plann
       "poll-ms": { type: "string" },
       concurrency: { type: "string" },
       "stale-ms": { type: "string" },
+      "max-attempts": { type: "string" },
+      "heartbeat-ms": { type: "string" },
+      "drain-ms": { type: "string" },
+      "store-delay-ms": { type: "string" },
       planner: { type: "string" },
       once: { type: "boolean" },
       "log-level": { type: "string" },
@@ -61,12 +120,18 @@ export function loadPlannerConfig(argv: string[], env: NodeJS.ProcessEnv): Plann
     pollMs: values["poll-ms"] ?? env.HIVE_PLANNER_POLL_MS,
     concurrency: values.concurrency ?? env.HIVE_PLANNER_CONCURRENCY,
     staleAfterMs: values["stale-ms"] ?? env.HIVE_PLANNER_STALE_MS,
+    maxAttempts: values["max-attempts"] ?? env.HIVE_PLANNER_MAX_ATTEMPTS,
+    heartbeatMs: values["heartbeat-ms"] ?? env.HIVE_PLANNER_HEARTBEAT_MS,
+    drainMs: values["drain-ms"] ?? env.HIVE_PLANNER_DRAIN_MS,
+    storeDelayMs: values["store-delay-ms"] ?? env.HIVE_PLANNER_STORE_DELAY_MS,
     planner: values.planner ?? env.HIVE_PLANNER,
     llm: {
       provider,
       apiKey: env.HIVE_LLM_API_KEY ?? (provider === "anthropic" ? env.ANTHROPIC_API_KEY : env.OPENAI_API_KEY),
       baseUrl: env.HIVE_LLM_BASE_URL,
       model: env.HIVE_LLM_MODEL,
+      maxAttempts: env.HIVE_LLM_MAX_ATTEMPTS,
+      timeoutMs: env.HIVE_LLM_TIMEOUT_MS,
     },
     once: values.once ?? false,
     logLevel: values["log-level"] ?? env.HIVE_LOG_LEVEL,

@@ -4,33 +4,65 @@ import {
   completePlanningRequest,
   type Database,
   failPlanningRequest,
+  InvalidTransitionError,
+  PlanningRequestNotFoundError,
   PlanValidationError,
   registerWorker,
   releasePlanningRequest,
   updateWorkerHeartbeat,
+  ValidationError,
 } from "@hive/orchestration";
 import type { Logger } from "pino";
 import type { PlannerConfig } from "./config.ts";
-import { type Planner, PlannerUnavailableError, PlanRejectedError } from "./planners/index.ts";
+import {
+  type Planner,
+  type PlannerOutput,
+  PlannerUnavailableError,
+  PlanRejectedError,
+} from "./planners/index.ts";
+import { sleep } from "./sleep.ts";
 
 export interface DaemonStats {
+  /** Requests planned and stored. */
   planned: number;
+  /** Requests failed because their plan was invalid. */
   rejected: number;
+  /** Requests failed for another reason (planner unavailable too often, planner error). */
+  failed: number;
+  /** Requests given back to the queue (planner unavailable, stopping). */
   released: number;
+  /** Requests another planner took over (stale) before this one stored its result. */
+  lost: number;
 }
 
+/** The reason stored on a request whose plan was rejected, the same for every planner. */
+export function rejectionReason(err: PlanRejectedError | PlanValidationError): string {
+  if (err instanceof PlanRejectedError) return `invalid plan: ${err.message}`;
+  const schema = err.issues.filter((i) => i.code === "schema").map((i) => i.message);
+  const graph = err.issues.filter((i) => i.code !== "schema").map((i) => i.message);
+  if (schema.length === 0 && graph.length === 0) return err.message;
+  return `invalid plan: ${[...(schema.length > 0 ? [`schema error: ${schema.join("; ")}`] : []), ...graph].join("; ")}`;
+}
+
+/** A planner that cannot be reached is not asked again for a while: 1 s, 2 s, 4 s … up to 30 s. */
+const unavailableBackoff = (attempt: number) => Math.min(30_000, 1000 * 2 ** Math.max(0, attempt - 1));
+
 /**
- * The planner daemon: registered as a worker with role `planner`, it claims pending planning
- * requests atomically, plans them, and stores each plan with its subtasks and edges in one
- * transaction (completePlanningRequest). An invalid plan fails the request with the reason; an
- * unavailable planner gives the request back until maxAttempts.
+ * The planner daemon: registered as a worker with role `planner` (heartbeat every heartbeatMs),
+ * it claims pending planning requests atomically, plans them, and stores each plan with its
+ * subtasks and edges in one transaction (completePlanningRequest: all or nothing). An invalid
+ * plan fails the request with the reason and nothing reaches the tasks table; an unavailable
+ * planner gives the request back (with a pause) until maxAttempts.
  */
 export class PlannerDaemon {
-  readonly stats: DaemonStats = { planned: 0, rejected: 0, released: 0 };
-  private readonly inflight = new Map<string, { request: PlanningRequest; controller: AbortController }>();
-  private stopping = new AbortController();
-  private timers: NodeJS.Timeout[] = [];
+  readonly stats: DaemonStats = { planned: 0, rejected: 0, failed: 0, released: 0, lost: 0 };
+  private readonly inflight = new Map<string, AbortController>();
+  private readonly tasks = new Set<Promise<void>>();
+  private readonly stopping = new AbortController();
+  private heartbeat: NodeJS.Timeout | undefined;
   private loop: Promise<void> | null = null;
+  private stopped: Promise<void> | null = null;
+  private pausedUntil = 0;
 
   constructor(
     private readonly db: Database,
@@ -39,32 +71,75 @@ export class PlannerDaemon {
     private readonly log: Logger,
   ) {}
 
+  /** Registers the worker, starts the heartbeat and the claim loop. */
   async start(): Promise<void> {
-    await registerWorker(this.db, {
-      workerId: this.config.agentId,
-      role: "planner",
-      capabilities: ["planning", this.planner.kind],
-      metadata: { planner: this.planner.kind, pid: process.pid },
-    });
-    this.timers.push(
-      setInterval(() => {
-        updateWorkerHeartbeat(this.db, { workerId: this.config.agentId }).catch((err) =>
-          this.log.error({ err: String(err) }, "heartbeat failed"),
-        );
-      }, this.config.heartbeatMs),
-    );
-    this.log.info({ planner: this.planner.kind, concurrency: this.config.concurrency }, "planner started");
+    await this.register();
+    this.heartbeat = setInterval(() => void this.beat(), this.config.heartbeatMs);
+    const shown = { ...this.config, llm: { ...this.config.llm, apiKey: this.config.llm.apiKey && "***" } };
+    this.log.info({ planner: this.planner.kind, config: shown }, "planner started");
     this.loop = this.run();
   }
 
-  /** Resolves when the loop ends: after stop(), or in --once mode when nothing is pending. */
-  done(): Promise<void> {
-    return this.loop ?? Promise.resolve();
+  /** Resolves when the loop has ended and every plan in flight is settled: after stop(), or in --once mode when nothing is left. */
+  async done(): Promise<void> {
+    await this.loop;
+    await Promise.allSettled([...this.tasks]);
+  }
+
+  /**
+   * Stops claiming, lets plans in flight finish for up to drainMs, then aborts the rest (their
+   * requests are given back), and marks the worker offline. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.stopped ??= this.shutdown();
+    return this.stopped;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.stopping.abort();
+    await this.loop;
+    const pending = [...this.tasks];
+    const settled = new AbortController(); // ends the drain timer early: it must not hold the process
+    void Promise.allSettled(pending).then(() => settled.abort());
+    const drained = await sleep(this.config.drainMs, settled.signal);
+    if (!drained) {
+      this.log.warn({ inflight: this.inflight.size }, "drain timeout: aborting plans in flight");
+      for (const c of this.inflight.values()) c.abort(new Error("planner stopping"));
+      await Promise.allSettled(pending);
+    }
+    clearInterval(this.heartbeat);
+    await updateWorkerHeartbeat(this.db, { workerId: this.config.agentId, status: "offline" }).catch((err) =>
+      this.log.error({ err: String(err) }, "could not mark the worker offline"),
+    );
+    this.log.info({ stats: this.stats }, "planner stopped");
+  }
+
+  private register() {
+    return registerWorker(this.db, {
+      workerId: this.config.agentId,
+      role: "planner",
+      capabilities: ["planning", this.planner.kind],
+      metadata: { planner: this.planner.kind, pid: process.pid, concurrency: this.config.concurrency },
+    });
+  }
+
+  private async beat(): Promise<void> {
+    try {
+      // False: the worker row is gone (deleted by an operator); register again rather than vanish.
+      if (!(await updateWorkerHeartbeat(this.db, { workerId: this.config.agentId }))) await this.register();
+    } catch (err) {
+      this.log.error({ err: String(err) }, "heartbeat failed");
+    }
   }
 
   private async run(): Promise<void> {
-    const tasks = new Set<Promise<void>>();
-    while (!this.stopping.signal.aborted) {
+    const { signal } = this.stopping;
+    while (!signal.aborted) {
+      const paused = this.pausedUntil - Date.now();
+      if (paused > 0) {
+        await sleep(paused, signal);
+        continue;
+      }
       const free = this.config.concurrency - this.inflight.size;
       let claimed: PlanningRequest[] = [];
       if (free > 0) {
@@ -75,83 +150,128 @@ export class PlannerDaemon {
             staleAfterMs: this.config.staleAfterMs,
           });
         } catch (err) {
+          // A busy or unreachable database is passing: report it and poll again.
           this.log.error({ err: String(err) }, "claiming planning requests failed; retrying");
         }
       }
       for (const request of claimed) {
-        const p = this.handle(request).finally(() => tasks.delete(p));
-        tasks.add(p);
+        const task: Promise<void> = this.handle(request).finally(() => this.tasks.delete(task));
+        this.tasks.add(task);
       }
       if (this.config.once && claimed.length === 0 && this.inflight.size === 0) break;
-      if (claimed.length === 0 || this.inflight.size >= this.config.concurrency)
-        await Promise.race([
-          new Promise((r) => setTimeout(r, this.config.pollMs)),
-          ...(this.inflight.size >= this.config.concurrency ? tasks : []),
-          new Promise((r) => this.stopping.signal.addEventListener("abort", r, { once: true })),
-        ]);
+      if (this.inflight.size >= this.config.concurrency)
+        await Promise.race([sleep(this.config.pollMs, signal), ...this.tasks]);
+      else if (claimed.length === 0) await sleep(this.config.pollMs, signal);
     }
-    await Promise.allSettled(tasks);
   }
 
   private async handle(request: PlanningRequest): Promise<void> {
     const controller = new AbortController();
-    this.inflight.set(request.id, { request, controller });
-    const log = this.log.child({ requestId: request.id });
-    const agentId = this.config.agentId;
+    this.inflight.set(request.id, controller);
+    const log = this.log.child({ requestId: request.id, attempt: request.attempts });
     try {
-      const out = await this.planner.plan(request, { signal: controller.signal });
-      const { plan, subtaskCount } = await completePlanningRequest(this.db, {
-        requestId: request.id,
-        agentId,
-        planData: out.planData,
-        estimatedDuration: out.estimatedDuration,
-        estimatedComplexity: out.estimatedComplexity,
-        generatedWorkflow: out.generatedWorkflow as Record<string, never>,
-      });
-      this.stats.planned++;
-      log.info({ planId: plan.id, subtaskCount }, "request planned");
-    } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
+      let out: PlannerOutput;
       try {
-        if (err instanceof PlanRejectedError || err instanceof PlanValidationError) {
-          this.stats.rejected++;
-          await failPlanningRequest(this.db, {
-            requestId: request.id,
-            agentId,
-            error: `invalid plan: ${reason}`,
-          });
-          log.warn({ reason }, "plan rejected; request failed");
-        } else if (
-          controller.signal.aborted ||
-          (err instanceof PlannerUnavailableError && request.attempts < this.config.maxAttempts)
-        ) {
-          this.stats.released++;
-          await releasePlanningRequest(this.db, { requestId: request.id, agentId });
-          log.warn({ reason, attempt: request.attempts }, "planner unavailable; request given back");
-        } else {
-          this.stats.rejected++;
-          await failPlanningRequest(this.db, { requestId: request.id, agentId, error: reason });
-          log.error({ reason }, "planning failed; request failed");
-        }
-      } catch (reportErr) {
-        // Taken over by another planner (stale) or the database is busy: the request is not lost,
-        // it stays assigned and is planned again after staleAfterMs.
-        log.error({ err: String(reportErr) }, "could not record the planning outcome");
+        out = await this.planner.plan(request, { signal: controller.signal });
+      } catch (err) {
+        await this.planningFailed(request, err, controller.signal, log);
+        return;
       }
+      log.info({ subtaskCount: out.planData.sub_tasks.length }, "plan produced");
+      if (this.config.storeDelayMs > 0 && (await sleep(this.config.storeDelayMs, controller.signal))) {
+        await this.release(request, log, "stopping before the plan was stored");
+        return;
+      }
+      await this.store(request, out, log);
     } finally {
       this.inflight.delete(request.id);
     }
   }
 
-  /** Stops claiming, aborts plans in flight (their requests are given back), marks the worker offline. */
-  async stop(): Promise<void> {
-    this.stopping.abort();
-    for (const { controller } of this.inflight.values()) controller.abort(new Error("planner stopping"));
-    await this.done();
-    for (const t of this.timers) clearInterval(t);
-    await updateWorkerHeartbeat(this.db, { workerId: this.config.agentId, status: "offline" }).catch(
-      () => {},
-    );
-    this.log.info(this.stats, "planner stopped");
+  private async store(request: PlanningRequest, out: PlannerOutput, log: Logger): Promise<void> {
+    try {
+      const { plan, subtaskCount } = await completePlanningRequest(this.db, {
+        requestId: request.id,
+        agentId: this.config.agentId,
+        planData: out.planData,
+        estimatedDuration: out.estimatedDuration,
+        estimatedComplexity: out.estimatedComplexity,
+        generatedWorkflow: out.generatedWorkflow,
+      });
+      this.stats.planned++;
+      log.info({ planId: plan.id, subtaskCount }, "request planned");
+    } catch (err) {
+      if (err instanceof PlanValidationError || err instanceof ValidationError) {
+        // completePlanningRequest validates the whole plan before writing anything.
+        this.stats.rejected++;
+        const reason =
+          err instanceof PlanValidationError ? rejectionReason(err) : `invalid plan: ${err.message}`;
+        await this.fail(request, reason, log);
+      } else if (!this.isLost(err, log)) {
+        log.error({ err: String(err) }, "storing the plan failed; giving the request back");
+        await this.release(request, log, "storing failed");
+      }
+    }
+  }
+
+  private async planningFailed(
+    request: PlanningRequest,
+    err: unknown,
+    signal: AbortSignal,
+    log: Logger,
+  ): Promise<void> {
+    const message = err instanceof Error ? err.message : String(err);
+    if (err instanceof PlanRejectedError) {
+      this.stats.rejected++;
+      await this.fail(request, rejectionReason(err), log);
+    } else if (signal.aborted) {
+      await this.release(request, log, "stopping");
+    } else if (err instanceof PlannerUnavailableError) {
+      if (request.attempts < this.config.maxAttempts) {
+        this.pausedUntil = Math.max(this.pausedUntil, Date.now() + unavailableBackoff(request.attempts));
+        await this.release(request, log, `planner unavailable: ${message}`);
+      } else {
+        this.stats.failed++;
+        await this.fail(request, `planner unavailable after ${request.attempts} attempts: ${message}`, log);
+      }
+    } else {
+      // A planner bug: the same input would fail the same way, so do not loop on it.
+      this.stats.failed++;
+      log.error({ err: err instanceof Error ? err.stack : message }, "planner error");
+      await this.fail(request, `planner error: ${message}`, log);
+    }
+  }
+
+  private async fail(request: PlanningRequest, reason: string, log: Logger): Promise<void> {
+    try {
+      await failPlanningRequest(this.db, {
+        requestId: request.id,
+        agentId: this.config.agentId,
+        error: reason,
+      });
+      log.warn({ reason }, "request failed");
+    } catch (err) {
+      if (!this.isLost(err, log))
+        log.error({ err: String(err), reason }, "could not mark the request failed");
+    }
+  }
+
+  private async release(request: PlanningRequest, log: Logger, why: string): Promise<void> {
+    try {
+      await releasePlanningRequest(this.db, { requestId: request.id, agentId: this.config.agentId });
+      this.stats.released++;
+      log.warn({ why }, "request given back");
+    } catch (err) {
+      // Still assigned to us: it is planned again once stale (staleAfterMs), never lost.
+      if (!this.isLost(err, log)) log.error({ err: String(err), why }, "could not give the request back");
+    }
+  }
+
+  /** The request was taken over by another planner (ours went stale) or deleted: drop our result. */
+  private isLost(err: unknown, log: Logger): boolean {
+    if (!(err instanceof InvalidTransitionError || err instanceof PlanningRequestNotFoundError)) return false;
+    this.stats.lost++;
+    log.warn({ err: err.message }, "request no longer ours; result dropped");
+    return true;
   }
 }

@@ -1,20 +1,26 @@
 /**
  * ai-planner. `hive-planner [--once] [flags]` runs the daemon; `hive-planner submit --description
  * … [--priority N] [--requestor R] [--context JSON]` enqueues a request and prints it as JSON.
+ * Exit codes: 0 done, 2 invalid flags, configuration or input (nothing written), 1 other errors.
  */
-import { closeDatabase, HiveError, openDatabase } from "@hive/orchestration";
+import { closeDatabase, HiveError, openDatabase, submitPlanningRequest } from "@hive/orchestration";
 import { ZodError } from "zod";
-import { loadPlannerConfig } from "./config.ts";
+import { DAEMON_USAGE, loadPlannerConfig } from "./config.ts";
 import { PlannerDaemon } from "./daemon.ts";
 import { createLogger } from "./logger.ts";
-import { createPlanner } from "./planners/index.ts";
-import { parseSubmitArgs, submitRequest } from "./submit.ts";
+import { createPlanner, LlmPlannerDisabledError } from "./planners/index.ts";
+import { parseSubmitArgs, SUBMIT_USAGE } from "./submit.ts";
 
 async function submit(argv: string[]): Promise<number> {
-  const args = parseSubmitArgs(argv);
-  const db = await openDatabase({ path: args.db });
+  const { input, db: path, help } = parseSubmitArgs(argv);
+  if (help) {
+    process.stdout.write(SUBMIT_USAGE);
+    return 0;
+  }
+  // Validated above: a bad submission never opens (nor creates) the database.
+  const db = await openDatabase({ path });
   try {
-    const request = await submitRequest(db, args);
+    const request = await submitPlanningRequest(db, input);
     process.stdout.write(`${JSON.stringify(request)}\n`);
     return 0;
   } finally {
@@ -23,53 +29,63 @@ async function submit(argv: string[]): Promise<number> {
 }
 
 async function daemon(argv: string[]): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(DAEMON_USAGE);
+    return 0;
+  }
   const config = loadPlannerConfig(argv, process.env);
   const log = createLogger("ai-planner", config.logLevel, { workerId: config.agentId });
+  // Before opening the database: an LLM planner without a key stops here and says so.
   const planner = createPlanner(
-    config.planner === "llm"
-      ? {
-          kind: "llm",
-          provider: config.llm.provider,
-          apiKey: config.llm.apiKey,
-          baseUrl:
-            config.llm.baseUrl ??
-            (config.llm.provider === "anthropic" ? "https://api.anthropic.com" : "https://api.openai.com/v1"),
-          model:
-            config.llm.model ?? (config.llm.provider === "anthropic" ? "claude-sonnet-4-5" : "gpt-4o-mini"),
-          maxAttempts: config.llm.maxAttempts,
-          timeoutMs: config.llm.timeoutMs,
-        }
-      : { kind: "builtin" },
+    config.planner === "llm" ? { kind: "llm", ...config.llm } : { kind: "builtin" },
   );
   const db = await openDatabase({ path: config.dbPath, url: config.dbPath ? undefined : config.databaseUrl });
   const d = new PlannerDaemon(db, planner, config, log);
-  const onSignal = (sig: string) => {
-    log.info({ signal: sig }, "draining");
+  const onSignal = (signal: string) => {
+    log.info({ signal }, "draining");
     void d.stop();
   };
+  // once: a second signal gets the default action (immediate exit) for an operator in a hurry.
   process.once("SIGINT", () => onSignal("SIGINT"));
   process.once("SIGTERM", () => onSignal("SIGTERM"));
-  await d.start();
-  await d.done();
-  await d.stop();
-  await closeDatabase(db);
+  try {
+    await d.start();
+    await d.done();
+    await d.stop();
+  } finally {
+    await closeDatabase(db);
+  }
   return 0;
+}
+
+/** Exit code and message for an error that reached the top. */
+function report(err: unknown): number {
+  if (err instanceof ZodError) {
+    console.error(
+      `invalid configuration: ${err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
+    return 2;
+  }
+  if (err instanceof LlmPlannerDisabledError) {
+    console.error(err.message);
+    return 2;
+  }
+  if (err instanceof HiveError) {
+    console.error(`${err.name}: ${err.message}`);
+    return err.name === "ValidationError" ? 2 : 1;
+  }
+  // node:util parseArgs: unknown flag, missing value…
+  if (err instanceof TypeError && String((err as { code?: unknown }).code).startsWith("ERR_PARSE_ARGS")) {
+    console.error(`${err.message} (see --help)`);
+    return 2;
+  }
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  return 1;
 }
 
 const [first, ...rest] = process.argv.slice(2);
 try {
   process.exitCode = first === "submit" ? await submit(rest) : await daemon(process.argv.slice(2));
 } catch (err) {
-  if (err instanceof ZodError) {
-    console.error(
-      `invalid configuration: ${err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
-    );
-    process.exitCode = 2;
-  } else if (err instanceof HiveError) {
-    console.error(`${err.name}: ${err.message}`);
-    process.exitCode = err.name === "ValidationError" ? 2 : 1;
-  } else {
-    console.error(err instanceof Error ? err.message : err);
-    process.exitCode = 1;
-  }
+  process.exitCode = report(err);
 }

@@ -1,27 +1,71 @@
 import { parseArgs } from "node:util";
-import type { PlanningRequest } from "@hive/models";
+import {
+  type PlanningRequest,
+  type SubmitPlanningRequestInput,
+  SubmitPlanningRequestInputSchema,
+} from "@hive/models";
 import { type Db, submitPlanningRequest, ValidationError } from "@hive/orchestration";
 
-/** Enqueues a planning request; invalid input throws ValidationError naming the field. */
-export function submitRequest(
-  db: Db,
-  input: {
-    description: string;
-    priority?: number;
-    requestor?: string;
-    context?: Record<string, unknown> | null;
-  },
-): Promise<PlanningRequest> {
-  return submitPlanningRequest(db, {
+/** What a caller submits: the request's description, and optionally priority, requestor and context. */
+export interface SubmitInput {
+  description: string;
+  /** Higher is planned first (default 1). */
+  priority?: number;
+  requestor?: string | null;
+  /** Free JSON object: components, target_environment, complexity, skip_tests, deploy, deployment… */
+  context?: Record<string, unknown> | null;
+}
+
+/** The flag (or field) a caller knows for each schema path, so messages name what they typed. */
+const FLAG: Record<string, string> = {
+  taskDescription: "--description",
+  priority: "--priority",
+  requestor: "--requestor",
+  contextData: "--context",
+};
+
+/**
+ * Validates a submission without writing anything; throws ValidationError whose message names
+ * each bad flag and the rule ("--description: must not be empty").
+ */
+export function parseSubmitInput(input: SubmitInput): SubmitPlanningRequestInput {
+  const candidate = {
     taskDescription: input.description,
     priority: input.priority,
     requestor: input.requestor,
-    contextData: input.context as never,
-  });
+    contextData: input.context,
+  };
+  const parsed = SubmitPlanningRequestInputSchema.safeParse(candidate);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => ({
+    path: i.path.map(String).join("."),
+    message: `${FLAG[String(i.path[0])] ?? i.path.join(".")}${i.path.length > 1 ? `.${i.path.slice(1).join(".")}` : ""}: ${i.message}`,
+  }));
+  throw new ValidationError(`invalid planning request: ${issues.map((i) => i.message).join("; ")}`, issues);
 }
 
-/** Parses `submit` flags; a bad --context or --priority throws ValidationError before anything is written. */
-export function parseSubmitArgs(argv: string[]): Parameters<typeof submitRequest>[1] & { db?: string } {
+/** Enqueues a planning request; invalid input throws ValidationError naming the field, and writes nothing. */
+export function submitRequest(db: Db, input: SubmitInput): Promise<PlanningRequest> {
+  return submitPlanningRequest(db, parseSubmitInput(input));
+}
+
+/** Usage of `hive-planner submit`. */
+export const SUBMIT_USAGE = `hive-planner submit --description <text> [--priority <int>] [--requestor <name>]
+                    [--context <json object>] [--db <file>]
+
+Enqueues a planning request and prints it as JSON. Exit codes: 0 submitted, 2 invalid input
+(nothing written), 1 any other error.
+`;
+
+/**
+ * Parses and validates `submit` flags before anything is opened or written: a bad --context,
+ * --priority or --description throws ValidationError naming the flag.
+ */
+export function parseSubmitArgs(argv: string[]): {
+  input: SubmitPlanningRequestInput;
+  db: string | undefined;
+  help: boolean;
+} {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -30,33 +74,37 @@ export function parseSubmitArgs(argv: string[]): Parameters<typeof submitRequest
       requestor: { type: "string", short: "r" },
       context: { type: "string", short: "c" },
       db: { type: "string" },
+      help: { type: "boolean", short: "h" },
     },
     strict: true,
   });
+  const help = values.help ?? false;
+  if (help) return { input: { taskDescription: "" }, db: values.db, help };
   let context: Record<string, unknown> | null = null;
   if (values.context !== undefined) {
     try {
       context = JSON.parse(values.context);
     } catch (err) {
-      throw new ValidationError(`invalid --context: not JSON (${(err as Error).message})`, [
+      throw new ValidationError(`invalid planning request: --context: not JSON (${(err as Error).message})`, [
         { path: "contextData", message: "must be a JSON object" },
       ]);
     }
     if (context === null || typeof context !== "object" || Array.isArray(context))
-      throw new ValidationError("invalid --context: must be a JSON object", [
+      throw new ValidationError("invalid planning request: --context: must be a JSON object", [
         { path: "contextData", message: "must be a JSON object" },
       ]);
   }
   const priority = values.priority === undefined ? undefined : Number(values.priority);
-  if (priority !== undefined && !Number.isInteger(priority))
-    throw new ValidationError("invalid --priority: must be an integer", [
-      { path: "priority", message: "must be an integer" },
-    ]);
-  return {
+  if (priority !== undefined && (values.priority?.trim() === "" || !Number.isInteger(priority)))
+    throw new ValidationError(
+      `invalid planning request: --priority: must be an integer, got "${values.priority}"`,
+      [{ path: "priority", message: "must be an integer" }],
+    );
+  const input = parseSubmitInput({
     description: values.description ?? "",
     priority,
     requestor: values.requestor,
     context,
-    db: values.db,
-  };
+  });
+  return { input, db: values.db, help };
 }

@@ -10,20 +10,35 @@ import {
   workflowOf,
 } from "./types.ts";
 
-export const LlmPlannerConfigSchema = z.object({
-  kind: z.literal("llm"),
-  provider: z.enum(["openai", "anthropic"]),
-  apiKey: z.string().min(1).optional(),
-  /** e.g. https://api.openai.com/v1 (OpenAI-compatible) or https://api.anthropic.com */
-  baseUrl: z.string().url(),
-  model: z.string().min(1),
-  /** Requests per plan: the first plus retries carrying the validation error. */
-  maxAttempts: z.number().int().min(1).max(10).default(3),
-  timeoutMs: z.number().int().min(100).default(60_000),
-});
+const DEFAULTS = {
+  openai: { baseUrl: "https://api.openai.com/v1", model: "gpt-4o-mini" },
+  anthropic: { baseUrl: "https://api.anthropic.com", model: "claude-sonnet-4-5" },
+} as const;
+
+export const LlmPlannerConfigSchema = z
+  .object({
+    kind: z.literal("llm").default("llm"),
+    /** openai: any OpenAI-compatible chat-completions API; anthropic: the Messages API. */
+    provider: z.enum(["openai", "anthropic"]).default("openai"),
+    /** Without a key the planner is off (createLlmPlanner throws LlmPlannerDisabledError). */
+    apiKey: z.string().min(1).optional(),
+    /** Default https://api.openai.com/v1 or https://api.anthropic.com; `/chat/completions` or `/v1/messages` is appended. */
+    baseUrl: z.string().url().optional(),
+    /** Default gpt-4o-mini or claude-sonnet-4-5. */
+    model: z.string().min(1).optional(),
+    /** Calls per plan: the first plus retries carrying the validation error (default 3). */
+    maxAttempts: z.number().int().min(1).max(10).default(3),
+    /** Per call (default 60 s). */
+    timeoutMs: z.number().int().min(100).default(60_000),
+  })
+  .transform((c) => ({
+    ...c,
+    baseUrl: c.baseUrl ?? DEFAULTS[c.provider].baseUrl,
+    model: c.model ?? DEFAULTS[c.provider].model,
+  }));
 export type LlmPlannerConfig = z.input<typeof LlmPlannerConfigSchema>;
 
-/** The LLM planner is off without a key: say so instead of failing requests one by one. */
+/** The LLM planner is off without a key: it says so at start instead of failing requests one by one. */
 export class LlmPlannerDisabledError extends Error {
   override name = "LlmPlannerDisabledError";
 }
