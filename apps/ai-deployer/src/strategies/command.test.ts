@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { JsonValue } from "@hive/models";
 import { createTask, getRuns, getTask } from "@hive/orchestration";
 import { describe, expect, it } from "vitest";
 import { isAlive, makeControl, useSandbox, waitUntil } from "../testing/fixtures.ts";
@@ -8,7 +9,7 @@ import { useDeployerWorkers } from "../testing/workers.ts";
 const s = useSandbox();
 const workers = useDeployerWorkers();
 
-async function runToEnd(payload: Record<string, unknown>, maxRetries = 0) {
+async function runToEnd(payload: Record<string, JsonValue>, maxRetries = 0) {
   const task = await createTask(s.db, { title: "deploy", taskType: "deployment", payload, maxRetries });
   const w = await workers.start(s.db, s.root);
   const done = await waitUntil(async () => {
