@@ -14,6 +14,8 @@ export const MainConfigSchema = z.object({
   priority: z.coerce.number().int().optional(),
   /** Agent worker processes to start. */
   agents: z.coerce.number().int().min(1).max(16).default(2),
+  /** How long the agents' simulated work on each subtask takes. */
+  workMs: z.coerce.number().int().min(0).max(600_000).default(150),
   /** Handlers each agent worker runs at once. */
   agentConcurrency: z.coerce.number().int().min(1).max(64).default(3),
   /** The job gives up (exit 1) when the plan has not finished after this long. */
@@ -40,6 +42,7 @@ export function loadMainConfig(argv: string[], env: NodeJS.ProcessEnv): MainConf
       priority: { type: "string" },
       agents: { type: "string" },
       "agent-concurrency": { type: "string" },
+      "work-ms": { type: "string" },
       "timeout-ms": { type: "string" },
       "work-dir": { type: "string" },
       "refresh-ms": { type: "string" },
@@ -61,6 +64,7 @@ export function loadMainConfig(argv: string[], env: NodeJS.ProcessEnv): MainConf
     priority: values.priority,
     agents: values.agents,
     agentConcurrency: values["agent-concurrency"],
+    workMs: values["work-ms"],
     timeoutMs: values["timeout-ms"],
     workDir: values["work-dir"],
     refreshMs: values["refresh-ms"],

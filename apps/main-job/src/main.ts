@@ -32,7 +32,7 @@ function startProcesses(config: MainConfig, workDir: string): Child[] {
       startChild(
         `agent-${i + 1}`,
         resolve(import.meta.dirname, "agentWorker.ts"),
-        [...db, "--concurrency", String(config.agentConcurrency)],
+        [...db, "--concurrency", String(config.agentConcurrency), "--work-ms", String(config.workMs)],
         logDir,
       ),
     ),

@@ -7,6 +7,19 @@ export class SimulatedFailureError extends Error {
   override name = "SimulatedFailureError";
 }
 
+/** Waits `ms`, or less when `signal` aborts (a lost lease or a stop must not wait for the step). */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
 /**
  * A simulated agent: works for `workMs` in a few steps (logging each, stopping when its signal
  * aborts) and returns a summary with the subtask's deliverables. Tasks named in `failTypes` or
@@ -20,7 +33,7 @@ export function simulatedAgent(config: Pick<AgentConfig, "workMs" | "failTypes" 
     ctx.log(`agent picked up "${task.title}" (attempt ${ctx.attempt})`);
     const steps = 3;
     for (let i = 1; i <= steps; i++) {
-      await new Promise((r) => setTimeout(r, config.workMs / steps));
+      await pause(config.workMs / steps, ctx.signal);
       if (ctx.signal.aborted) throw new Error("aborted");
       ctx.log(`step ${i}/${steps} of ${task.currentPhase}`);
     }
