@@ -1,0 +1,75 @@
+import { existsSync } from "node:fs";
+import {
+  closeDatabase,
+  type Database,
+  type OpenDatabaseOptions,
+  openDatabase,
+  resolveDatabasePath,
+} from "@hive/orchestration";
+import { z } from "zod";
+import { DatabaseUnavailableError, UsageError } from "./exitCodes.ts";
+
+/** The global flags every command accepts (commander's `optsWithGlobals()`). */
+export const GlobalOptionsSchema = z.object({
+  db: z.string().min(1).optional(),
+  url: z.string().min(1).optional(),
+  schema: z.string().min(1).optional(),
+  json: z.boolean().default(false),
+});
+export type GlobalOptions = z.infer<typeof GlobalOptionsSchema>;
+
+/** Where the database is: a SQLite file or a PostgreSQL URL (with its schema). */
+export type Backend = { kind: "sqlite"; path: string } | { kind: "postgres"; url: string; schema?: string };
+
+/**
+ * Picks the backend: `--db` or `--url` when given (both is an error), else $HIVE_DB_PATH, else
+ * $HIVE_DATABASE_URL, else the library's default SQLite file. This is the only place the CLI
+ * reads the environment for the database.
+ */
+export function resolveBackend(opts: GlobalOptions, env: NodeJS.ProcessEnv): Backend {
+  if (opts.db && opts.url) throw new UsageError("give --db (SQLite) or --url (PostgreSQL), not both");
+  const schema = opts.schema ?? env.HIVE_DATABASE_SCHEMA;
+  if (opts.db) return { kind: "sqlite", path: resolveDatabasePath(opts.db) };
+  if (opts.url) return { kind: "postgres", url: opts.url, schema };
+  if (env.HIVE_DB_PATH) return { kind: "sqlite", path: resolveDatabasePath(env.HIVE_DB_PATH) };
+  if (env.HIVE_DATABASE_URL) return { kind: "postgres", url: env.HIVE_DATABASE_URL, schema };
+  return { kind: "sqlite", path: resolveDatabasePath(undefined) };
+}
+
+/**
+ * Opens the database. `create` (only `hive migrate`) may create a missing SQLite file; every
+ * other command refuses, so a typo in a path is an error rather than a new empty database.
+ * Failing to open is a DatabaseUnavailableError (exit code 5).
+ */
+export async function openBackend(backend: Backend, create = false): Promise<Database> {
+  let options: OpenDatabaseOptions;
+  if (backend.kind === "sqlite") {
+    if (!create && backend.path !== ":memory:" && !existsSync(backend.path))
+      throw new DatabaseUnavailableError(
+        `no database at ${backend.path}; create it with \`hive migrate --db ${backend.path}\``,
+      );
+    options = { path: backend.path };
+  } else options = { url: backend.url, ...(backend.schema ? { schema: backend.schema } : {}) };
+  try {
+    return await openDatabase(options);
+  } catch (err) {
+    throw new DatabaseUnavailableError(
+      `cannot open the database: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
+  }
+}
+
+/** Opens the database, runs `fn`, and closes it whatever happens. */
+export async function withDatabase<T>(
+  backend: Backend,
+  fn: (db: Database) => Promise<T>,
+  create = false,
+): Promise<T> {
+  const db = await openBackend(backend, create);
+  try {
+    return await fn(db);
+  } finally {
+    await closeDatabase(db);
+  }
+}

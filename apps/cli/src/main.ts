@@ -1,0 +1,24 @@
+/**
+ * `hive`: the operator CLI. Wires the program to the process: argv in, text or JSON out, and
+ * an exit code from exitCodes.ts (0 ok, 1 failure, 2 usage, 3 not found, 4 conflict, 5 database
+ * unavailable).
+ */
+import { CommanderError } from "commander";
+import { describeError, exitCodeFor } from "./exitCodes.ts";
+import { createProgram } from "./program.ts";
+
+const io = {
+  stdout: (text: string) => void process.stdout.write(text),
+  stderr: (text: string) => void process.stderr.write(text),
+  env: process.env,
+  color: process.stdout.isTTY === true && !process.env.NO_COLOR,
+};
+
+try {
+  await createProgram(io).parseAsync(process.argv.slice(2), { from: "user" });
+  process.exitCode = 0;
+} catch (err) {
+  // Commander has printed its own message (usage errors, --help, --version).
+  if (!(err instanceof CommanderError)) io.stderr(`${describeError(err)}\n`);
+  process.exitCode = exitCodeFor(err);
+}
