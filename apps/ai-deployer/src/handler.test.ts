@@ -136,4 +136,38 @@ describe("deployment outcomes", () => {
       ["cancelled", "stop that release"],
     ]);
   });
+
+  it("with concurrency 3, deploys different targets side by side and one target one deployment at a time", async () => {
+    await workers.start(s.db, s.root, { concurrency: 3 });
+    const a = makeControl(s, "a", { hold: true });
+    const b = makeControl(s, "b", { hold: true });
+    const local = (name: string, target: string, check?: string[]) =>
+      createTask(s.db, {
+        title: name,
+        taskType: "deployment",
+        payload: {
+          strategy: "local",
+          artifact: makeArtifact(s, name, { "index.html": name }),
+          target,
+          ...(check ? { healthCheck: { command: check, timeoutMs: 120_000 } } : {}),
+        },
+      });
+    const first = await local("x1", "x", a.argv);
+    const other = await local("y1", "y", b.argv);
+    await waitUntil(() => a.pids().length > 0 && b.pids().length > 0, "both health checks to run at once");
+    const second = await local("x2", "x");
+    await waitUntil(
+      async () => (await getTask(s.db, second.id))?.status === "in_progress",
+      "the second deployment of x to start",
+    );
+    // It waits for the first deployment of x: current still points at the first's release.
+    expect(targetState(join(s.root, "x")).current).toBe(`releases/${first.id}-1`);
+    a.release();
+    b.release();
+    const done = await Promise.all([first, other, second].map((t) => settled(t.id)));
+    expect(done.map((t) => t.status)).toEqual(["completed", "completed", "completed"]);
+    expect(done[2]!.result).toMatchObject({ previousReleaseId: `${first.id}-1` });
+    expect(targetState(join(s.root, "x")).current).toBe(`releases/${second.id}-1`);
+    expect(readTree(join(s.root, "y", "current"))).toEqual({ "index.html": "y1" });
+  });
 });

@@ -50,7 +50,7 @@ async function status(taskId: string, wanted: string[]) {
 const releaseOf = (t: { result: JsonValue | null }) => (t.result as { releaseId: string }).releaseId;
 
 describe("the deployer daemon", () => {
-  it("--once: fails bad payloads at once without retry, keeps deploying, writes nothing outside the root, exits offline", async () => {
+  it("--once: fails bad payloads at once without retry, keeps deploying, writes nothing outside the root, exits offline when only tasks it cannot take are left", async () => {
     symlinkSync(s.outside, join(s.root, "escape"));
     mkdirSync(join(s.root, "app2"));
     symlinkSync(s.outside, join(s.root, "app2", "releases"));
@@ -90,6 +90,13 @@ describe("the deployer daemon", () => {
     const badTasks = [];
     for (const [i, [payload]] of bad.entries()) badTasks.push(await deployment(`bad ${i}`, payload));
     const good = await deployment("good", { strategy: "local", artifact, target: "app" });
+    // Ready but not for this deployer: --once must not wait for it forever.
+    const foreign = await createTask(s.db, {
+      title: "needs kubernetes",
+      taskType: "deployment",
+      requiredSkills: ["kubernetes"],
+      payload: { strategy: "command", commands: [] },
+    });
 
     const d = startDeployer("deployer-once", ["--once"]);
     expect(await d.exited).toEqual({ code: 0, signal: null });
@@ -107,6 +114,7 @@ describe("the deployer daemon", () => {
     const done = (await getTask(s.db, good.id))!;
     expect(done.status).toBe("completed");
     expect(targetState(join(s.root, "app")).current).toBe(`releases/${releaseOf(done)}`);
+    expect(await getTask(s.db, foreign.id)).toMatchObject({ status: "queued", attempts: 0 });
     // Nothing outside the root changed; beside it there is only what the test made.
     expect(snapshotTree(s.outside)).toEqual(outsideBefore);
     expect(readdirSync(s.dir).filter((e) => !e.startsWith("hive.db"))).toEqual([
@@ -134,7 +142,7 @@ describe("the deployer daemon", () => {
   });
 
   it("heartbeats and renews the lease while a long deployment runs", async () => {
-    const d = startDeployer("deployer-long", ["--lease-ms", "1500"]);
+    const d = startDeployer("deployer-long", ["--lease-ms", "3000"]);
     const registered = await waitUntil(() => getWorker(s.db, "deployer-long"), "the deployer to register");
     expect(registered).toMatchObject({ role: "deployer", status: "active" });
     const control = makeControl(s, "long", { hold: true });
@@ -224,7 +232,7 @@ describe("the deployer daemon", () => {
   });
 
   it("after a deployer is killed with SIGKILL mid-deploy, the task runs again once its lease expires and the target is consistent", async () => {
-    const a = startDeployer("deployer-a", ["--lease-ms", "1500"]);
+    const a = startDeployer("deployer-a", ["--lease-ms", "3000"]);
     const v1 = makeArtifact(s, "v1", { "index.html": "v1" });
     const live = releaseOf(
       await status((await deployment("v1", { strategy: "local", artifact: v1, target: "app" })).id, [
@@ -250,7 +258,7 @@ describe("the deployer daemon", () => {
     expect(readTree(join(target, "current"))).toEqual(readTree(v2));
     control.release();
 
-    const b = startDeployer("deployer-b", ["--lease-ms", "1500"]);
+    const b = startDeployer("deployer-b", ["--lease-ms", "3000"]);
     const done = await status(task.id, ["completed", "failed"]);
     expect(done.status).toBe("completed");
     expect(done.result).toMatchObject({ releaseId: `${task.id}-2`, previousReleaseId: live });
@@ -285,5 +293,8 @@ describe("the deployer daemon", () => {
     const d = startDeployer("deployer-bad", ["--concurrency", "0"]);
     expect(await d.exited).toEqual({ code: 2, signal: null });
     expect(d.output()).toMatch(/^invalid configuration: concurrency: /m);
+    const e = startDeployer("deployer-bad", ["--no-such-flag"]);
+    expect(await e.exited).toEqual({ code: 2, signal: null });
+    expect(e.output()).toMatch(/^invalid arguments: Unknown option '--no-such-flag'/m);
   });
 });

@@ -53,6 +53,9 @@ try {
       `invalid configuration: ${err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
     );
     process.exitCode = 2;
+  } else if (String((err as { code?: unknown }).code).startsWith("ERR_PARSE_ARGS")) {
+    console.error(`invalid arguments: ${(err as Error).message}`);
+    process.exitCode = 2;
   } else {
     console.error(err instanceof HiveError ? `${err.name}: ${err.message}` : err);
     process.exitCode = 1;

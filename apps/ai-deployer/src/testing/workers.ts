@@ -19,12 +19,12 @@ export function useDeployerWorkers() {
     ).toEqual([]);
   });
   return {
-    /** Starts a deployer worker on `db` with short leases (600 ms) and backoff (100 ms) unless overridden. */
+    /** Starts a deployer worker on `db` with short leases (2 s) and backoff (100 ms) unless overridden. */
     async start(db: Database, root: string, overrides: Partial<DeployerConfig> = {}): Promise<Worker> {
       const config = DeployerConfigSchema.parse({
         workerId: `test-deployer-${running.length + 1}`,
         root,
-        leaseMs: 600,
+        leaseMs: 2000,
         backoffBaseMs: 100,
         ...overrides,
       });
