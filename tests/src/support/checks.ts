@@ -74,7 +74,7 @@ export function dependencyOrderProblems(s: PlanSnapshot): string[] {
       const dep = byId.get(depId);
       const depDone = s.runs.get(depId)?.find((r) => r.status === "completed")?.completedAt ?? null;
       for (const r of s.runs.get(t.id) ?? []) {
-        if (!dep || dep.status !== "completed" || depDone === null)
+        if (dep?.status !== "completed" || depDone === null)
           problems.push(
             `${t.subtaskId} run ${r.runNumber} ran although ${depId} is ${dep?.status ?? "missing"}`,
           );
