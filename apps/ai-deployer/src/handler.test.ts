@@ -7,6 +7,7 @@ import {
   makeControl,
   readTree,
   targetState,
+  taskReaching,
   useSandbox,
   waitUntil,
 } from "./testing/fixtures.ts";
@@ -15,15 +16,7 @@ import { useDeployerWorkers } from "./testing/workers.ts";
 const s = useSandbox();
 const workers = useDeployerWorkers();
 
-async function settled(taskId: string, statuses = ["completed", "failed", "cancelled"]) {
-  return waitUntil(
-    async () => {
-      const t = await getTask(s.db, taskId);
-      return t && statuses.includes(t.status) ? t : null;
-    },
-    `task ${taskId} to reach ${statuses.join("/")}`,
-  );
-}
+const settled = (taskId: string, statuses?: string[]) => taskReaching(s.db, taskId, statuses);
 
 /** Deploys a first release of target "app" through the worker; returns its release id. */
 async function baseline(): Promise<string> {

@@ -11,6 +11,7 @@ import {
   readTree,
   snapshotTree,
   targetState,
+  taskReaching,
   useSandbox,
   waitUntil,
 } from "./testing/fixtures.ts";
@@ -37,15 +38,7 @@ function startDeployer(workerId: string, extra: string[] = []) {
 const deployment = (title: string, payload: Record<string, JsonValue> | null, maxRetries = 3) =>
   createTask(s.db, { title, taskType: "deployment", payload, maxRetries });
 
-async function status(taskId: string, wanted: string[]) {
-  return waitUntil(
-    async () => {
-      const t = await getTask(s.db, taskId);
-      return t && wanted.includes(t.status) ? t : null;
-    },
-    `task ${taskId} to be ${wanted.join("/")}`,
-  );
-}
+const status = (taskId: string, wanted: string[]) => taskReaching(s.db, taskId, wanted);
 
 const releaseOf = (t: { result: JsonValue | null }) => (t.result as { releaseId: string }).releaseId;
 

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { JsonValue } from "@hive/models";
-import { createTask, getRuns, getTask } from "@hive/orchestration";
+import { createTask, getRuns } from "@hive/orchestration";
 import { describe, expect, it } from "vitest";
-import { isAlive, makeControl, useSandbox, waitUntil } from "../testing/fixtures.ts";
+import { isAlive, makeControl, taskReaching, useSandbox } from "../testing/fixtures.ts";
 import { useDeployerWorkers } from "../testing/workers.ts";
 
 const s = useSandbox();
@@ -12,10 +12,7 @@ const workers = useDeployerWorkers();
 async function runToEnd(payload: Record<string, JsonValue>, maxRetries = 0) {
   const task = await createTask(s.db, { title: "deploy", taskType: "deployment", payload, maxRetries });
   const w = await workers.start(s.db, s.root);
-  const done = await waitUntil(async () => {
-    const t = await getTask(s.db, task.id);
-    return t && ["completed", "failed"].includes(t.status) ? t : null;
-  }, "the deployment to finish");
+  const done = await taskReaching(s.db, task.id, ["completed", "failed"]);
   await workers.stop(w);
   return { task: done, runs: await getRuns(s.db, task.id) };
 }

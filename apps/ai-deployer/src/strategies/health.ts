@@ -1,20 +1,9 @@
+import { abortableSleep } from "../abortable.ts";
 import type { LocalPayload } from "../deployment/payload.ts";
 import { commandEnv, runCommand } from "./process.ts";
 
 export type HealthCheck = NonNullable<LocalPayload["healthCheck"]>;
 export type HealthOutcome = { ok: true } | { ok: false; aborted: boolean; problem: string };
-
-function wait(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
 
 async function probeOnce(
   h: HealthCheck,
@@ -70,7 +59,7 @@ export async function checkHealth(
     if (signal.aborted) break;
     problem = p!;
     log(problem);
-    if (attempt < h.retries) await wait(200 * (attempt + 1), signal);
+    if (attempt < h.retries) await abortableSleep(200 * (attempt + 1), signal);
   }
   if (signal.aborted)
     return { ok: false, aborted: true, problem: "deployment aborted during the health check" };

@@ -17,7 +17,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { closeDatabase, type Database, openDatabase } from "@hive/orchestration";
+import { closeDatabase, type Database, getTask, openDatabase } from "@hive/orchestration";
 import { afterEach, beforeEach, expect } from "vitest";
 
 export const PROBE = join(import.meta.dirname, "probe.mjs");
@@ -116,6 +116,17 @@ export async function waitUntil<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${description}`);
     await sleep(50);
   }
+}
+
+/** Waits until the task reaches one of `statuses` (default: a finished state) and returns it. */
+export function taskReaching(db: Database, taskId: string, statuses = ["completed", "failed", "cancelled"]) {
+  return waitUntil(
+    async () => {
+      const t = await getTask(db, taskId);
+      return t && statuses.includes(t.status) ? t : null;
+    },
+    `task ${taskId} to be ${statuses.join("/")}`,
+  );
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
