@@ -1,0 +1,196 @@
+/**
+ * Runs the benchmark: for each backend, Hive and its baselines and peers on the same workloads,
+ * then the issue's targets; writes `<backend>.md` and `<backend>.json` into the output folder.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { BenchConfig } from "./config.ts";
+import { DAG_SHAPES } from "./dagPlans.ts";
+import { loadAverage, machineFacts, postgresFacts } from "./environment.ts";
+import { fmtFixed, fmtRate } from "./format.ts";
+import { markdownReport, textReport } from "./report.ts";
+import type { BackendResults } from "./results.ts";
+import { measureDags } from "./suites/dag.ts";
+import { measureEnqueue } from "./suites/enqueue.ts";
+import { measureLatency } from "./suites/latency.ts";
+import { measureMemory } from "./suites/memory.ts";
+import { measureProcessing } from "./suites/processing.ts";
+import { hiveSystem } from "./systems/hive.ts";
+import { graphileSystem, pgBossSystem } from "./systems/pgPeers.ts";
+import { rawPgSystem, rawSqliteSystem } from "./systems/raw.ts";
+import { litequeSystem, plainjobSystem } from "./systems/sqlitePeers.ts";
+import type { Backend, BenchContext, System } from "./systems/types.ts";
+import { evaluateTargets } from "./targets.ts";
+import { POLL_MS as LITEQUE_POLL_MS } from "./workers/liteque.ts";
+import { PGBOSS_POLL_S } from "./workers/pgboss.ts";
+import { POLL_MS as PLAINJOB_POLL_MS } from "./workers/plainjob.ts";
+
+export type Log = (line: string) => void;
+
+function systemsOf(backend: Backend, concurrency: number): System[] {
+  return backend === "sqlite"
+    ? [
+        hiveSystem("sqlite"),
+        rawSqliteSystem("batched", concurrency),
+        rawSqliteSystem("naive", concurrency),
+        plainjobSystem(concurrency),
+        litequeSystem(concurrency),
+      ]
+    : [
+        hiveSystem("postgres"),
+        rawPgSystem(concurrency),
+        graphileSystem(concurrency),
+        pgBossSystem(concurrency),
+      ];
+}
+
+/** How each system's idle worker hears of a new task (printed beside its latency). */
+const WAKE_UP: Record<string, string> = {
+  "hive/sqlite": "polls, backoff 10 → 250 ms (wake-ups are in-process only)",
+  "hive/postgres": "LISTEN/NOTIFY",
+  plainjob: `polls every ${PLAINJOB_POLL_MS} ms`,
+  liteque: `polls every ${LITEQUE_POLL_MS} ms`,
+  "graphile-worker": "LISTEN/NOTIFY",
+  "pg-boss": `polls every ${PGBOSS_POLL_S * 1000} ms (its minimum)`,
+};
+
+async function runBackend(
+  ctx: BenchContext,
+  backend: Backend,
+  config: BenchConfig,
+  log: Log,
+): Promise<BackendResults> {
+  const started = performance.now();
+  const systems = systemsOf(backend, config.concurrency);
+  const r: BackendResults = {
+    backend,
+    smoke: config.smoke,
+    startedAt: new Date().toISOString(),
+    seconds: 0,
+    skipped: null,
+    errors: [],
+    environment: { ...machineFacts(), "load average at start (1/5/15 min)": loadAverage() },
+    systems: systems.map(({ id, label, role, version, settings }) => ({
+      id,
+      label,
+      role,
+      version,
+      settings,
+    })),
+    enqueue: [],
+    processing: [],
+    latency: [],
+    dag: [],
+    memory: null,
+    targets: [],
+  };
+  if (backend === "postgres") {
+    const facts = ctx.pgUrl ? await postgresFacts(ctx.pgUrl) : null;
+    if (!facts) {
+      r.skipped = `PostgreSQL is not reachable at ${config.pgUrl}`;
+      return r;
+    }
+    Object.assign(r.environment, facts);
+  }
+  const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | null> => {
+    log(`[${backend}] ${what} …`);
+    try {
+      return await fn();
+    } catch (err) {
+      const message = `${what}: ${err instanceof Error ? err.message : String(err)}`;
+      r.errors.push(message);
+      log(`[${backend}] FAILED ${message}`);
+      return null;
+    }
+  };
+  const run = (suite: BenchConfig["suites"][number]) => config.suites.includes(suite);
+
+  if (run("enqueue"))
+    for (const s of systems.filter((x) => x.id !== "raw-naive")) {
+      const row = await attempt(`enqueue ${s.id}`, () => measureEnqueue(ctx, s, config.enqueue));
+      if (row) {
+        r.enqueue.push(row);
+        log(`  one: ${fmtRate(row.oneRate)}/s, batch: ${fmtRate(row.batchRate)}/s`);
+      }
+    }
+  if (run("processing"))
+    for (const s of systems)
+      for (const processes of [1, 2]) {
+        const row = await attempt(`processing ${s.id} × ${processes}`, () =>
+          measureProcessing(ctx, s, {
+            n: config.processing.n,
+            processes,
+            concurrency: config.concurrency,
+            batchSize: config.processing.batchSize,
+          }),
+        );
+        if (row) {
+          r.processing.push(row);
+          log(
+            `  ${fmtRate(row.rate)} tasks/s, exactly once: ${row.exactlyOnce ? "yes" : row.problems.join("; ")}`,
+          );
+        }
+      }
+  if (run("latency"))
+    for (const s of systems.filter((x) => x.role !== "baseline")) {
+      const wake = WAKE_UP[s.id === "hive" ? `hive/${backend}` : s.id] ?? "";
+      const row = await attempt(`latency ${s.id}`, () =>
+        measureLatency(ctx, s, { ...config.latency, concurrency: config.concurrency }, wake),
+      );
+      if (row) {
+        r.latency.push(row);
+        log(`  p50 ${fmtFixed(row.p50Ms, 1)} ms, p99 ${fmtFixed(row.p99Ms, 1)} ms`);
+      }
+    }
+  if (run("dag")) {
+    const rows = await attempt("DAG plans", () =>
+      measureDags(ctx, backend, {
+        shapes: DAG_SHAPES,
+        sizes: config.dag.sizes,
+        concurrency: config.concurrency,
+        warmupNodes: config.dag.warmupNodes,
+      }),
+    );
+    if (rows) r.dag = rows;
+  }
+  if (run("memory"))
+    r.memory = await attempt(`memory, ${config.memory.queued} queued`, () =>
+      measureMemory(ctx, backend, {
+        queued: config.memory.queued,
+        concurrency: config.concurrency,
+        batchSize: config.processing.batchSize,
+      }),
+    );
+  r.environment["load average at end (1/5/15 min)"] = loadAverage();
+  r.seconds = (performance.now() - started) / 1000;
+  return r;
+}
+
+/** Runs every configured backend, evaluates the targets, writes the reports; returns the results. */
+export async function runBench(
+  config: BenchConfig,
+  log: Log = (l) => process.stderr.write(`${l}\n`),
+): Promise<Partial<Record<Backend, BackendResults>>> {
+  const tmpDir = mkdtempSync(join(tmpdir(), "hive-bench-"));
+  const ctx: BenchContext = {
+    tmpDir,
+    pgUrl: config.pgUrl,
+    runId: `bench_${process.pid}_${Date.now().toString(36)}`,
+  };
+  const all: Partial<Record<Backend, BackendResults>> = {};
+  try {
+    for (const backend of config.backends) all[backend] = await runBackend(ctx, backend, config, log);
+  } finally {
+    rmSync(tmpDir, { recursive: true, force: true });
+  }
+  evaluateTargets(all, config);
+  mkdirSync(config.outDir, { recursive: true });
+  for (const r of Object.values(all)) {
+    writeFileSync(join(config.outDir, `${r.backend}.md`), markdownReport(r, config));
+    writeFileSync(join(config.outDir, `${r.backend}.json`), `${JSON.stringify(r, null, 2)}\n`);
+  }
+  return all;
+}
+
+export { textReport };

@@ -1,0 +1,101 @@
+/** What a run measures and at which sizes: the issue's sizes, or tiny ones for the CI smoke run. */
+import { isAbsolute, join, resolve } from "node:path";
+import { z } from "zod";
+import type { Backend } from "./systems/types.ts";
+
+export const SUITES = ["enqueue", "processing", "latency", "dag", "memory"] as const;
+export type Suite = (typeof SUITES)[number];
+
+export interface BenchConfig {
+  smoke: boolean;
+  backends: Backend[];
+  suites: Suite[];
+  outDir: string;
+  pgUrl: string;
+  /** Handlers at once per worker process (the issue: 8). */
+  concurrency: number;
+  enqueue: { oneN: number; batchN: number; batchSize: number };
+  processing: { n: number; batchSize: number };
+  latency: { samples: number; minGapMs: number; maxGapMs: number; settleMs: number };
+  dag: { sizes: number[]; warmupNodes: number };
+  memory: { queued: number };
+}
+
+const benchDir = resolve(import.meta.dirname, "..");
+export const DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/test";
+
+const ArgsSchema = z.strictObject({
+  smoke: z.boolean().default(false),
+  backend: z.enum(["sqlite", "postgres", "all"]).default("all"),
+  suites: z
+    .array(z.enum(SUITES))
+    .min(1)
+    .default([...SUITES]),
+  out: z.string().min(1).optional(),
+  pgUrl: z.string().min(1).default(DEFAULT_PG_URL),
+});
+export type BenchArgs = z.input<typeof ArgsSchema>;
+
+/** Sizes of a full run (the issue) and of a smoke run (seconds, for CI). */
+function sizes(smoke: boolean): Omit<BenchConfig, "smoke" | "backends" | "suites" | "outDir" | "pgUrl"> {
+  return smoke
+    ? {
+        concurrency: 8,
+        enqueue: { oneN: 50, batchN: 500, batchSize: 100 },
+        processing: { n: 300, batchSize: 100 },
+        latency: { samples: 5, minGapMs: 20, maxGapMs: 60, settleMs: 300 },
+        dag: { sizes: [30, 60, 120], warmupNodes: 30 },
+        memory: { queued: 1000 },
+      }
+    : {
+        concurrency: 8,
+        enqueue: { oneN: 2000, batchN: 20_000, batchSize: 1000 },
+        processing: { n: 20_000, batchSize: 1000 },
+        latency: { samples: 100, minGapMs: 100, maxGapMs: 400, settleMs: 1000 },
+        dag: { sizes: [1000, 10_000, 100_000], warmupNodes: 1000 },
+        memory: { queued: 100_000 },
+      };
+}
+
+/** The configuration for these options (already parsed from flags and environment). */
+export function benchConfig(args: BenchArgs = {}): BenchConfig {
+  const a = ArgsSchema.parse(args);
+  const outDir = a.out
+    ? isAbsolute(a.out)
+      ? a.out
+      : resolve(a.out)
+    : join(benchDir, "results", a.smoke ? "smoke" : "");
+  return {
+    smoke: a.smoke,
+    backends: a.backend === "all" ? ["sqlite", "postgres"] : [a.backend],
+    suites: a.suites,
+    outDir,
+    pgUrl: a.pgUrl,
+    ...sizes(a.smoke),
+  };
+}
+
+/**
+ * Flags and environment: `--smoke` (or HIVE_BENCH_SMOKE=1), `--backend sqlite|postgres|all`,
+ * `--suites enqueue,processing,latency,dag,memory`, `--out <dir>`, HIVE_BENCH_PG_URL.
+ */
+export function argsFromCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): BenchArgs {
+  const args: BenchArgs = {};
+  if (env.HIVE_BENCH_SMOKE === "1" || env.HIVE_BENCH_SMOKE === "true") args.smoke = true;
+  if (env.HIVE_BENCH_PG_URL) args.pgUrl = env.HIVE_BENCH_PG_URL;
+  for (let k = 0; k < argv.length; k++) {
+    const flag = argv[k]!;
+    const value = () => {
+      const v = argv[++k];
+      if (v === undefined) throw new Error(`${flag} needs a value`);
+      return v;
+    };
+    if (flag === "--smoke") args.smoke = true;
+    else if (flag === "--backend") args.backend = value() as BenchArgs["backend"];
+    else if (flag === "--suites") args.suites = value().split(",") as Suite[];
+    else if (flag === "--out") args.out = value();
+    else if (flag === "--") continue;
+    else throw new Error(`unknown option ${flag} (--smoke, --backend, --suites, --out)`);
+  }
+  return args;
+}

@@ -1,0 +1,60 @@
+/**
+ * Processing throughput: n no-op tasks queued, then drained by worker processes at a given
+ * concurrency. Timed from the first handler start (process and connection start-up excluded,
+ * for every system alike) to the moment the database shows all n done. Each task is checked
+ * executed exactly once: by the indexes the handlers recorded, and by the store itself.
+ */
+import { enqueueAll, exactlyOnceProblems, waitForStore } from "../measure.ts";
+import { wallNow } from "../protocol.ts";
+import type { ProcessingRow } from "../results.ts";
+import type { BenchContext, System } from "../systems/types.ts";
+import { WorkerProcess } from "../workerProcess.ts";
+
+export interface ProcessingOptions {
+  n: number;
+  processes: number;
+  concurrency: number;
+  batchSize: number;
+}
+
+export async function measureProcessing(
+  ctx: BenchContext,
+  system: System,
+  o: ProcessingOptions,
+): Promise<ProcessingRow> {
+  const store = await system.open(ctx);
+  const workers: WorkerProcess[] = [];
+  try {
+    await enqueueAll(store, o.n, o.batchSize);
+    for (let k = 0; k < o.processes; k++) workers.push(new WorkerProcess());
+    await Promise.all(
+      workers.map((w) => w.open({ target: store.target, concurrency: o.concurrency, reportStarts: false })),
+    );
+    for (const w of workers) w.go();
+    await waitForStore(store, o.n, workers);
+    const end = wallNow();
+    const starts = workers.map((w) => w.firstAt).filter((t): t is number => t !== null);
+    const seconds = (end - Math.min(...starts)) / 1000;
+    const stopped = await Promise.all(workers.map((w) => w.stop()));
+    const problems = [
+      ...exactlyOnceProblems(
+        stopped.flatMap((s) => s.executed),
+        o.n,
+      ),
+      ...(await store.verify(o.n)),
+    ];
+    return {
+      system: system.id,
+      processes: o.processes,
+      concurrency: o.concurrency,
+      n: o.n,
+      seconds,
+      rate: o.n / seconds,
+      exactlyOnce: problems.length === 0,
+      problems,
+    };
+  } finally {
+    await Promise.all(workers.map((w) => w.exit()));
+    await store.close();
+  }
+}

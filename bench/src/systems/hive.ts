@@ -1,0 +1,121 @@
+/** Hive itself, through its public API: createTask / createTasks, and its Worker in the children. */
+import {
+  closeDatabase,
+  countTasksByStatus,
+  createTask,
+  createTasks,
+  type Database,
+  openDatabase,
+} from "@hive/orchestration";
+import { packageVersion } from "../versions.ts";
+import {
+  type Counter,
+  dropSchema,
+  expectCount,
+  pgCounter,
+  pgSchemaName,
+  pgUrlOf,
+  removeSqlite,
+  sqliteCounter,
+  sqlitePath,
+} from "./stores.ts";
+import type { Backend, BenchContext, Store, System, WorkerTarget } from "./types.ts";
+
+/** A fresh Hive database: the handle, how a worker process opens it, and how to remove it. */
+export interface HiveDatabase {
+  db: Database;
+  target: WorkerTarget;
+  counter: () => Promise<Counter>;
+  remove: () => Promise<void>;
+}
+
+export async function openHiveDatabase(ctx: BenchContext, backend: Backend): Promise<HiveDatabase> {
+  if (backend === "sqlite") {
+    const path = sqlitePath(ctx, "hive");
+    const db = await openDatabase({ path });
+    return {
+      db,
+      target: { worker: "hive", backend, path },
+      counter: async () => sqliteCounter(path),
+      remove: async () => {
+        await closeDatabase(db);
+        removeSqlite(path);
+      },
+    };
+  }
+  const url = pgUrlOf(ctx);
+  const schema = pgSchemaName(ctx, "hive");
+  const db = await openDatabase({ url, schema, poolSize: 4 });
+  return {
+    db,
+    target: { worker: "hive", backend, url, schema },
+    counter: () => pgCounter(url, schema),
+    remove: async () => {
+      await closeDatabase(db);
+      await dropSchema(url, schema);
+    },
+  };
+}
+
+/** Database-side proof of exactly-once for `n` no-op tasks: all completed, one attempt, one run each. */
+export async function verifyHiveTasks(counter: Counter, n: number): Promise<string[]> {
+  const problems: string[] = [];
+  expectCount(problems, "tasks", await counter.count("SELECT count(*) FROM tasks"), n);
+  expectCount(
+    problems,
+    "completed tasks",
+    await counter.count("SELECT count(*) FROM tasks WHERE status = 'completed'"),
+    n,
+  );
+  expectCount(
+    problems,
+    "tasks with more than one attempt",
+    await counter.count("SELECT count(*) FROM tasks WHERE attempts <> 1"),
+    0,
+  );
+  expectCount(
+    problems,
+    "completed runs",
+    await counter.count("SELECT count(*) FROM runs WHERE status = 'completed'"),
+    n,
+  );
+  expectCount(problems, "runs", await counter.count("SELECT count(*) FROM runs"), n);
+  return problems;
+}
+
+export function hiveSystem(backend: Backend): System {
+  return {
+    id: "hive",
+    label: "Hive",
+    backend,
+    role: "hive",
+    version: `@hive/orchestration ${packageVersion("@hive/orchestration")}`,
+    settings:
+      backend === "sqlite"
+        ? "Worker defaults: prefetch = concurrency, group commit per tick, idle poll 10→250 ms; WAL, synchronous=NORMAL"
+        : "Worker defaults: prefetch = concurrency, group commit per tick, LISTEN/NOTIFY wake-ups, pool 10",
+    async open(ctx): Promise<Store> {
+      const h = await openHiveDatabase(ctx, backend);
+      const counter = await h.counter();
+      const task = (i: number) => ({ title: `t${i}`, taskType: "bench", payload: { i } });
+      return {
+        target: h.target,
+        enqueueOne: async (i) => {
+          await createTask(h.db, task(i));
+        },
+        enqueueBatch: async (from, count) => {
+          await createTasks(
+            h.db,
+            Array.from({ length: count }, (_, k) => task(from + k)),
+          );
+        },
+        countDone: async () => (await countTasksByStatus(h.db)).completed,
+        verify: (n) => verifyHiveTasks(counter, n),
+        close: async () => {
+          await counter.close();
+          await h.remove();
+        },
+      };
+    },
+  };
+}

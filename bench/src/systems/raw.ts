@@ -1,0 +1,113 @@
+/**
+ * The raw baselines on Hive's schema (created by Hive's migrations): better-sqlite3, batched and
+ * naive, and pg. Enqueue is a prepared INSERT of the same row createTask writes.
+ */
+import { closeDatabase, openDatabase } from "@hive/orchestration";
+import BetterSqlite3 from "better-sqlite3";
+import pg from "pg";
+import { INSERT_TASK, PG_INSERT_TASKS, pgText, rawTaskValues } from "../rawSql.ts";
+import { packageVersion } from "../versions.ts";
+import { verifyHiveTasks } from "./hive.ts";
+import {
+  dropSchema,
+  pgCounter,
+  pgSchemaName,
+  pgUrlOf,
+  removeSqlite,
+  sqliteCounter,
+  sqlitePath,
+} from "./stores.ts";
+import type { Store, System } from "./types.ts";
+
+const DONE = "SELECT count(*) FROM tasks WHERE status = 'completed'";
+
+/** Raw better-sqlite3: `batch` tasks per claim transaction (1 = naive, one task per transaction). */
+export function rawSqliteSystem(mode: "batched" | "naive", concurrency: number): System {
+  const batch = mode === "batched" ? 2 * concurrency : 1;
+  return {
+    id: `raw-${mode}`,
+    label: mode === "batched" ? "raw better-sqlite3, batched" : "raw better-sqlite3, naive",
+    backend: "sqlite",
+    role: "baseline",
+    version: `better-sqlite3 ${packageVersion("better-sqlite3")}`,
+    settings:
+      mode === "batched"
+        ? `Hive's claim/complete SQL, prepared; ${batch} tasks per claim transaction, the batch completed in one transaction`
+        : `Hive's claim/complete SQL, prepared; ${concurrency} loops, one task per claim transaction and one per completion`,
+    async open(ctx): Promise<Store> {
+      const path = sqlitePath(ctx, `raw-${mode}`);
+      await closeDatabase(await openDatabase({ path }));
+      const conn = new BetterSqlite3(path, { timeout: 10_000 });
+      conn.pragma("journal_mode = WAL");
+      conn.pragma("synchronous = NORMAL");
+      const insert = conn.prepare(INSERT_TASK);
+      const insertMany = conn.transaction((from: number, count: number) => {
+        const ts = Date.now();
+        for (let k = 0; k < count; k++) insert.run(...rawTaskValues(from + k, ts));
+      });
+      const counter = sqliteCounter(path);
+      return {
+        target: { worker: "raw-sqlite", path, batch },
+        enqueueOne: async (i) => {
+          insert.run(...rawTaskValues(i, Date.now()));
+        },
+        enqueueBatch: async (from, count) => {
+          insertMany.immediate(from, count);
+        },
+        countDone: () => counter.count(DONE),
+        verify: (n) => verifyHiveTasks(counter, n),
+        close: async () => {
+          await counter.close();
+          conn.close();
+          removeSqlite(path);
+        },
+      };
+    },
+  };
+}
+
+/** Raw pg: Hive's SKIP LOCKED claim, `2 × concurrency` per transaction, set-based completion. */
+export function rawPgSystem(concurrency: number): System {
+  const batch = 2 * concurrency;
+  return {
+    id: "raw-pg",
+    label: "raw pg, batched",
+    backend: "postgres",
+    role: "baseline",
+    version: `pg ${packageVersion("pg")}`,
+    settings: `Hive's claim SQL (FOR UPDATE SKIP LOCKED), ${batch} tasks per claim transaction, completion as 3 set-based statements in one transaction; enqueue batch = one INSERT … SELECT FROM unnest`,
+    async open(ctx): Promise<Store> {
+      const url = pgUrlOf(ctx);
+      const schema = pgSchemaName(ctx, "rawpg");
+      await closeDatabase(await openDatabase({ url, schema }));
+      const client = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+      await client.connect();
+      const counter = await pgCounter(url, schema);
+      return {
+        target: { worker: "raw-pg", url, schema, batch },
+        enqueueOne: async (i) => {
+          await client.query({
+            name: "insert",
+            text: pgText(INSERT_TASK),
+            values: rawTaskValues(i, Date.now()),
+          });
+        },
+        enqueueBatch: async (from, count) => {
+          const rows = Array.from({ length: count }, (_, k) => rawTaskValues(from + k, 0));
+          await client.query({
+            name: "insert-many",
+            text: PG_INSERT_TASKS,
+            values: [Date.now(), rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2])],
+          });
+        },
+        countDone: () => counter.count(DONE),
+        verify: (n) => verifyHiveTasks(counter, n),
+        close: async () => {
+          await counter.close();
+          await client.end();
+          await dropSchema(url, schema);
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,29 @@
+/** Hive's own Worker runtime (claim batches + group commit), on SQLite or PostgreSQL. */
+import { closeDatabase, openDatabase, Worker } from "@hive/orchestration";
+import { type OpenWorker, str } from "./types.ts";
+
+export const openWorker: OpenWorker = async (spec, onExecute) => {
+  const t = spec.target;
+  const db = await openDatabase(
+    t.backend === "postgres"
+      ? { url: str(t, "url"), schema: str(t, "schema"), migrate: false }
+      : { path: str(t, "path"), migrate: false },
+  );
+  const worker = new Worker({
+    db,
+    role: "bench",
+    concurrency: spec.concurrency,
+    handler: ({ task }) => {
+      onExecute((task.payload as { i: number }).i);
+    },
+  });
+  return {
+    start: async () => {
+      await worker.start();
+    },
+    stop: async () => {
+      await worker.stop();
+      await closeDatabase(db);
+    },
+  };
+};
