@@ -17,7 +17,7 @@ function mainJob(t: E2E, name: string, args: string[], env: Record<string, strin
   return t.pool.start(name, entries.mainJob, [t.dbPath, "--work-dir", join(t.dir, "work"), ...args], env);
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 describe("the main job as a process", () => {
   const t = useE2E();
@@ -43,7 +43,7 @@ describe("the main job as a process", () => {
     for (const task of s.tasks)
       expect(out).toMatch(
         new RegExp(
-          `^${escape(task.subtaskId!)}\\s+${task.taskType}\\s+completed\\s+1\\s+\\d+\\.\\d+ s\\s+\\S+`,
+          `^${escapeRegExp(task.subtaskId!)}\\s+${task.taskType}\\s+completed\\s+1\\s+\\d+\\.\\d+ s\\s+\\S+`,
           "m",
         ),
       );
