@@ -2,9 +2,7 @@ import { closeDatabase } from "@hive/orchestration";
 import type { Command } from "commander";
 import { openBackend } from "../config.ts";
 import { contextOf, type Io } from "../context.ts";
-import { newToken } from "../dashboard/auth.ts";
 import { DashboardOptionsSchema, isLoopback } from "../dashboard/options.ts";
-import { startDashboard } from "../dashboard/server.ts";
 import { UsageError } from "../exitCodes.ts";
 
 /**
@@ -29,6 +27,9 @@ export function registerDashboard(program: Command, io: Io): void {
         throw new UsageError(
           `binding to ${o.host} exposes the dashboard to the network: give a token with --token or $HIVE_DASHBOARD_TOKEN`,
         );
+      // Loaded here, not at the top: every other command starts faster without the HTTP stack.
+      const { newToken } = await import("../dashboard/auth.ts");
+      const { startDashboard } = await import("../dashboard/server.ts");
       const token = o.token ?? newToken();
       const db = await openBackend(ctx.backend);
       const dashboard = await startDashboard(db, {

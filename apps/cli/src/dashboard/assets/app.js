@@ -364,7 +364,7 @@ async function act(kind) {
 // ---- workers --------------------------------------------------------------------------------
 
 function renderWorkers(workers) {
-  const head = el("tr", {}, ...["worker", "status", "current task", "heartbeat"].map((h) => el("th", {}, h)));
+  const head = el("tr", {}, ...["worker", "status", "current task", "seen"].map((h) => el("th", {}, h)));
   const rows = workers.map((w) =>
     el(
       "tr",
