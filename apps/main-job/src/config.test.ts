@@ -1,0 +1,20 @@
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadMainConfig } from "./config.ts";
+
+describe("loadMainConfig", () => {
+  it("takes the database path as its one positional argument, as `npm start -- <db path>` passes it", () => {
+    expect(loadMainConfig(["some/dir/x.db"], {}).dbPath).toBe(resolve("some/dir/x.db"));
+  });
+
+  it("falls back to $HIVE_DB_PATH, then to the embedded default", () => {
+    expect(loadMainConfig([], { HIVE_DB_PATH: "env.db" }).dbPath).toBe(resolve("env.db"));
+    expect(loadMainConfig([], {}).dbPath).toBe(resolve("hive/db/hive-internal.db"));
+  });
+
+  it("refuses two database paths, unknown flags and out-of-range numbers", () => {
+    expect(() => loadMainConfig(["a.db", "b.db"], {})).toThrow(/at most one database path/);
+    expect(() => loadMainConfig(["--nope"], {})).toThrow(/Unknown option '--nope'/);
+    expect(() => loadMainConfig(["--agents", "0"], {})).toThrow(/agents/);
+  });
+});
