@@ -22,6 +22,7 @@ import { rawPgSystem, rawSqliteSystem } from "./systems/raw.ts";
 import { litequeSystem, plainjobSystem } from "./systems/sqlitePeers.ts";
 import type { Backend, BenchContext, System } from "./systems/types.ts";
 import { evaluateTargets } from "./targets.ts";
+import { WorkerProcess } from "./workerProcess.ts";
 import { POLL_MS as LITEQUE_POLL_MS } from "./workers/liteque.ts";
 import { PGBOSS_POLL_S } from "./workers/pgboss.ts";
 import { POLL_MS as PLAINJOB_POLL_MS } from "./workers/plainjob.ts";
@@ -114,33 +115,42 @@ async function runBackend(
         log(`  one: ${fmtRate(row.oneRate)}/s, batch: ${fmtRate(row.batchRate)}/s`);
       }
     }
-  if (run("processing"))
-    for (const s of systems)
-      for (const processes of [1, 2]) {
-        const row = await attempt(`processing ${s.id} × ${processes}`, () =>
-          measureProcessing(ctx, s, {
-            n: config.processing.n,
-            processes,
-            concurrency: config.concurrency,
-            batchSize: config.processing.batchSize,
-          }),
-        );
-        if (row) {
-          r.processing.push(row);
-          log(
-            `  ${fmtRate(row.rate)} tasks/s, exactly once: ${row.exactlyOnce ? "yes" : row.problems.join("; ")}`,
+  // Per system: two worker processes, spawned together; the 1-process run uses the first, the
+  // 2-process run both, the latency run the first again (each run opens a fresh store).
+  if (run("processing") || run("latency"))
+    for (const s of systems) {
+      const latency = run("latency") && s.role !== "baseline";
+      if (!run("processing") && !latency) continue;
+      const pool = [new WorkerProcess(), new WorkerProcess()];
+      try {
+        if (run("processing"))
+          for (const processes of [1, 2]) {
+            const row = await attempt(`processing ${s.id} × ${processes}`, () =>
+              measureProcessing(ctx, s, pool.slice(0, processes), {
+                n: config.processing.n,
+                concurrency: config.concurrency,
+                batchSize: config.processing.batchSize,
+              }),
+            );
+            if (row) {
+              r.processing.push(row);
+              log(
+                `  ${fmtRate(row.rate)} tasks/s, exactly once: ${row.exactlyOnce ? "yes" : row.problems.join("; ")}`,
+              );
+            }
+          }
+        if (latency) {
+          const wake = WAKE_UP[s.id === "hive" ? `hive/${backend}` : s.id] ?? "";
+          const row = await attempt(`latency ${s.id}`, () =>
+            measureLatency(ctx, s, pool[0]!, { ...config.latency, concurrency: config.concurrency }, wake),
           );
+          if (row) {
+            r.latency.push(row);
+            log(`  p50 ${fmtFixed(row.p50Ms, 1)} ms, p99 ${fmtFixed(row.p99Ms, 1)} ms`);
+          }
         }
-      }
-  if (run("latency"))
-    for (const s of systems.filter((x) => x.role !== "baseline")) {
-      const wake = WAKE_UP[s.id === "hive" ? `hive/${backend}` : s.id] ?? "";
-      const row = await attempt(`latency ${s.id}`, () =>
-        measureLatency(ctx, s, { ...config.latency, concurrency: config.concurrency }, wake),
-      );
-      if (row) {
-        r.latency.push(row);
-        log(`  p50 ${fmtFixed(row.p50Ms, 1)} ms, p99 ${fmtFixed(row.p99Ms, 1)} ms`);
+      } finally {
+        await Promise.all(pool.map((w) => w.exit()));
       }
     }
   if (run("dag")) {

@@ -42,10 +42,10 @@ function sizes(smoke: boolean): Omit<BenchConfig, "smoke" | "backends" | "suites
     ? {
         concurrency: 8,
         enqueue: { oneN: 50, batchN: 500, batchSize: 100 },
-        processing: { n: 300, batchSize: 100 },
-        latency: { samples: 5, minGapMs: 20, maxGapMs: 60, settleMs: 300 },
-        dag: { sizes: [30, 60, 120], warmupNodes: 30 },
-        memory: { queued: 1000 },
+        processing: { n: 200, batchSize: 100 },
+        latency: { samples: 5, minGapMs: 20, maxGapMs: 60, settleMs: 200 },
+        dag: { sizes: [20, 40, 80], warmupNodes: 20 },
+        memory: { queued: 300 },
       }
     : {
         concurrency: 8,

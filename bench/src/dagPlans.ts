@@ -2,7 +2,7 @@
  * Plan shapes for the DAG benchmark, as plan data (`sub_tasks`). Each subtask's payload carries
  * its ordinal `i`, so the worker's handler records prove each node ran exactly once.
  *
- * - layered: layers of 100 nodes, each node depending on 3 nodes of the layer before;
+ * - layered: layers of 100 nodes (n/10 for small n), each node depending on 3 nodes of the layer before;
  * - fan-out: one root, every other node depending on it;
  * - fan-in: a reduce tree, up to 1,000 dependencies per node (plans allow 10,000), down to one sink;
  * - chain: each node depending on the one before.
@@ -19,7 +19,7 @@ function node(i: number, id: string, dependencies: string[]): SubTaskInput {
 }
 
 function layered(n: number): SubTaskInput[] {
-  const width = Math.min(LAYER_WIDTH, n);
+  const width = Math.min(LAYER_WIDTH, Math.max(1, Math.ceil(n / 10)));
   const out: SubTaskInput[] = [];
   for (let i = 0; i < n; i++) {
     const layer = Math.floor(i / width);

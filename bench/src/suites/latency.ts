@@ -1,13 +1,13 @@
 /**
- * Enqueue-to-start latency with an idle worker waiting: one worker process (started, then left
- * idle), tasks enqueued one at a time from the benchmark process at random gaps, each measured
+ * Enqueue-to-start latency with an idle worker waiting: one worker process (opened on a fresh
+ * store, started, then left idle), tasks enqueued one at a time from the benchmark process at random gaps, each measured
  * from just before its enqueue call to its handler's start (wall clocks of one machine).
  */
 import { exactlyOnceProblems, percentile, sleep } from "../measure.ts";
 import { wallNow } from "../protocol.ts";
 import type { LatencyRow } from "../results.ts";
 import type { BenchContext, System } from "../systems/types.ts";
-import { WorkerProcess } from "../workerProcess.ts";
+import type { WorkerProcess } from "../workerProcess.ts";
 
 export interface LatencyOptions {
   samples: number;
@@ -22,11 +22,11 @@ export interface LatencyOptions {
 export async function measureLatency(
   ctx: BenchContext,
   system: System,
+  worker: WorkerProcess,
   o: LatencyOptions,
   settings: string,
 ): Promise<LatencyRow> {
   const store = await system.open(ctx);
-  const worker = new WorkerProcess();
   try {
     await worker.open({ target: store.target, concurrency: o.concurrency, reportStarts: true });
     worker.go();
@@ -57,7 +57,6 @@ export async function measureLatency(
       settings,
     };
   } finally {
-    await worker.exit();
     await store.close();
   }
 }

@@ -1,6 +1,6 @@
 /**
- * Processing throughput: n no-op tasks queued, then drained by worker processes at a given
- * concurrency. Timed from the first handler start (process and connection start-up excluded,
+ * Processing throughput: n no-op tasks queued, then drained by the given worker processes (all
+ * opened on the store first) at a given concurrency. Timed from the first handler start (process and connection start-up excluded,
  * for every system alike) to the moment the database shows all n done. Each task is checked
  * executed exactly once: by the indexes the handlers recorded, and by the store itself.
  */
@@ -8,11 +8,10 @@ import { enqueueAll, exactlyOnceProblems, waitForStore } from "../measure.ts";
 import { wallNow } from "../protocol.ts";
 import type { ProcessingRow } from "../results.ts";
 import type { BenchContext, System } from "../systems/types.ts";
-import { WorkerProcess } from "../workerProcess.ts";
+import type { WorkerProcess } from "../workerProcess.ts";
 
 export interface ProcessingOptions {
   n: number;
-  processes: number;
   concurrency: number;
   batchSize: number;
 }
@@ -20,13 +19,12 @@ export interface ProcessingOptions {
 export async function measureProcessing(
   ctx: BenchContext,
   system: System,
+  workers: readonly WorkerProcess[],
   o: ProcessingOptions,
 ): Promise<ProcessingRow> {
   const store = await system.open(ctx);
-  const workers: WorkerProcess[] = [];
   try {
     await enqueueAll(store, o.n, o.batchSize);
-    for (let k = 0; k < o.processes; k++) workers.push(new WorkerProcess());
     await Promise.all(
       workers.map((w) => w.open({ target: store.target, concurrency: o.concurrency, reportStarts: false })),
     );
@@ -45,7 +43,7 @@ export async function measureProcessing(
     ];
     return {
       system: system.id,
-      processes: o.processes,
+      processes: workers.length,
       concurrency: o.concurrency,
       n: o.n,
       seconds,
@@ -54,7 +52,6 @@ export async function measureProcessing(
       problems,
     };
   } finally {
-    await Promise.all(workers.map((w) => w.exit()));
     await store.close();
   }
 }
