@@ -47,7 +47,7 @@ export const TaskSchema = z.object({
   assignedWorker: z.string().nullable(),
   dueDate: TimestampSchema.nullable(),
   maxRetries: z.number().int().nonnegative(),
-  /** Number of claims so far; the current run's run_number. */
+  /** Claims so far, reset by a requeue with fresh attempts; retries count against it. */
   attempts: z.number().int().nonnegative(),
   /** Fencing token of the current lease; grows with every claim. */
   leaseToken: z.number().int().nonnegative(),

@@ -193,6 +193,17 @@ describe("retries", () => {
     expect((await getRuns(t.db, task.id)).map((r) => r.errorMessage)).toEqual(["boom 1", "boom 2", "boom 3"]);
     const again = await requeueTask(t.db, task.id);
     expect(again).toMatchObject({ status: "queued", attempts: 0 });
+    // Fresh attempts, but the run history goes on: the next run is number 4, and it can finish.
+    const [c] = await claimTasks(t.db, { workerId: "w1" });
+    expect(c!.task.attempts).toBe(1);
+    await heartbeatTask(t.db, { taskId: task.id, token: c!.token, phase: "again" });
+    await completeTask(t.db, { taskId: task.id, token: c!.token, result: "fine" });
+    expect((await getRuns(t.db, task.id)).map((r) => [r.runNumber, r.status, r.phase])).toEqual([
+      [1, "failed", "start"],
+      [2, "failed", "start"],
+      [3, "failed", "start"],
+      [4, "completed", "again"],
+    ]);
   });
 
   it("fails at once when the failure is not retryable", async () => {

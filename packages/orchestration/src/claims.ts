@@ -21,6 +21,7 @@ import { LeaseLostError, TaskNotFoundError, WorkerNotFoundError } from "./errors
 import type { Db, TxState } from "./handle.ts";
 import { applyPlanTransitions, type Transition } from "./progress.ts";
 import { type TaskRowRaw, taskFromRow, toJson } from "./rows.ts";
+import { LATEST_RUN_NUMBER } from "./runs.ts";
 import { withRead, withTx } from "./tx.ts";
 import { parseInput } from "./validate.ts";
 
@@ -49,7 +50,7 @@ const CLAIM_POSTGRES = `UPDATE tasks SET status = 'in_progress', assigned_worker
   RETURNING *`;
 
 const INSERT_RUN = `INSERT INTO runs (id, task_id, worker_id, run_number, status, phase, started_at)
-  VALUES (?, ?, ?, ?, 'running', ?, ?)`;
+  VALUES (?, ?, ?, COALESCE(${LATEST_RUN_NUMBER}, 0) + 1, 'running', ?, ?)`;
 
 /**
  * Atomically hands out up to `limit` ready tasks to a registered worker: status queued, run_at
@@ -87,7 +88,7 @@ export async function claimTasks(db: Db, input: ClaimTasksInput): Promise<Claime
     const transitions: Transition[] = [];
     for (const r of rows) {
       const runId = newId();
-      await tx.ex.run(INSERT_RUN, [runId, r.id, q.workerId, Number(r.attempts), r.current_phase, ts]);
+      await tx.ex.run(INSERT_RUN, [runId, r.id, q.workerId, r.id, r.current_phase, ts]);
       const task = taskFromRow(r);
       out.push({ task, token: task.leaseToken, runId });
       tx.events.push({
@@ -145,8 +146,8 @@ async function completeIn(tx: TxState, c: z.output<typeof CompleteTaskInputSchem
   if (!row) throw await leaseFailure(tx, c.taskId, c.token);
   await tx.ex.run(
     `UPDATE runs SET status = 'completed', completed_at = ?, result_data = ?, output_log = COALESCE(?, output_log)
-     WHERE task_id = ? AND run_number = ?`,
-    [ts, toJson(c.result), c.outputLog ?? null, c.taskId, Number(row.attempts)],
+     WHERE task_id = ? AND run_number = ${LATEST_RUN_NUMBER}`,
+    [ts, toJson(c.result), c.outputLog ?? null, c.taskId, c.taskId],
   );
   await releaseDependents(tx, c.taskId);
   tx.events.push({ type: "task.completed", taskId: c.taskId, planId: row.plan_id });
@@ -213,8 +214,8 @@ async function failIn(
   );
   await tx.ex.run(
     `UPDATE runs SET status = 'failed', completed_at = ?, error_message = ?, output_log = COALESCE(?, output_log),
-       result_data = COALESCE(?, result_data) WHERE task_id = ? AND run_number = ?`,
-    [ts, f.error, f.outputLog ?? null, toJson(f.result), f.taskId, attempts],
+       result_data = COALESCE(?, result_data) WHERE task_id = ? AND run_number = ${LATEST_RUN_NUMBER}`,
+    [ts, f.error, f.outputLog ?? null, toJson(f.result), f.taskId, f.taskId],
   );
   if (retry) {
     tx.events.push({ type: "task.retried", taskId: f.taskId, attempt: attempts, runAt, error: f.error });
@@ -298,8 +299,8 @@ export async function heartbeatTask(db: Db, input: HeartbeatTaskInput): Promise<
     }
     if (h.phase !== undefined || h.outputLog !== undefined)
       await tx.ex.run(
-        "UPDATE runs SET phase = COALESCE(?, phase), output_log = COALESCE(?, output_log) WHERE task_id = ? AND run_number = ?",
-        [h.phase ?? null, h.outputLog ?? null, h.taskId, Number(row.attempts)],
+        `UPDATE runs SET phase = COALESCE(?, phase), output_log = COALESCE(?, output_log) WHERE task_id = ? AND run_number = ${LATEST_RUN_NUMBER}`,
+        [h.phase ?? null, h.outputLog ?? null, h.taskId, h.taskId],
       );
     if (row.assigned_worker)
       await tx.ex.run("UPDATE workers SET last_heartbeat = ? WHERE id = ?", [ts, row.assigned_worker]);
@@ -331,9 +332,9 @@ export async function releaseTasks(
       );
       if (!row) continue;
       n++;
-      await tx.ex.run("DELETE FROM runs WHERE task_id = ? AND run_number = ?", [
+      await tx.ex.run(`DELETE FROM runs WHERE task_id = ? AND run_number = ${LATEST_RUN_NUMBER}`, [
         l.taskId,
-        Number(row.attempts) + 1,
+        l.taskId,
       ]);
       tx.events.push({ type: "task.queued", taskId: l.taskId });
       await applyPlanTransitions(tx, [

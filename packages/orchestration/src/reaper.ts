@@ -3,6 +3,7 @@ import { now } from "./clock.ts";
 import { blockDescendants } from "./dependencies.ts";
 import type { Db } from "./handle.ts";
 import { applyPlanTransitions, type Transition } from "./progress.ts";
+import { LATEST_RUN_NUMBER } from "./runs.ts";
 import { withTx } from "./tx.ts";
 import { parseInput } from "./validate.ts";
 
@@ -45,8 +46,8 @@ export async function reapExpiredLeases(db: Db, options: ReapOptions = {}): Prom
     for (const r of rows) {
       const run = await tx.ex.get<{ worker_id: string | null }>(
         `UPDATE runs SET status = 'lost', completed_at = ?, error_message = 'lease expired: the worker stopped heartbeating'
-         WHERE task_id = ? AND run_number = ? AND status = 'running' RETURNING worker_id`,
-        [ts, r.id, Number(r.attempts)],
+         WHERE task_id = ? AND run_number = ${LATEST_RUN_NUMBER} AND status = 'running' RETURNING worker_id`,
+        [ts, r.id, r.id],
       );
       tx.events.push({
         type: "task.lease_expired",

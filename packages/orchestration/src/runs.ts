@@ -5,6 +5,13 @@ import { type RunRowRaw, runFromRow } from "./rows.ts";
 import { withRead } from "./tx.ts";
 import { parseInput } from "./validate.ts";
 
+/**
+ * SQL for the number of a task's latest run (bind the task id): its current run while it is in
+ * progress. Run numbers keep growing across a requeue that resets the task's attempt count, so
+ * they are not the attempt number.
+ */
+export const LATEST_RUN_NUMBER = "(SELECT MAX(run_number) FROM runs WHERE task_id = ?)";
+
 /** The runs (attempts) of a task, oldest first. */
 export async function getRuns(db: Db, taskId: string): Promise<Run[]> {
   const id = parseInput(z.string().min(1), taskId, "task id");

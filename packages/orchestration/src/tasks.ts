@@ -16,6 +16,7 @@ import { DependencyNotFoundError, InvalidTransitionError, TaskNotFoundError } fr
 import type { Db, TxState } from "./handle.ts";
 import { applyPlanTransitions } from "./progress.ts";
 import { type TaskRowRaw, taskFromRow, toJson } from "./rows.ts";
+import { LATEST_RUN_NUMBER } from "./runs.ts";
 import { chunk, placeholders, type SqlExecutor } from "./sql.ts";
 import { withRead, withTx } from "./tx.ts";
 import { parseInput } from "./validate.ts";
@@ -223,8 +224,8 @@ async function cancelIn(tx: TxState, row: TaskRowRaw, reason: string): Promise<T
   );
   if (row.status === "in_progress")
     await tx.ex.run(
-      "UPDATE runs SET status = 'cancelled', completed_at = ?, error_message = ? WHERE task_id = ? AND run_number = ? AND status = 'running'",
-      [ts, reason, row.id, row.attempts],
+      `UPDATE runs SET status = 'cancelled', completed_at = ?, error_message = ? WHERE task_id = ? AND run_number = ${LATEST_RUN_NUMBER} AND status = 'running'`,
+      [ts, reason, row.id, row.id],
     );
   tx.events.push({ type: "task.cancelled", taskId: row.id, planId: row.plan_id });
   await applyPlanTransitions(tx, [
