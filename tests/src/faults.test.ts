@@ -20,12 +20,13 @@ import { type AgentOptions, startAgent, startDeployer, startPlanner } from "./su
 import { waitUntil } from "./support/waitUntil.ts";
 
 const KILLS = 10;
-// Short leases so that the work of a killed worker is reaped and run again within seconds.
+// Short leases so that the work of a killed worker is reaped and run again within seconds, renewed
+// often enough (8 times a lease) that a live worker on a loaded machine does not lose them.
 const AGENT: Omit<AgentOptions, "id"> = {
   concurrency: 2,
   workMs: 600,
-  leaseMs: 1500,
-  heartbeatMs: 300,
+  leaseMs: 2000,
+  heartbeatMs: 250,
   reaperMs: 250,
   backoffMs: 100,
 };

@@ -38,7 +38,7 @@ export async function readProgress(db: Db, requestId: string): Promise<Progress>
   const states = new Map<TaskStatus, number>();
   for (const t of tasks) states.set(t.status, (states.get(t.status) ?? 0) + 1);
   const parts = [
-    `plan ${plan.status} ${pe?.progressPercent ?? 0}% (${pe?.completedSubtasks.length ?? 0}/${tasks.length})`,
+    `plan ${plan.status} ${Math.round(pe?.progressPercent ?? 0)}% (${pe?.completedSubtasks.length ?? 0}/${tasks.length})`,
     `tasks ${[...states].map(([s, n]) => `${s}=${n}`).join(" ")}`,
     workerPart,
   ];
