@@ -16,8 +16,14 @@ export interface SubmitInput {
   context?: Record<string, unknown> | null;
 }
 
-/** The flag (or field) a caller knows for each schema path, so messages name what they typed. */
-const FLAG: Record<string, string> = {
+/** How the caller named each schema field: SubmitInput's names, or the CLI's flags. */
+const FIELDS = {
+  taskDescription: "description",
+  priority: "priority",
+  requestor: "requestor",
+  contextData: "context",
+};
+const FLAGS = {
   taskDescription: "--description",
   priority: "--priority",
   requestor: "--requestor",
@@ -26,26 +32,29 @@ const FLAG: Record<string, string> = {
 
 /**
  * Validates a submission without writing anything; throws ValidationError whose message names
- * each bad flag and the rule ("--description: must not be empty").
+ * each bad field as the caller knows it, and the rule ("description: must not be empty").
  */
-export function parseSubmitInput(input: SubmitInput): SubmitPlanningRequestInput {
-  const candidate = {
+export function parseSubmitInput(
+  input: SubmitInput,
+  names: Record<string, string> = FIELDS,
+): SubmitPlanningRequestInput {
+  const parsed = SubmitPlanningRequestInputSchema.safeParse({
     taskDescription: input.description,
     priority: input.priority,
     requestor: input.requestor,
     contextData: input.context,
-  };
-  const parsed = SubmitPlanningRequestInputSchema.safeParse(candidate);
+  });
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => ({
-    path: i.path.map(String).join("."),
-    message: `${FLAG[String(i.path[0])] ?? i.path.join(".")}${i.path.length > 1 ? `.${i.path.slice(1).join(".")}` : ""}: ${i.message}`,
-  }));
+  const issues = parsed.error.issues.map((i) => {
+    const [field, ...rest] = i.path.map(String);
+    const name = [names[field ?? ""] ?? field ?? "(input)", ...rest].join(".");
+    return { path: i.path.map(String).join("."), message: `${name}: ${i.message}` };
+  });
   throw new ValidationError(`invalid planning request: ${issues.map((i) => i.message).join("; ")}`, issues);
 }
 
-/** Enqueues a planning request; invalid input throws ValidationError naming the field, and writes nothing. */
-export function submitRequest(db: Db, input: SubmitInput): Promise<PlanningRequest> {
+/** Enqueues a planning request; invalid input rejects with ValidationError naming the field, and writes nothing. */
+export async function submitRequest(db: Db, input: SubmitInput): Promise<PlanningRequest> {
   return submitPlanningRequest(db, parseSubmitInput(input));
 }
 
@@ -100,11 +109,14 @@ export function parseSubmitArgs(argv: string[]): {
       `invalid planning request: --priority: must be an integer, got "${values.priority}"`,
       [{ path: "priority", message: "must be an integer" }],
     );
-  const input = parseSubmitInput({
-    description: values.description ?? "",
-    priority,
-    requestor: values.requestor,
-    context,
-  });
+  const input = parseSubmitInput(
+    {
+      description: values.description ?? "",
+      priority,
+      requestor: values.requestor,
+      context,
+    },
+    FLAGS,
+  );
   return { input, db: values.db, help };
 }
