@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { cancelTask, createTask, getRuns, getTask, type Worker } from "@hive/orchestration";
+import { cancelTask, createTask, getRuns, getTask, requeueTask, type Worker } from "@hive/orchestration";
 import { describe, expect, it } from "vitest";
 import {
   isAlive,
@@ -63,6 +63,27 @@ describe("deployment outcomes", () => {
     expect(run!.outputLog).toContain(`current -> releases/${releaseId} (previous: none)`);
     expect(targetState(join(s.root, "web")).current).toBe(`releases/${releaseId}`);
     expect(readTree(join(s.root, "web", "current"))).toEqual(readTree(artifact));
+  });
+
+  it("redeploys a requeued deployment as a new release, never over the live one", async () => {
+    await workers.start(s.db, s.root);
+    const artifact = makeArtifact(s, "v1", { "index.html": "v1" });
+    const task = await createTask(s.db, {
+      title: "deploy",
+      taskType: "deployment",
+      payload: { strategy: "local", artifact, target: "app" },
+    });
+    expect((await settled(task.id)).result).toMatchObject({ releaseId: `${task.id}-1` });
+    // The operator's requeue resets the attempt count; the release name must still be fresh.
+    await requeueTask(s.db, task.id);
+    const again = await settled(task.id, ["completed", "failed"]);
+    expect([again.status, again.attempts]).toEqual(["completed", 1]);
+    expect(again.result).toMatchObject({ releaseId: `${task.id}-2`, previousReleaseId: `${task.id}-1` });
+    expect(targetState(join(s.root, "app"))).toEqual({
+      current: `releases/${task.id}-2`,
+      releases: [`${task.id}-1`, `${task.id}-2`],
+      extras: [],
+    });
   });
 
   it("retries a failing deployment with backoff, then fails for good with the previous release live", async () => {
