@@ -1,5 +1,6 @@
 import type { ExecutionPlan, PlanExecution, Run, Task } from "@hive/models";
 import {
+  type DatabaseCheck,
   type Db,
   getExecutionPlan,
   getPlanExecution,
@@ -132,3 +133,12 @@ export function runAccountingProblems(s: PlanSnapshot): string[] {
 /** Task statuses of a snapshot by subtask id, for readable assertions. */
 export const statusBySubtask = (s: PlanSnapshot): Record<string, string> =>
   Object.fromEntries(s.tasks.map((t) => [t.subtaskId ?? t.id, t.status]));
+
+/** What `checkDatabase` answers for a consistent database: every check clean. */
+export const CONSISTENT: DatabaseCheck = {
+  integrity: "ok",
+  foreignKeyViolations: 0,
+  dependencyCounterMismatches: 0,
+  planCounterMismatches: 0,
+  runMismatches: 0,
+};
