@@ -1,5 +1,5 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
-  test: { testTimeout: 60_000, hookTimeout: 60_000, pool: "forks" },
+  test: { testTimeout: 240_000, hookTimeout: 120_000, pool: "forks" },
 });
