@@ -128,7 +128,7 @@ describe("hive tasks", () => {
     expect(text.stdout).toMatch(/state\s+✔ completed/);
     expect(text.stdout).toContain("--- run 1 output (last 20 of 30 lines) ---");
     expect(text.stdout).toMatch(/^1\s+completed\s+w1\s+\d+s ago/m);
-    expect(text.stdout).toMatch(/line 11\n(line \d+\n){18}line 30$/);
+    expect(text.stdout).toMatch(/line 11\n(line \d+\n){18}line 30\n$/);
     expect(text.stdout).not.toMatch(/^line 10$/m);
     expect(json.task.status).toBe("queued");
     expect(json.dependencies).toEqual([
@@ -157,8 +157,8 @@ describe("hive tasks", () => {
     expect(running.code).toBe(ExitCode.conflict);
     expect(running.stderr).toContain("cannot go from in_progress to queued");
     expect((await getTask(db, `${planId}:api`))!.status).toBe("in_progress");
-    expect(unknown.code).toBe(ExitCode.notFound);
     expect(unknown.stderr).toContain('task "no-such-task" does not exist');
+    expect(unknown.code).toBe(ExitCode.notFound);
   });
 
   it("cancels a queued task (its dependents follow) and refuses a finished one with exit 4", async () => {

@@ -110,6 +110,7 @@ function orderLayers(layers: number[][], deps: number[][], dependents: number[][
       pos[n] = k;
     });
   const sweep = (l: number[], neighbours: number[][]) => {
+    if (l.length < 2) return; // nothing to order (most layers of a long chain)
     const key = (n: number) => {
       const ns = neighbours[n]!;
       return ns.length === 0 ? pos[n]! : ns.reduce((sum, m) => sum + pos[m]!, 0) / ns.length;
