@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { backoffDelay } from "./backoff.ts";
-import { claimTasks, completeTask, completeTasks, failTask, heartbeatTask } from "./claims.ts";
+import {
+  claimTasks,
+  completeTask,
+  completeTasks,
+  failTask,
+  hasClaimableTasks,
+  heartbeatTask,
+} from "./claims.ts";
 import { LeaseLostError, TaskNotFoundError, WorkerNotFoundError } from "./errors.ts";
 import { reapExpiredLeases } from "./reaper.ts";
 import { getRuns } from "./runs.ts";
@@ -26,6 +33,9 @@ describe("claimTasks", () => {
     await makeWorker(t.db, "weak", ["python"]);
     await makeWorker(t.db, "strong", ["python", "gpu", "docker"]);
     const task = await createTask(t.db, { title: "train", taskType: "t", requiredSkills: ["python", "gpu"] });
+    expect(await hasClaimableTasks(t.db, undefined, ["python"])).toBe(false);
+    expect(await hasClaimableTasks(t.db, ["t"], ["gpu", "python"])).toBe(true);
+    expect(await hasClaimableTasks(t.db)).toBe(true);
     expect(await claimTasks(t.db, { workerId: "weak", capabilities: ["python"] })).toHaveLength(0);
     const got = await claimTasks(t.db, { workerId: "strong", capabilities: ["python", "gpu", "docker"] });
     expect(got.map((x) => x.task.id)).toEqual([task.id]);

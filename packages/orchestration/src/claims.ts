@@ -345,16 +345,31 @@ export async function releaseTasks(
   });
 }
 
-/** A cheap read: is anything claimable now (optionally of these types)? Lets idle workers poll without write locks. */
-export async function hasClaimableTasks(db: Db, taskTypes?: readonly string[]): Promise<boolean> {
+/**
+ * A cheap read: is anything claimable now, optionally of these task types and (when
+ * `capabilities` is given) within those skills? Lets idle workers poll without write locks, and
+ * tells a worker apart from work it could never take.
+ */
+export async function hasClaimableTasks(
+  db: Db,
+  taskTypes?: readonly string[],
+  capabilities?: readonly string[],
+): Promise<boolean> {
   return withRead(db, async (ex) => {
-    const ts = now();
-    const row = taskTypes?.length
-      ? await ex.get(
-          `SELECT 1 AS x FROM tasks WHERE status = 'queued' AND run_at <= ? AND task_type IN (${taskTypes.map(() => "?").join(", ")}) LIMIT 1`,
-          [ts, ...taskTypes],
-        )
-      : await ex.get("SELECT 1 AS x FROM tasks WHERE status = 'queued' AND run_at <= ? LIMIT 1", [ts]);
-    return row !== undefined;
+    const params: (string | number)[] = [now()];
+    let sql = "SELECT 1 AS x FROM tasks WHERE status = 'queued' AND run_at <= ?";
+    if (taskTypes?.length) {
+      sql += ` AND task_type IN (${taskTypes.map(() => "?").join(", ")})`;
+      params.push(...taskTypes);
+    }
+    if (capabilities) {
+      sql +=
+        ex.dialect === "sqlite"
+          ? ` AND (required_skills = '[]' OR NOT EXISTS (SELECT 1 FROM json_each(tasks.required_skills) s
+               WHERE s.value NOT IN (SELECT value FROM json_each(?))))`
+          : " AND (required_skills = '[]' OR required_skills::jsonb <@ ?::jsonb)";
+      params.push(JSON.stringify(capabilities));
+    }
+    return (await ex.get(`${sql} LIMIT 1`, params)) !== undefined;
   });
 }

@@ -190,7 +190,7 @@ export class Worker {
       let got = 0;
       if (want > 0) {
         try {
-          if (await hasClaimableTasks(this.db, this.o.taskTypes)) {
+          if (await hasClaimableTasks(this.db, this.o.taskTypes, this.o.capabilities)) {
             const claimed = await claimTasks(this.db, {
               workerId: this.id,
               capabilities: this.o.capabilities,
