@@ -1,7 +1,6 @@
 import type { PlanningRequest } from "@hive/models";
 import {
   checkDatabase,
-  countTasksByStatus,
   type Database,
   getExecutionPlanForRequest,
   getPlanningRequest,
@@ -12,6 +11,7 @@ import {
   submitPlanningRequest,
 } from "@hive/orchestration";
 import { describe, expect, it } from "vitest";
+import { taskCount } from "./testing/fixtures.ts";
 import { usePlannerProcesses } from "./testing/processes.ts";
 import { useTempDatabase } from "./testing/tempdb.ts";
 import { waitUntil } from "./testing/waitUntil.ts";
@@ -19,8 +19,6 @@ import { waitUntil } from "./testing/waitUntil.ts";
 const temp = useTempDatabase();
 const processes = usePlannerProcesses();
 
-const taskCount = async (db: Database) =>
-  Object.values(await countTasksByStatus(db)).reduce((a, b) => a + b, 0);
 const CLEAN = {
   integrity: "ok",
   foreignKeyViolations: 0,
@@ -74,6 +72,26 @@ async function expectWholeOrNothing(db: Database, requests: PlanningRequest[]): 
   return planned;
 }
 
+/**
+ * Once the orphaned assignments are older than `staleMs`, runs another planner (`--once`) that
+ * takes them over, and checks it exits 0.
+ */
+async function replanOrphans(staleMs: number): Promise<void> {
+  const assigned = await listPlanningRequests(temp.db, { status: "assigned", limit: 1000 });
+  const newest = Math.max(0, ...assigned.map((r) => r.assignedAt!));
+  await waitUntil(() => Date.now() > newest + staleMs, "the orphaned assignments to go stale");
+  const b = await processes.run([
+    "--db",
+    temp.path,
+    "--agent-id",
+    "planner-b",
+    "--once",
+    "--stale-ms",
+    String(staleMs),
+  ]);
+  expect(b.code, b.stderr).toBe(0);
+}
+
 describe("planner processes on one database", () => {
   it("never plan one request twice", async () => {
     const args = ["--db", temp.path, "--poll-ms", "20", "--concurrency", "2"];
@@ -118,17 +136,7 @@ describe("planner processes on one database", () => {
     expect(await taskCount(temp.db)).toBe(0);
 
     // Another planner takes it over once the assignment is older than its --stale-ms.
-    await waitUntil(() => Date.now() > orphan.assignedAt! + 1000, "the assignment to go stale");
-    const b = await processes.run([
-      "--db",
-      temp.path,
-      "--agent-id",
-      "planner-b",
-      "--once",
-      "--stale-ms",
-      "1000",
-    ]);
-    expect(b.code, b.stderr).toBe(0);
+    await replanOrphans(1000);
     expect(await getPlanningRequest(temp.db, r!.id)).toMatchObject({
       status: "completed",
       assignedAgent: "planner-b",
@@ -162,23 +170,7 @@ describe("planner processes on one database", () => {
     expect(before.length).toBeGreaterThanOrEqual(3);
     expect(before.length, "the kill came after everything was planned").toBeLessThan(requests.length);
 
-    const assigned = (await listPlanningRequests(temp.db, { status: "assigned", limit: 1000 })).map(
-      (r) => r.assignedAt!,
-    );
-    await waitUntil(
-      () => Date.now() > Math.max(0, ...assigned) + 500,
-      "the orphaned assignments to go stale",
-    );
-    const b = await processes.run([
-      "--db",
-      temp.path,
-      "--agent-id",
-      "planner-b",
-      "--once",
-      "--stale-ms",
-      "500",
-    ]);
-    expect(b.code, b.stderr).toBe(0);
+    await replanOrphans(500);
     expect(await expectWholeOrNothing(temp.db, requests)).toHaveLength(requests.length);
   });
 });

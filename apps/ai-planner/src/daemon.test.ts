@@ -1,7 +1,6 @@
 import type { PlanningRequest } from "@hive/models";
 import {
   claimPlanningRequests,
-  countTasksByStatus,
   type Database,
   getExecutionPlanForRequest,
   getPlanningRequest,
@@ -14,6 +13,7 @@ import { type PlannerConfigInput, PlannerConfigSchema } from "./config.ts";
 import { PlannerDaemon } from "./daemon.ts";
 import { createLogger } from "./logger.ts";
 import { createBuiltinPlanner, type Planner, PlannerUnavailableError } from "./planners/index.ts";
+import { taskCount } from "./testing/fixtures.ts";
 import { useTempDatabase } from "./testing/tempdb.ts";
 import { waitUntil } from "./testing/waitUntil.ts";
 
@@ -32,8 +32,6 @@ async function runOnce(d: PlannerDaemon): Promise<void> {
 }
 
 const submit = (db: Database, taskDescription: string) => submitPlanningRequest(db, { taskDescription });
-const taskCount = async (db: Database) =>
-  Object.values(await countTasksByStatus(db)).reduce((a, b) => a + b, 0);
 
 /**
  * A planner that answers raw plan data, skipping its own validation: what a buggy or hostile

@@ -1,8 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import {
-  countTasksByStatus,
-  type Database,
   getExecutionPlanForRequest,
   getPlanExecution,
   getPlanningRequest,
@@ -14,6 +12,7 @@ import {
   subtaskTaskId,
 } from "@hive/orchestration";
 import { afterEach, describe, expect, it } from "vitest";
+import { taskCount } from "./testing/fixtures.ts";
 import { cyclicPlanJson, type LlmServer, startLlmServer, validPlanJson } from "./testing/llmServer.ts";
 import { usePlannerProcesses } from "./testing/processes.ts";
 import { useTempDatabase } from "./testing/tempdb.ts";
@@ -21,8 +20,6 @@ import { waitUntil } from "./testing/waitUntil.ts";
 
 const temp = useTempDatabase();
 const processes = usePlannerProcesses();
-const taskCount = async (db: Database) =>
-  Object.values(await countTasksByStatus(db)).reduce((a, b) => a + b, 0);
 
 describe("hive-planner (daemon process)", () => {
   it("plans a submitted request: subtasks with the plan's edges, plan executing, request completed", async () => {

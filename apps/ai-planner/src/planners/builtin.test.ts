@@ -3,30 +3,14 @@ import { checkPlanGraph } from "@hive/models";
 import { validatePlanData } from "@hive/orchestration";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { makeRequest } from "../testing/fixtures.ts";
 import { componentsOf, createBuiltinPlanner, MAX_COMPONENTS } from "./builtin.ts";
 
-function request(
+const request = (
   taskDescription: string,
   contextData: JsonObject | null,
   extra: Partial<PlanningRequest> = {},
-) {
-  return {
-    id: "r1",
-    taskDescription,
-    priority: 1,
-    requestor: null,
-    contextData,
-    status: "assigned",
-    complexityEstimate: null,
-    createdAt: 1,
-    assignedAt: 2,
-    completedAt: null,
-    assignedAgent: "p1",
-    errorMessage: null,
-    attempts: 1,
-    ...extra,
-  } satisfies PlanningRequest;
-}
+) => makeRequest({ taskDescription, contextData, ...extra });
 
 /** Kahn's algorithm, independent of the models' DFS: the ids in an order where dependencies come first, or null on a cycle. */
 function topologicalOrder(plan: PlanData): string[] | null {

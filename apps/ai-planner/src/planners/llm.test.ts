@@ -1,5 +1,5 @@
-import type { PlanningRequest } from "@hive/models";
 import { afterEach, describe, expect, it } from "vitest";
+import { makeRequest } from "../testing/fixtures.ts";
 import {
   cyclicPlanJson,
   type LlmReply,
@@ -12,21 +12,10 @@ import { PlannerUnavailableError, PlanRejectedError } from "./types.ts";
 
 const KEY = "sk-test-123";
 
-const request: PlanningRequest = {
-  id: "req-1",
+const request = makeRequest({
   taskDescription: "Build the billing service",
-  priority: 1,
-  requestor: null,
   contextData: { components: ["billing"] },
-  status: "assigned",
-  complexityEstimate: null,
-  createdAt: 1,
-  assignedAt: 2,
-  completedAt: null,
-  assignedAgent: "p1",
-  errorMessage: null,
-  attempts: 1,
-};
+});
 
 let server: LlmServer | undefined;
 afterEach(async () => {

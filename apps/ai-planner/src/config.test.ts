@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { ZodError } from "zod";
+import { loadPlannerConfig } from "./config.ts";
+
+describe("loadPlannerConfig", () => {
+  it("takes flags over environment variables, and defaults the rest", () => {
+    const c = loadPlannerConfig(["--db", "a.db", "--poll-ms", "50", "--once"], {
+      HIVE_DB_PATH: "b.db",
+      HIVE_PLANNER_POLL_MS: "999",
+      HIVE_PLANNER_CONCURRENCY: "4",
+      HIVE_PLANNER_ID: "p-env",
+    });
+    expect(c).toMatchObject({
+      dbPath: "a.db",
+      pollMs: 50,
+      concurrency: 4,
+      agentId: "p-env",
+      once: true,
+      planner: "builtin",
+      staleAfterMs: 60_000,
+      storeDelayMs: 0,
+      drainMs: 10_000,
+    });
+  });
+
+  it("treats an empty variable as unset", () => {
+    const c = loadPlannerConfig([], { HIVE_PLANNER_POLL_MS: "", HIVE_LLM_API_KEY: "", OPENAI_API_KEY: "" });
+    expect(c.pollMs).toBe(200);
+    expect(c.llm.apiKey).toBeUndefined();
+  });
+
+  it("gives the LLM planner a stale limit longer than all its calls for one plan", () => {
+    const c = loadPlannerConfig(["--planner", "llm"], {
+      ANTHROPIC_API_KEY: "k",
+      HIVE_LLM_TIMEOUT_MS: "30000",
+      HIVE_LLM_MAX_ATTEMPTS: "4",
+    });
+    expect(c.llm).toMatchObject({ provider: "anthropic", apiKey: "k", timeoutMs: 30_000, maxAttempts: 4 });
+    expect(c.staleAfterMs).toBe(30_000 * 4 + 60_000);
+    expect(loadPlannerConfig(["--planner", "llm", "--stale-ms", "5000"], {}).staleAfterMs).toBe(5000);
+  });
+
+  it("rejects a bad value naming the field", () => {
+    expect(() => loadPlannerConfig(["--concurrency", "0"], {})).toThrow(ZodError);
+    expect(() => loadPlannerConfig(["--planner", "magic"], {})).toThrow(/planner/);
+    expect(() => loadPlannerConfig([], { HIVE_LLM_BASE_URL: "not a url" })).toThrow(/baseUrl/);
+    expect(() => loadPlannerConfig(["--nope"], {})).toThrow(/Unknown option '--nope'/);
+  });
+});
