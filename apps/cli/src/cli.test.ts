@@ -1,8 +1,9 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { PlanningRequest, Task, Worker } from "@hive/models";
+import type { PlanningRequest, Task } from "@hive/models";
 import {
   claimTasks,
+  completeTask,
   createTask,
   getTask,
   listPlanningRequests,
@@ -17,6 +18,7 @@ import { claimOne, completeOne, DIAMOND, failOne, seedPlan } from "./testing/see
 import type { PlanSummary, PlanView } from "./views/plans.ts";
 import type { StatusView } from "./views/status.ts";
 import type { TaskView } from "./views/tasks.ts";
+import type { WorkerView } from "./views/workers.ts";
 
 let temp: TempDatabase;
 let db: TempDatabase["db"];
@@ -80,6 +82,7 @@ describe("hive status", () => {
     expect(json.totalTasks).toBe(2);
     expect(json.workers.map((w) => w.id).sort()).toEqual(["w-alive", "w-dead"]);
     expect(json.expiredLeases).toEqual([expect.objectContaining({ taskId: stuck.id, workerId: "w-dead" })]);
+    expect(json.workers.find((w) => w.id === "w-dead")!.runningTasks).toEqual([stuck.id]);
 
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/expired leases\s+1/);
@@ -185,18 +188,28 @@ describe("hive tasks", () => {
 });
 
 describe("hive workers", () => {
-  it("lists workers with their status and last heartbeat, filtered by status", async () => {
+  it("lists workers with their status, last heartbeat and the tasks they run now", async () => {
     await registerWorker(db, { workerId: "w-build", role: "builder", capabilities: ["node"] });
     await registerWorker(db, { workerId: "w-idle", role: "deployer" });
     await updateWorkerHeartbeat(db, { workerId: "w-idle", status: "draining" });
+    const done = await createTask(db, { title: "done", taskType: "build" });
+    const [c] = await claimTasks(db, { workerId: "w-idle", taskTypes: ["build"] });
+    await completeTask(db, { taskId: done.id, token: c!.token });
+    const running = await createTask(db, { title: "running", taskType: "build" });
+    await claimTasks(db, { workerId: "w-build", taskTypes: ["build"] });
 
     const [draining, text] = await Promise.all([
-      hiveJson<Worker[]>("workers", "list", "--status", "draining"),
+      hiveJson<WorkerView[]>("workers", "list", "--status", "draining"),
       hive("workers", "list"),
     ]);
-    expect(draining.map((w) => w.id)).toEqual(["w-idle"]);
-    expect(text.stdout).toMatch(/w-build\s+builder\s+active\s+node\s+-\s+\d+s ago/);
-    expect(text.stdout).toMatch(/w-idle\s+deployer\s+draining\s+-/);
+    // The worker row still names the task it finished; "running" does not.
+    expect(draining).toEqual([
+      expect.objectContaining({ id: "w-idle", currentTaskId: done.id, runningTasks: [] }),
+    ]);
+    expect(text.stdout).toMatch(
+      new RegExp(`w-build\\s+builder\\s+active\\s+node\\s+${running.id}\\s+\\d+s ago`),
+    );
+    expect(text.stdout).toMatch(/w-idle\s+deployer\s+draining\s+-\s+-\s+\d+s ago/);
   });
 });
 

@@ -4,6 +4,7 @@ import { contextOf, type Io } from "../context.ts";
 import { fields, table } from "../format/table.ts";
 import { ago, type Style, stateName } from "../format/text.ts";
 import { loadStatus, type StatusView } from "../views/status.ts";
+import { runningCell } from "./workers.ts";
 
 /** `hive status`: tasks per state, workers with their last heartbeat, expired leases. */
 export function registerStatus(program: Command, io: Io): void {
@@ -39,7 +40,7 @@ function renderStatus(v: StatusView, style: Style): string {
         { header: "role", cell: (w) => w.role, max: 20 },
         { header: "status", cell: (w) => w.status },
         { header: "last heartbeat", cell: (w) => ago(w.lastHeartbeat, v.now) },
-        { header: "current task", cell: (w) => w.currentTaskId ?? "-", max: 40 },
+        { header: "running", cell: (w) => runningCell(w.runningTasks) },
       ]),
     );
   if (v.expiredLeases.length > 0)

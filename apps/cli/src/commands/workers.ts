@@ -1,13 +1,17 @@
 import { WorkerStatusSchema } from "@hive/models";
-import { listWorkers } from "@hive/orchestration";
 import type { Command } from "commander";
 import { z } from "zod";
 import { withDatabase } from "../config.ts";
 import { contextOf, type Io } from "../context.ts";
 import { table } from "../format/table.ts";
 import { ago } from "../format/text.ts";
+import { loadWorkers } from "../views/workers.ts";
 
 const ListOptionsSchema = z.strictObject({ status: WorkerStatusSchema.optional() });
+
+/** The tasks a worker runs, for a table cell: the first id, and how many more. */
+export const runningCell = (ids: readonly string[]): string =>
+  ids.length === 0 ? "-" : ids.length === 1 ? ids[0]! : `${ids[0]} (+${ids.length - 1})`;
 
 /** `hive workers list`. */
 export function registerWorkers(program: Command, io: Io): void {
@@ -19,7 +23,7 @@ export function registerWorkers(program: Command, io: Io): void {
     .action(async (raw, cmd: Command) => {
       const ctx = contextOf(cmd, io);
       const o = ListOptionsSchema.parse(raw);
-      const rows = await withDatabase(ctx.backend, (db) => listWorkers(db, o.status));
+      const rows = await withDatabase(ctx.backend, (db) => loadWorkers(db, o.status));
       const now = Date.now();
       ctx.emit(rows, () =>
         rows.length === 0
@@ -29,7 +33,7 @@ export function registerWorkers(program: Command, io: Io): void {
               { header: "role", cell: (w) => w.role, max: 20 },
               { header: "status", cell: (w) => w.status },
               { header: "capabilities", cell: (w) => w.capabilities.join(",") || "-", max: 30 },
-              { header: "current task", cell: (w) => w.currentTaskId ?? "-", max: 40 },
+              { header: "running", cell: (w) => runningCell(w.runningTasks) },
               { header: "last heartbeat", cell: (w) => ago(w.lastHeartbeat, now) },
               { header: "registered", cell: (w) => ago(w.registeredAt, now) },
             ]),

@@ -86,14 +86,14 @@ describe("the JSON API", () => {
     expect(plans).toEqual([expect.objectContaining({ id: planId, progressPercent: 25 })]);
 
     const plan = (await (await call(`/api/plans/${encodeURIComponent(planId)}`)).json()) as PlanGraphView;
-    expect(plan.dag.nodes.map((n) => [n.id, n.state])).toEqual([
+    expect(plan.dag!.nodes.map((n) => [n.id, n.state])).toEqual([
       ["design", "completed"],
       ["api", "in_progress"],
       ["ui", "queued"],
       ["ship", "blocked"],
     ]);
-    expect(plan.layout.nodes).toHaveLength(4);
-    expect(plan.layout.edges).toHaveLength(4);
+    expect(plan.layout!.nodes).toHaveLength(4);
+    expect(plan.layout!.edges).toHaveLength(4);
 
     const tasks = (await (
       await call(`/api/tasks?plan=${encodeURIComponent(planId)}&status=queued`)
@@ -112,6 +112,13 @@ describe("the JSON API", () => {
     expect((await call("/api/plans/nope")).status).toBe(404);
     expect((await call("/api/tasks/nope")).status).toBe(404);
     expect(await (await call("/api/nothing-here")).json()).toEqual({ error: "no such endpoint" });
+  });
+
+  it("sends a plan past the draw limit without its DAG, only its progress", async () => {
+    const { planId } = await seedPlan(temp.db, DIAMOND);
+    app = createDashboardApp({ db: temp.db, token: TOKEN, loopback: true, refreshMs: 1000, drawLimit: 3 });
+    const plan = (await (await call(`/api/plans/${encodeURIComponent(planId)}`)).json()) as PlanGraphView;
+    expect(plan).toMatchObject({ id: planId, total: 4, dag: null, layout: null, drawLimit: 3 });
   });
 
   it("returns a task title holding markup as JSON text, never as HTML", async () => {

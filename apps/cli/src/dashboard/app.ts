@@ -5,7 +5,6 @@ import {
   HiveError,
   InvalidTransitionError,
   listTasks,
-  listWorkers,
   NotFoundError,
   PlanValidationError,
   requeueTask,
@@ -17,6 +16,7 @@ import { type ZodType, z } from "zod";
 import { loadPlanGraph, loadPlanSummaries } from "../views/plans.ts";
 import { loadStatus } from "../views/status.ts";
 import { loadTaskView } from "../views/tasks.ts";
+import { loadWorkers } from "../views/workers.ts";
 import { guard } from "./auth.ts";
 import {
   CancelBodySchema,
@@ -36,6 +36,8 @@ export interface DashboardAppOptions {
   loopback: boolean;
   /** How often the page refreshes, in ms. */
   refreshMs: number;
+  /** Plans with more subtasks are shown without their DAG (default DRAW_LIMIT, 2000). */
+  drawLimit?: number;
   /** Where unexpected errors are reported (default stderr). */
   onError?: (err: unknown) => void;
 }
@@ -109,7 +111,7 @@ export function createDashboardApp(o: DashboardAppOptions): Hono {
   });
   app.get("/api/plans/:id", async (c) => {
     const id = parse(IdParamSchema, c.req.param("id"), "plan id");
-    const plan = await loadPlanGraph(db, id);
+    const plan = await loadPlanGraph(db, id, o.drawLimit);
     return plan ? c.json(plan) : c.json({ error: `plan "${id}" does not exist` }, 404);
   });
   app.get("/api/tasks", async (c) => {
@@ -131,7 +133,7 @@ export function createDashboardApp(o: DashboardAppOptions): Hono {
   });
   app.get("/api/workers", async (c) => {
     const q = parse(WorkerListQuerySchema, c.req.query(), "query");
-    return c.json(await listWorkers(db, q.status));
+    return c.json(await loadWorkers(db, q.status));
   });
   app.post("/api/tasks/:id/retry", async (c) => {
     const id = parse(IdParamSchema, c.req.param("id"), "task id");

@@ -76,7 +76,7 @@ describe("the dashboard in Chromium", () => {
     expect(await page.textContent(`#plans [data-plan="${planId}"]`)).toContain(
       "Build and ship the landing page",
     );
-    expect(await page.getAttribute('#workers [data-worker="builder-1"] td.mono[title]', "title")).toBe(
+    expect(await page.getAttribute('#workers [data-worker="builder-1"] td.running', "title")).toBe(
       `${planId}:design`,
     );
     expect(page.url()).not.toContain(token); // the token left the address bar

@@ -36,10 +36,19 @@ export interface PlanView extends PlanSummary {
   dag: Dag;
 }
 
-/** A plan with the positions of its DAG's nodes, for the dashboard's drawing. */
-export interface PlanGraphView extends PlanView {
-  layout: DagLayout;
+/**
+ * A plan as the dashboard draws it: the DAG with node positions, or (beyond `drawLimit` subtasks,
+ * where a drawing is unreadable and its JSON megabytes long) only the summary.
+ */
+export interface PlanGraphView extends PlanSummary {
+  onFailure: "block" | "cancel";
+  dag: Dag | null;
+  layout: DagLayout | null;
+  drawLimit: number;
 }
+
+/** The dashboard draws plans up to this many subtasks. */
+export const DRAW_LIMIT = 2000;
 
 async function summarize(db: Database, plan: ExecutionPlan): Promise<PlanSummary> {
   const [execution, request] = await Promise.all([
@@ -85,16 +94,33 @@ export async function planTasks(db: Database, planId: string): Promise<Task[]> {
   }
 }
 
-/** The plan with its DAG and each node's state, or null when there is no such plan. */
-export async function loadPlanView(db: Database, planId: string): Promise<PlanView | null> {
-  const plan = await getExecutionPlan(db, planId);
-  if (!plan) return null;
-  const [summary, tasks] = await Promise.all([summarize(db, plan), planTasks(db, planId)]);
+async function viewOf(db: Database, plan: ExecutionPlan): Promise<PlanView> {
+  const [summary, tasks] = await Promise.all([summarize(db, plan), planTasks(db, plan.id)]);
   return { ...summary, onFailure: plan.planData.on_failure, dag: buildDag(plan, tasks) };
 }
 
-/** loadPlanView plus the drawing's layout. */
-export async function loadPlanGraph(db: Database, planId: string): Promise<PlanGraphView | null> {
-  const view = await loadPlanView(db, planId);
-  return view ? { ...view, layout: layoutDag(view.dag) } : null;
+/** The plan with its DAG and each node's state, or null when there is no such plan. */
+export async function loadPlanView(db: Database, planId: string): Promise<PlanView | null> {
+  const plan = await getExecutionPlan(db, planId);
+  return plan ? viewOf(db, plan) : null;
+}
+
+/** The plan with its DAG laid out for drawing (or only its summary past `drawLimit`), or null. */
+export async function loadPlanGraph(
+  db: Database,
+  planId: string,
+  drawLimit = DRAW_LIMIT,
+): Promise<PlanGraphView | null> {
+  const plan = await getExecutionPlan(db, planId);
+  if (!plan) return null;
+  if (plan.subtaskCount > drawLimit)
+    return {
+      ...(await summarize(db, plan)),
+      onFailure: plan.planData.on_failure,
+      dag: null,
+      layout: null,
+      drawLimit,
+    };
+  const view = await viewOf(db, plan);
+  return { ...view, layout: layoutDag(view.dag), drawLimit };
 }

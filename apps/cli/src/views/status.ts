@@ -1,5 +1,6 @@
-import type { TaskStatus, Worker } from "@hive/models";
-import { countTasksByStatus, type Database, getTasksByStatus, listWorkers } from "@hive/orchestration";
+import type { TaskStatus } from "@hive/models";
+import { countTasksByStatus, type Database, listWorkers } from "@hive/orchestration";
+import { runningTasks, type WorkerView, withRunningTasks } from "./workers.ts";
 
 /** A running task whose lease ran out: its worker is presumed dead until the reaper requeues it. */
 export interface ExpiredLease {
@@ -17,19 +18,16 @@ export interface StatusView {
   backend: { kind: "sqlite" | "postgres"; location: string };
   tasks: Record<TaskStatus, number>;
   totalTasks: number;
-  workers: Worker[];
+  workers: WorkerView[];
   expiredLeases: ExpiredLease[];
 }
-
-/** How many running tasks are checked for an expired lease. */
-const LEASE_SCAN_LIMIT = 10_000;
 
 /** Tasks per state, every worker with its last heartbeat, and the running tasks whose lease expired. */
 export async function loadStatus(db: Database, now = Date.now()): Promise<StatusView> {
   const [tasks, workers, running] = await Promise.all([
     countTasksByStatus(db),
     listWorkers(db),
-    getTasksByStatus(db, "in_progress", LEASE_SCAN_LIMIT),
+    runningTasks(db),
   ]);
   const expiredLeases = running
     .filter((t) => t.leaseExpiresAt !== null && t.leaseExpiresAt < now)
@@ -45,7 +43,7 @@ export async function loadStatus(db: Database, now = Date.now()): Promise<Status
     backend: { kind: db.kind, location: db.location },
     tasks,
     totalTasks: Object.values(tasks).reduce((a, b) => a + b, 0),
-    workers,
+    workers: withRunningTasks(workers, running),
     expiredLeases,
   };
 }

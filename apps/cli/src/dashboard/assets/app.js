@@ -173,7 +173,19 @@ function renderPlan(view) {
       ` ${Math.round(view.progressPercent)}% · ${view.completed}/${view.total} completed · ${view.active} running · ${view.failed} failed`,
     ),
   );
-  renderDag(view);
+  if (view.dag) renderDag(view);
+  else {
+    state.graphKey = null;
+    $("dag").replaceChildren(
+      el(
+        "p",
+        { class: "muted too-large" },
+        `This plan has ${view.total} subtasks, more than the ${view.drawLimit} the page draws. ` +
+          "Use `hive plans show` or `hive plans export` for its DAG.",
+      ),
+    );
+    $("legend").replaceChildren();
+  }
 }
 
 /** Builds the SVG when the graph changes; otherwise only updates node states (no flicker). */
@@ -364,7 +376,7 @@ async function act(kind) {
 // ---- workers --------------------------------------------------------------------------------
 
 function renderWorkers(workers) {
-  const head = el("tr", {}, ...["worker", "status", "current task", "seen"].map((h) => el("th", {}, h)));
+  const head = el("tr", {}, ...["worker", "status", "running", "seen"].map((h) => el("th", {}, h)));
   const rows = workers.map((w) =>
     el(
       "tr",
