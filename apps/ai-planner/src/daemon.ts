@@ -61,6 +61,7 @@ export class PlannerDaemon {
   private readonly stopping = new AbortController();
   private heartbeat: NodeJS.Timeout | undefined;
   private loop: Promise<void> | null = null;
+  private started: Promise<void> | null = null;
   private stopped: Promise<void> | null = null;
   private pausedUntil = 0;
 
@@ -72,8 +73,14 @@ export class PlannerDaemon {
   ) {}
 
   /** Registers the worker, starts the heartbeat and the claim loop. */
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    this.started ??= this.begin();
+    return this.started;
+  }
+
+  private async begin(): Promise<void> {
     await this.register();
+    if (this.stopping.signal.aborted) return; // a signal arrived while registering
     this.heartbeat = setInterval(() => void this.beat(), this.config.heartbeatMs);
     const shown = { ...this.config, llm: { ...this.config.llm, apiKey: this.config.llm.apiKey && "***" } };
     this.log.info({ planner: this.planner.kind, config: shown }, "planner started");
@@ -97,6 +104,7 @@ export class PlannerDaemon {
 
   private async shutdown(): Promise<void> {
     this.stopping.abort();
+    await this.started?.catch(() => {}); // start() failing is reported by its own caller
     await this.loop;
     const pending = [...this.tasks];
     const settled = new AbortController(); // ends the drain timer early: it must not hold the process

@@ -83,9 +83,11 @@ function report(err: unknown): number {
   return 1;
 }
 
-const [first, ...rest] = process.argv.slice(2);
+// `pnpm start -- --db x` forwards the "--" itself.
+const argv = process.argv.slice(2).filter((a, i) => !(i === 0 && a === "--"));
+const [first, ...rest] = argv;
 try {
-  process.exitCode = first === "submit" ? await submit(rest) : await daemon(process.argv.slice(2));
+  process.exitCode = first === "submit" ? await submit(rest) : await daemon(argv);
 } catch (err) {
   process.exitCode = report(err);
 }
