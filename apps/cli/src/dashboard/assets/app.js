@@ -385,8 +385,10 @@ function renderWorkers(workers) {
       el("td", {}, el("span", { class: `chip worker-${w.status}` }, w.status)),
       el(
         "td",
-        { class: "mono", title: w.currentTaskId ?? "" },
-        w.currentTaskId ? middle(w.currentTaskId, 24) : "-",
+        { class: "mono running", title: w.runningTasks.join("\n") },
+        w.runningTasks.length === 0
+          ? "-"
+          : `${middle(w.runningTasks[0], 24)}${w.runningTasks.length > 1 ? ` +${w.runningTasks.length - 1}` : ""}`,
       ),
       el("td", {}, ago(w.lastHeartbeat)),
     ),
