@@ -14,8 +14,12 @@ const io = {
   color: process.stdout.isTTY === true && !process.env.NO_COLOR,
 };
 
+// `pnpm … hive -- args` forwards the "--" itself; it never starts a real `hive` command line.
+const args = process.argv.slice(2);
+if (args[0] === "--") args.shift();
+
 try {
-  await createProgram(io).parseAsync(process.argv.slice(2), { from: "user" });
+  await createProgram(io).parseAsync(args, { from: "user" });
   process.exitCode = 0;
 } catch (err) {
   // Commander has printed its own message (usage errors, --help, --version).
