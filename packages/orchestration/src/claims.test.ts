@@ -72,6 +72,8 @@ describe("claimTasks", () => {
     const runs = await getRuns(t.db, task.id);
     expect(runs).toMatchObject([{ runNumber: 1, status: "running", workerId: "w1" }]);
     expect((await getWorker(t.db, "w1"))!.currentTaskId).toBe(task.id);
+    await completeTask(t.db, { taskId: task.id, token: c!.token });
+    expect((await getWorker(t.db, "w1"))!.currentTaskId).toBeNull();
   });
 
   it("never hands one task to two claims", async () => {

@@ -132,6 +132,15 @@ async function leaseFailure(tx: TxState, taskId: string, token: number): Promise
   );
 }
 
+/** The worker's current_task_id names its running task; a finished task is no longer it. */
+async function clearCurrentTask(tx: TxState, workerId: string | null, taskId: string): Promise<void> {
+  if (workerId)
+    await tx.ex.run("UPDATE workers SET current_task_id = NULL WHERE id = ? AND current_task_id = ?", [
+      workerId,
+      taskId,
+    ]);
+}
+
 export type BatchResult =
   | { taskId: string; ok: true; task: Task }
   | { taskId: string; ok: false; error: Error };
@@ -149,6 +158,7 @@ async function completeIn(tx: TxState, c: z.output<typeof CompleteTaskInputSchem
      WHERE task_id = ? AND run_number = ${LATEST_RUN_NUMBER}`,
     [ts, toJson(c.result), c.outputLog ?? null, c.taskId, c.taskId],
   );
+  await clearCurrentTask(tx, row.assigned_worker, c.taskId);
   await releaseDependents(tx, c.taskId);
   tx.events.push({ type: "task.completed", taskId: c.taskId, planId: row.plan_id });
   await applyPlanTransitions(tx, [
@@ -217,6 +227,7 @@ async function failIn(
        result_data = COALESCE(?, result_data) WHERE task_id = ? AND run_number = ${LATEST_RUN_NUMBER}`,
     [ts, f.error, f.outputLog ?? null, toJson(f.result), f.taskId, f.taskId],
   );
+  await clearCurrentTask(tx, cur.assigned_worker, f.taskId);
   if (retry) {
     tx.events.push({ type: "task.retried", taskId: f.taskId, attempt: attempts, runAt, error: f.error });
     await applyPlanTransitions(tx, [
