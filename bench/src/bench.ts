@@ -2,13 +2,14 @@
  * Runs the benchmark: for each backend, Hive and its baselines and peers on the same workloads,
  * then the issue's targets; writes `<backend>.md` and `<backend>.json` into the output folder.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { BenchConfig } from "./config.ts";
+import { type BenchConfig, SUITES, type Suite } from "./config.ts";
 import { DAG_SHAPES } from "./dagPlans.ts";
 import { loadAverage, machineFacts, postgresFacts } from "./environment.ts";
 import { fmtFixed, fmtRate } from "./format.ts";
+import { hiveModuleSource } from "./hiveModule.ts";
 import { markdownReport, textReport } from "./report.ts";
 import type { BackendResults } from "./results.ts";
 import { measureDags } from "./suites/dag.ts";
@@ -63,7 +64,9 @@ async function runBackend(
   log: Log,
 ): Promise<BackendResults> {
   const started = performance.now();
-  const systems = systemsOf(backend, config.concurrency);
+  const systems = systemsOf(backend, config.concurrency).filter(
+    (s) => config.systems.length === 0 || config.systems.includes(s.id),
+  );
   const r: BackendResults = {
     backend,
     smoke: config.smoke,
@@ -71,7 +74,12 @@ async function runBackend(
     seconds: 0,
     skipped: null,
     errors: [],
-    environment: { ...machineFacts(), "load average at start (1/5/15 min)": loadAverage() },
+    merged: null,
+    environment: {
+      ...machineFacts(),
+      "@hive/orchestration under test": hiveModuleSource(),
+      "load average at start (1/5/15 min)": loadAverage(),
+    },
     systems: systems.map(({ id, label, role, version, settings }) => ({
       id,
       label,
@@ -177,6 +185,36 @@ async function runBackend(
   return r;
 }
 
+/**
+ * `--merge`: the suites not run now are taken from the report already in the output folder, so
+ * one suite can be re-run (after a fix, or when it failed) without re-running the others.
+ */
+function mergePrevious(r: BackendResults, config: BenchConfig): void {
+  const file = join(config.outDir, `${r.backend}.json`);
+  if (r.skipped || !existsSync(file)) return;
+  const prev = JSON.parse(readFileSync(file, "utf8")) as BackendResults;
+  const taken = SUITES.filter((s) => !config.suites.includes(s));
+  if (taken.includes("enqueue")) r.enqueue = prev.enqueue;
+  if (taken.includes("processing")) r.processing = prev.processing;
+  if (taken.includes("latency")) r.latency = prev.latency;
+  if (taken.includes("dag")) r.dag = prev.dag;
+  if (taken.includes("memory")) r.memory = prev.memory;
+  r.errors = [
+    ...prev.errors.filter((e) => taken.some((s) => e.startsWith(SUITE_ERROR_PREFIX[s]))),
+    ...r.errors,
+  ];
+  r.merged = { suites: [...taken], from: prev.merged?.from ?? prev.startedAt };
+}
+
+/** How each suite's error messages begin (see `attempt` in runBackend). */
+const SUITE_ERROR_PREFIX: Record<Suite, string> = {
+  enqueue: "enqueue",
+  processing: "processing",
+  latency: "latency",
+  dag: "DAG",
+  memory: "memory",
+};
+
 /** Runs every configured backend, evaluates the targets, writes the reports; returns the results. */
 export async function runBench(
   config: BenchConfig,
@@ -194,6 +232,7 @@ export async function runBench(
   } finally {
     rmSync(tmpDir, { recursive: true, force: true });
   }
+  if (config.merge) for (const r of Object.values(all)) mergePrevious(r, config);
   evaluateTargets(all, config);
   mkdirSync(config.outDir, { recursive: true });
   for (const r of Object.values(all)) {

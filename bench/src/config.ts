@@ -7,9 +7,15 @@ export const SUITES = ["enqueue", "processing", "latency", "dag", "memory"] as c
 export type Suite = (typeof SUITES)[number];
 
 export interface BenchConfig {
+  /** The command line, as printed in the reports. */
+  command: string;
   smoke: boolean;
   backends: Backend[];
   suites: Suite[];
+  /** Only these system ids (all when empty). */
+  systems: string[];
+  /** Take the suites not run from the report already in outDir. */
+  merge: boolean;
   outDir: string;
   pgUrl: string;
   /** Handlers at once per worker process (the issue: 8). */
@@ -31,13 +37,22 @@ const ArgsSchema = z.strictObject({
     .array(z.enum(SUITES))
     .min(1)
     .default([...SUITES]),
+  systems: z.array(z.string().min(1)).default([]),
+  merge: z.boolean().default(false),
+  /** Override the DAG plan sizes (a shorter run); the report says which sizes were used. */
+  dagSizes: z.array(z.number().int().min(10).max(200_000)).min(2).optional(),
+  /** Override the number of tasks queued for the memory run. */
+  memoryQueued: z.number().int().min(100).max(1_000_000).optional(),
   out: z.string().min(1).optional(),
+  command: z.string().default("pnpm bench"),
   pgUrl: z.string().min(1).default(DEFAULT_PG_URL),
 });
 export type BenchArgs = z.input<typeof ArgsSchema>;
 
 /** Sizes of a full run (the issue) and of a smoke run (seconds, for CI). */
-function sizes(smoke: boolean): Omit<BenchConfig, "smoke" | "backends" | "suites" | "outDir" | "pgUrl"> {
+function sizes(
+  smoke: boolean,
+): Omit<BenchConfig, "command" | "smoke" | "backends" | "suites" | "systems" | "merge" | "outDir" | "pgUrl"> {
   return smoke
     ? {
         concurrency: 8,
@@ -60,27 +75,35 @@ function sizes(smoke: boolean): Omit<BenchConfig, "smoke" | "backends" | "suites
 /** The configuration for these options (already parsed from flags and environment). */
 export function benchConfig(args: BenchArgs = {}): BenchConfig {
   const a = ArgsSchema.parse(args);
+  const base = sizes(a.smoke);
   const outDir = a.out
     ? isAbsolute(a.out)
       ? a.out
       : resolve(a.out)
     : join(benchDir, "results", a.smoke ? "smoke" : "");
   return {
+    command: a.command,
     smoke: a.smoke,
     backends: a.backend === "all" ? ["sqlite", "postgres"] : [a.backend],
     suites: a.suites,
+    systems: a.systems,
+    merge: a.merge,
     outDir,
     pgUrl: a.pgUrl,
-    ...sizes(a.smoke),
+    ...base,
+    dag: { ...base.dag, sizes: a.dagSizes ?? base.dag.sizes },
+    memory: { queued: a.memoryQueued ?? base.memory.queued },
   };
 }
 
 /**
  * Flags and environment: `--smoke` (or HIVE_BENCH_SMOKE=1), `--backend sqlite|postgres|all`,
- * `--suites enqueue,processing,latency,dag,memory`, `--out <dir>`, HIVE_BENCH_PG_URL.
+ * `--suites enqueue,processing,latency,dag,memory`, `--systems hive,plainjob,…`,
+ * `--merge`, `--dag-sizes 1000,10000`, `--memory-queued 20000`, `--out <dir>`,
+ * HIVE_BENCH_PG_URL (HIVE_BENCH_HIVE_MODULE: see hiveModule.ts).
  */
 export function argsFromCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): BenchArgs {
-  const args: BenchArgs = {};
+  const args: BenchArgs = { command: ["pnpm bench", ...argv.filter((a) => a !== "--")].join(" ") };
   if (env.HIVE_BENCH_SMOKE === "1" || env.HIVE_BENCH_SMOKE === "true") args.smoke = true;
   if (env.HIVE_BENCH_PG_URL) args.pgUrl = env.HIVE_BENCH_PG_URL;
   for (let k = 0; k < argv.length; k++) {
@@ -93,9 +116,16 @@ export function argsFromCommandLine(argv: readonly string[], env: NodeJS.Process
     if (flag === "--smoke") args.smoke = true;
     else if (flag === "--backend") args.backend = value() as BenchArgs["backend"];
     else if (flag === "--suites") args.suites = value().split(",") as Suite[];
+    else if (flag === "--systems") args.systems = value().split(",");
+    else if (flag === "--merge") args.merge = true;
+    else if (flag === "--dag-sizes") args.dagSizes = value().split(",").map(Number);
+    else if (flag === "--memory-queued") args.memoryQueued = Number(value());
     else if (flag === "--out") args.out = value();
     else if (flag === "--") continue;
-    else throw new Error(`unknown option ${flag} (--smoke, --backend, --suites, --out)`);
+    else
+      throw new Error(
+        `unknown option ${flag} (--smoke, --backend, --suites, --systems, --merge, --dag-sizes, --memory-queued, --out)`,
+      );
   }
   return args;
 }

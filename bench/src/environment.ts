@@ -9,6 +9,12 @@ export function machineFacts(): Record<string, string> {
   let commit = "unknown";
   try {
     commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
+    // The package measured may hold uncommitted work (a shared work tree): say so.
+    const dirty = execFileSync("git", ["status", "--porcelain", "--", "packages/orchestration/src"], {
+      encoding: "utf8",
+      cwd: new URL("../..", import.meta.url),
+    }).trim();
+    if (dirty) commit += ` (+ uncommitted changes in packages/orchestration/src)`;
   } catch {
     // not a git checkout
   }

@@ -101,7 +101,7 @@ export function reportTables(
           "dispatch (s)",
           "dispatch µs/node",
           "growth",
-          "exactly once",
+          "exactly once / completed",
         ],
         rows: r.dag.map((d) => [
           d.shape,
@@ -110,9 +110,9 @@ export function reportTables(
           fmtFixed(d.createSeconds, 3),
           fmtFixed(d.createUsPerNode, 0),
           fmtFixed(d.dispatchSeconds, 3),
-          fmtFixed(d.dispatchUsPerNode, 0),
-          `${fmtFixed(d.dispatchUsPerNode / (smallest(d.shape)?.dispatchUsPerNode ?? Number.NaN), 2)}×`,
-          d.exactlyOnce ? "yes" : `NO: ${d.problems.join("; ")}`,
+          `${d.finished ? "" : "≥ "}${fmtFixed(d.dispatchUsPerNode, 0)}`,
+          `${d.finished ? "" : "≥ "}${fmtFixed(d.dispatchUsPerNode / (smallest(d.shape)?.dispatchUsPerNode ?? Number.NaN), 2)}×`,
+          d.exactlyOnce ? "yes" : d.finished ? `NO: ${d.problems.join("; ")}` : d.problems.join("; "),
         ]),
       },
     },
@@ -151,8 +151,12 @@ export function markdownReport(r: BackendResults, c: BenchConfig): string {
   if (r.skipped) return `${title}\n\nNot measured: ${r.skipped}\n`;
   const parts = [
     title,
-    `Run ${r.startedAt}, ${r.seconds.toFixed(0)} s, \`pnpm bench${c.smoke ? " --smoke" : ""}\`. Every figure is one measurement on a shared 2-core machine: see the load averages below.`,
+    `Run ${r.startedAt}, ${r.seconds.toFixed(0)} s, \`${c.command}\`. Every figure is one measurement on a shared 2-core machine: see the load averages below.`,
   ];
+  if (r.merged)
+    parts.push(
+      `Suites ${r.merged.suites.join(", ")} come from the run of ${r.merged.from} (\`--merge\`); the others from this run.`,
+    );
   if (r.errors.length) parts.push(`## Errors\n\n${r.errors.map((e) => `- ${e}`).join("\n")}`);
   for (const t of reportTables(r, c)) parts.push(`## ${t.title}\n\n${t.note}\n\n${markdownTable(t.table)}`);
   parts.push(

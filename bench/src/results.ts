@@ -51,6 +51,8 @@ export interface DagRow {
   dispatchSeconds: number;
   createUsPerNode: number;
   dispatchUsPerNode: number;
+  /** False when the plan did not complete within the time limit (or was skipped after one that did not). */
+  finished: boolean;
   exactlyOnce: boolean;
   problems: string[];
 }
@@ -84,6 +86,8 @@ export interface BackendResults {
   skipped: string | null;
   /** Measurements that failed (the run goes on without them). */
   errors: string[];
+  /** Suites copied from an earlier report (`--merge`), with that report's start time. */
+  merged: { suites: string[]; from: string } | null;
   environment: Record<string, string>;
   systems: SystemInfo[];
   enqueue: EnqueueRow[];

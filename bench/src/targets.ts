@@ -44,7 +44,8 @@ function commonTargets(r: BackendResults, config: BenchConfig): TargetRow[] {
   const large = config.dag.sizes[config.dag.sizes.length - 1]!;
   const near = (n: number, size: number) => Math.abs(n - size) <= 2;
   const midRows = r.dag.filter((d) => near(d.nodes, mid));
-  const worstCreate = midRows.reduce((w, d) => (!w || d.createSeconds > w.createSeconds ? d : w), midRows[0]);
+  const created = midRows.filter((d) => Number.isFinite(d.createSeconds));
+  const worstCreate = created.reduce((w, d) => (!w || d.createSeconds > w.createSeconds ? d : w), created[0]);
   out.push({
     target: `${mid.toLocaleString("en-US")}-node plan created (slowest shape)`,
     figure: worstCreate ? `${worstCreate.createSeconds.toFixed(3)} s (${worstCreate.shape})` : "no figure",
@@ -55,14 +56,18 @@ function commonTargets(r: BackendResults, config: BenchConfig): TargetRow[] {
     .filter((d) => near(d.nodes, large))
     .map((d) => {
       const base = r.dag.find((b) => b.shape === d.shape && near(b.nodes, small));
-      return base ? { shape: d.shape, g: d.dispatchUsPerNode / base.dispatchUsPerNode } : null;
+      // An unfinished plan's µs/node is a lower bound; a skipped one has none (growth: infinite).
+      const g = Number.isFinite(d.dispatchUsPerNode)
+        ? d.dispatchUsPerNode / (base?.dispatchUsPerNode ?? 0)
+        : Infinity;
+      return base ? { shape: d.shape, g, finished: d.finished } : null;
     })
-    .filter((x): x is { shape: DagShapeName; g: number } => x !== null);
+    .filter((x): x is { shape: DagShapeName; g: number; finished: boolean } => x !== null);
   const worstGrowth = growth.reduce((w, x) => (!w || x.g > w.g ? x : w), growth[0]);
   out.push({
     target: `per-node dispatch cost, ${small.toLocaleString("en-US")} → ${large.toLocaleString("en-US")} nodes (worst shape)`,
     figure: worstGrowth
-      ? `${worstGrowth.g.toFixed(2)}× (${worstGrowth.shape}); ${growth.map((x) => `${x.shape} ${x.g.toFixed(2)}×`).join(", ")}`
+      ? `${growthText(worstGrowth)} (${worstGrowth.shape}); ${growth.map((x) => `${x.shape} ${growthText(x)}`).join(", ")}`
       : "no figure",
     goal: `≤ ${GROWTH_GOAL}×`,
     met: worstGrowth ? worstGrowth.g <= GROWTH_GOAL : null,
@@ -77,6 +82,11 @@ function commonTargets(r: BackendResults, config: BenchConfig): TargetRow[] {
 }
 
 type DagShapeName = BackendResults["dag"][number]["shape"];
+
+function growthText(x: { g: number; finished: boolean }): string {
+  if (!Number.isFinite(x.g)) return "not run (a smaller plan did not complete)";
+  return x.finished ? `${x.g.toFixed(2)}×` : `≥ ${x.g.toFixed(2)}× (did not complete)`;
+}
 
 /** Fills `targets` of each backend's results. */
 export function evaluateTargets(all: Partial<Record<Backend, BackendResults>>, config: BenchConfig): void {

@@ -1,12 +1,6 @@
 /** Hive itself, through its public API: createTask / createTasks, and its Worker in the children. */
-import {
-  closeDatabase,
-  countTasksByStatus,
-  createTask,
-  createTasks,
-  type Database,
-  openDatabase,
-} from "@hive/orchestration";
+import type { Database } from "@hive/orchestration";
+import { hive, hiveModuleSource } from "../hiveModule.ts";
 import { packageVersion } from "../versions.ts";
 import {
   type Counter,
@@ -30,6 +24,7 @@ export interface HiveDatabase {
 }
 
 export async function openHiveDatabase(ctx: BenchContext, backend: Backend): Promise<HiveDatabase> {
+  const { closeDatabase, openDatabase } = await hive();
   if (backend === "sqlite") {
     const path = sqlitePath(ctx, "hive");
     const db = await openDatabase({ path });
@@ -89,12 +84,13 @@ export function hiveSystem(backend: Backend): System {
     label: "Hive",
     backend,
     role: "hive",
-    version: `@hive/orchestration ${packageVersion("@hive/orchestration")}`,
+    version: `@hive/orchestration ${packageVersion("@hive/orchestration")} (${hiveModuleSource()})`,
     settings:
       backend === "sqlite"
         ? "Worker defaults: prefetch = concurrency, group commit per tick, idle poll 10→250 ms; WAL, synchronous=NORMAL"
         : "Worker defaults: prefetch = concurrency, group commit per tick, LISTEN/NOTIFY wake-ups, pool 10",
     async open(ctx): Promise<Store> {
+      const { countTasksByStatus, createTask, createTasks } = await hive();
       const h = await openHiveDatabase(ctx, backend);
       const counter = await h.counter();
       const task = (i: number) => ({ title: `t${i}`, taskType: "bench", payload: { i } });

@@ -1,8 +1,9 @@
 /** Hive's own Worker runtime (claim batches + group commit), on SQLite or PostgreSQL. */
-import { closeDatabase, openDatabase, Worker } from "@hive/orchestration";
+import { hive } from "../hiveModule.ts";
 import { type OpenWorker, str } from "./types.ts";
 
 export const openWorker: OpenWorker = async (spec, onExecute) => {
+  const { closeDatabase, openDatabase, Worker } = await hive();
   const t = spec.target;
   const db = await openDatabase(
     t.backend === "postgres"
