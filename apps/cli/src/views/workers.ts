@@ -2,9 +2,9 @@ import type { Task, Worker, WorkerStatus } from "@hive/models";
 import { type Database, getTasksByStatus, listWorkers } from "@hive/orchestration";
 
 /**
- * A worker with the tasks it runs now. The worker row's `currentTaskId` is the last task it
- * claimed (the library does not clear it when that task finishes), so what a worker runs is
- * read from the running tasks' `assignedWorker` instead.
+ * A worker with the tasks it runs now. A worker with concurrency > 1 runs several tasks while its
+ * row's `currentTaskId` names one, so what a worker runs is read from the running tasks'
+ * `assignedWorker` instead.
  */
 export interface WorkerView extends Worker {
   runningTasks: string[];
