@@ -14,7 +14,9 @@ async function main(): Promise<number> {
   const config = loadAgentConfig(process.argv.slice(2), process.env);
   const workerId = config.workerId ?? `agent-${process.pid}-${crypto.randomUUID().slice(0, 6)}`;
   const log = createLogger("agent-worker", config.logLevel, { workerId });
-  const db = await openDatabase({ path: config.dbPath });
+  const db = await openDatabase(
+    config.dbPath || !config.databaseUrl ? { path: config.dbPath } : { url: config.databaseUrl },
+  );
   const worker = new Worker({
     db,
     workerId,

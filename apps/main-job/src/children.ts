@@ -14,13 +14,19 @@ export interface Child {
 }
 
 /** Starts a TypeScript entry as a child process, its output appended to `<logDir>/<name>.log`. */
-export function startChild(name: string, entry: string, args: string[], logDir: string): Child {
+export function startChild(
+  name: string,
+  entry: string,
+  args: string[],
+  logDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Child {
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `${name}.log`);
   const out = createWriteStream(logFile, { flags: "a" });
   const child = spawn(process.execPath, ["--import", tsx, entry, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env },
+    env: { ...env },
   });
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);

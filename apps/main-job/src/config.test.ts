@@ -12,6 +12,17 @@ describe("loadMainConfig", () => {
     expect(loadMainConfig([], {}).dbPath).toBe(resolve("hive/db/hive-internal.db"));
   });
 
+  it("selects PostgreSQL by --database-url or $HIVE_DATABASE_URL; a path flag wins, and a URL flag beats $HIVE_DB_PATH", () => {
+    const url = "postgres://u@127.0.0.1/x";
+    expect(loadMainConfig(["--database-url", url], {}).databaseUrl).toBe(url);
+    expect(loadMainConfig([], { HIVE_DATABASE_URL: url }).databaseUrl).toBe(url);
+    expect(loadMainConfig(["a.db", "--database-url", url], {}).databaseUrl).toBeUndefined();
+    expect(loadMainConfig(["--database-url", url], { HIVE_DB_PATH: "env.db" }).databaseUrl).toBe(url);
+    expect(
+      loadMainConfig([], { HIVE_DB_PATH: "env.db", HIVE_DATABASE_URL: url }).databaseUrl,
+    ).toBeUndefined();
+  });
+
   it("refuses two database paths, unknown flags and out-of-range numbers", () => {
     expect(() => loadMainConfig(["a.db", "b.db"], {})).toThrow(/at most one database path/);
     expect(() => loadMainConfig(["--nope"], {})).toThrow(/Unknown option '--nope'/);

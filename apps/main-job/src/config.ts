@@ -6,6 +6,12 @@ import { z } from "zod";
 export const MainConfigSchema = z.object({
   /** SQLite file, absolute (positional argument or --db; default $HIVE_DB_PATH, else hive/db/hive-internal.db). */
   dbPath: z.string().min(1),
+  /**
+   * PostgreSQL URL (--database-url, else $HIVE_DATABASE_URL); selects the PostgreSQL backend for
+   * the job and every process it starts. A database path given as a flag or argument wins over
+   * it, and --database-url wins over $HIVE_DB_PATH.
+   */
+  databaseUrl: z.string().min(1).optional(),
   /** The request to submit; without it, the sample request. */
   description: z.string().optional(),
   /** The request's context as JSON text (--context) or the path of a JSON file (--context-file). */
@@ -36,6 +42,7 @@ export function loadMainConfig(argv: string[], env: NodeJS.ProcessEnv): MainConf
     args: argv,
     options: {
       db: { type: "string" },
+      "database-url": { type: "string" },
       description: { type: "string", short: "d" },
       context: { type: "string", short: "c" },
       "context-file": { type: "string" },
@@ -56,8 +63,13 @@ export function loadMainConfig(argv: string[], env: NodeJS.ProcessEnv): MainConf
       [{ path: "dbPath", message: "given more than once" }],
     );
   const path = values.db ?? positionals[0];
+  const databaseUrl =
+    path !== undefined
+      ? undefined
+      : (values["database-url"] ?? (env.HIVE_DB_PATH ? undefined : env.HIVE_DATABASE_URL || undefined));
   return MainConfigSchema.parse({
     dbPath: path === undefined ? resolveDatabasePath(env.HIVE_DB_PATH) : resolveDatabasePath(path),
+    databaseUrl,
     description: values.description,
     context: values.context,
     contextFile: values["context-file"],

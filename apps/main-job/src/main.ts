@@ -19,14 +19,18 @@ const apps = resolve(import.meta.dirname, "../..");
 
 function startProcesses(config: MainConfig, workDir: string): Child[] {
   const logDir = resolve(workDir, "logs");
-  const db = ["--db", config.dbPath];
+  const db = config.databaseUrl ? ["--database-url", config.databaseUrl] : ["--db", config.dbPath];
+  // The children read HIVE_DB_PATH before a URL flag: on PostgreSQL they must not see it.
+  const { HIVE_DB_PATH: _, ...envWithoutPath } = process.env;
+  const env = config.databaseUrl ? envWithoutPath : process.env;
   return [
-    startChild("planner", resolve(apps, "ai-planner/src/main.ts"), [...db, "--poll-ms", "100"], logDir),
+    startChild("planner", resolve(apps, "ai-planner/src/main.ts"), [...db, "--poll-ms", "100"], logDir, env),
     startChild(
       "deployer",
       resolve(apps, "ai-deployer/src/main.ts"),
       [...db, "--root", resolve(workDir, "deployments"), "--lease-ms", "10000"],
       logDir,
+      env,
     ),
     ...Array.from({ length: config.agents }, (_, i) =>
       startChild(
@@ -34,6 +38,7 @@ function startProcesses(config: MainConfig, workDir: string): Child[] {
         resolve(import.meta.dirname, "agentWorker.ts"),
         [...db, "--concurrency", String(config.agentConcurrency), "--work-ms", String(config.workMs)],
         logDir,
+        env,
       ),
     ),
   ];
@@ -50,10 +55,10 @@ async function main(): Promise<number> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
 
-  const db = await openDatabase({ path: config.dbPath });
+  const db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { path: config.dbPath });
   let children: Child[] = [];
   try {
-    console.log(`database: ${config.dbPath}`);
+    console.log(`database: ${db.location}`);
     const request = await submitPlanningRequest(db, input);
     console.log(`submitted planning request ${request.id}: "${request.taskDescription}"`);
     children = startProcesses(config, workDir);

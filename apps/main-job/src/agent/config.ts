@@ -15,6 +15,8 @@ const List = z
 export const AgentConfigSchema = z.object({
   /** SQLite file (default: the library default, $HIVE_DB_PATH). */
   dbPath: z.string().min(1).optional(),
+  /** PostgreSQL URL (--database-url, $HIVE_DATABASE_URL); a SQLite path wins over it. */
+  databaseUrl: z.string().min(1).optional(),
   workerId: z.string().min(1).optional(),
   /** Handlers run at once. */
   concurrency: z.coerce.number().int().min(1).max(64).default(4),
@@ -42,6 +44,7 @@ export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentCo
     args: argv,
     options: {
       db: { type: "string" },
+      "database-url": { type: "string" },
       "worker-id": { type: "string" },
       concurrency: { type: "string" },
       "lease-ms": { type: "string" },
@@ -56,7 +59,8 @@ export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentCo
     strict: true,
   });
   return AgentConfigSchema.parse({
-    dbPath: values.db ?? env.HIVE_DB_PATH,
+    dbPath: values.db ?? (values["database-url"] ? undefined : env.HIVE_DB_PATH || undefined),
+    databaseUrl: values["database-url"] ?? (env.HIVE_DATABASE_URL || undefined),
     workerId: values["worker-id"],
     concurrency: values.concurrency,
     leaseMs: values["lease-ms"],
