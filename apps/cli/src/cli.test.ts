@@ -202,9 +202,9 @@ describe("hive workers", () => {
       hiveJson<WorkerView[]>("workers", "list", "--status", "draining"),
       hive("workers", "list"),
     ]);
-    // The worker row still names the task it finished; "running" does not.
+    // A finished task is neither the worker's current task nor among what it runs.
     expect(draining).toEqual([
-      expect.objectContaining({ id: "w-idle", currentTaskId: done.id, runningTasks: [] }),
+      expect.objectContaining({ id: "w-idle", currentTaskId: null, runningTasks: [] }),
     ]);
     expect(text.stdout).toMatch(
       new RegExp(`w-build\\s+builder\\s+active\\s+node\\s+${running.id}\\s+\\d+s ago`),
