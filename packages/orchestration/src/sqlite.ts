@@ -40,13 +40,11 @@ export class SqliteBackend implements Backend {
       all: async <T>(sql: string, params: readonly SqlParam[] = []) => stmt(sql).all(...params) as T[],
       get: async <T>(sql: string, params: readonly SqlParam[] = []) =>
         stmt(sql).get(...params) as T | undefined,
-      run: async (sql: string, params: readonly SqlParam[] = []) => {
-        if (params.length === 0 && /^(SAVEPOINT|RELEASE|ROLLBACK)/.test(sql)) {
-          conn.exec(sql);
-          return { changes: 0 };
-        }
-        return { changes: stmt(sql).run(...params).changes };
-      },
+      // SAVEPOINT / RELEASE / ROLLBACK TO are prepared and cached too: a batch of completions
+      // runs two of them per item, and exec() would parse them every time.
+      run: async (sql: string, params: readonly SqlParam[] = []) => ({
+        changes: stmt(sql).run(...params).changes,
+      }),
     };
   }
 

@@ -320,6 +320,8 @@ export class Worker {
           }
         }
         for (const o of batch) this.held.delete(o.held.task.id);
+        // Slots are free only now: let the claim loop refill at once instead of at its next poll.
+        this.wake.abort();
       } catch (err) {
         // A passing error (busy database): keep the outcomes and try again shortly. Leases are
         // still renewed meanwhile, so nothing is lost.
