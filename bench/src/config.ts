@@ -16,6 +16,8 @@ export interface BenchConfig {
   systems: string[];
   /** Take the suites not run from the report already in outDir. */
   merge: boolean;
+  /** Measure nothing: re-evaluate the targets and rewrite the reports from the JSON in outDir. */
+  render: boolean;
   outDir: string;
   pgUrl: string;
   /** Handlers at once per worker process (the issue: 8). */
@@ -39,6 +41,7 @@ const ArgsSchema = z.strictObject({
     .default([...SUITES]),
   systems: z.array(z.string().min(1)).default([]),
   merge: z.boolean().default(false),
+  render: z.boolean().default(false),
   /** Override the DAG plan sizes (a shorter run); the report says which sizes were used. */
   dagSizes: z.array(z.number().int().min(10).max(200_000)).min(2).optional(),
   /** Override the number of tasks queued for the memory run. */
@@ -52,7 +55,10 @@ export type BenchArgs = z.input<typeof ArgsSchema>;
 /** Sizes of a full run (the issue) and of a smoke run (seconds, for CI). */
 function sizes(
   smoke: boolean,
-): Omit<BenchConfig, "command" | "smoke" | "backends" | "suites" | "systems" | "merge" | "outDir" | "pgUrl"> {
+): Omit<
+  BenchConfig,
+  "command" | "smoke" | "backends" | "suites" | "systems" | "merge" | "render" | "outDir" | "pgUrl"
+> {
   return smoke
     ? {
         concurrency: 8,
@@ -88,6 +94,7 @@ export function benchConfig(args: BenchArgs = {}): BenchConfig {
     suites: a.suites,
     systems: a.systems,
     merge: a.merge,
+    render: a.render,
     outDir,
     pgUrl: a.pgUrl,
     ...base,
@@ -99,7 +106,7 @@ export function benchConfig(args: BenchArgs = {}): BenchConfig {
 /**
  * Flags and environment: `--smoke` (or HIVE_BENCH_SMOKE=1), `--backend sqlite|postgres|all`,
  * `--suites enqueue,processing,latency,dag,memory`, `--systems hive,plainjob,…`,
- * `--merge`, `--dag-sizes 1000,10000`, `--memory-queued 20000`, `--out <dir>`,
+ * `--merge`, `--render`, `--dag-sizes 1000,10000`, `--memory-queued 20000`, `--out <dir>`,
  * HIVE_BENCH_PG_URL (HIVE_BENCH_HIVE_MODULE: see hiveModule.ts).
  */
 export function argsFromCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): BenchArgs {
@@ -118,13 +125,14 @@ export function argsFromCommandLine(argv: readonly string[], env: NodeJS.Process
     else if (flag === "--suites") args.suites = value().split(",") as Suite[];
     else if (flag === "--systems") args.systems = value().split(",");
     else if (flag === "--merge") args.merge = true;
+    else if (flag === "--render") args.render = true;
     else if (flag === "--dag-sizes") args.dagSizes = value().split(",").map(Number);
     else if (flag === "--memory-queued") args.memoryQueued = Number(value());
     else if (flag === "--out") args.out = value();
     else if (flag === "--") continue;
     else
       throw new Error(
-        `unknown option ${flag} (--smoke, --backend, --suites, --systems, --merge, --dag-sizes, --memory-queued, --out)`,
+        `unknown option ${flag} (--smoke, --backend, --suites, --systems, --merge, --render, --dag-sizes, --memory-queued, --out)`,
       );
   }
   return args;

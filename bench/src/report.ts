@@ -151,7 +151,7 @@ export function markdownReport(r: BackendResults, c: BenchConfig): string {
   if (r.skipped) return `${title}\n\nNot measured: ${r.skipped}\n`;
   const parts = [
     title,
-    `Run ${r.startedAt}, ${r.seconds.toFixed(0)} s, \`${c.command}\`. Every figure is one measurement on a shared 2-core machine: see the load averages below.`,
+    `Run ${r.startedAt}, ${r.seconds.toFixed(0)} s, \`${r.command ?? c.command}\`. Every figure is one measurement on a shared 2-core machine: see the load averages below.`,
   ];
   if (r.merged)
     parts.push(

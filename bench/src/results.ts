@@ -80,6 +80,8 @@ export interface TargetRow {
 export interface BackendResults {
   backend: Backend;
   smoke: boolean;
+  /** The command that produced these figures. */
+  command: string;
   startedAt: string;
   seconds: number;
   /** Why this backend was not measured (PostgreSQL unreachable), else null. */
