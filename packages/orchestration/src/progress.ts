@@ -78,11 +78,14 @@ export async function applyPlanTransitions(tx: TxState, transitions: readonly Tr
     if (total > 0 && done === total) next = "completed";
     else if (bad > 0) next = plan.status === "cancelled" ? "cancelled" : "failed";
     else if (plan.status === "completed" || plan.status === "failed") next = "executing";
-    await tx.ex.run("UPDATE execution_plans SET version = version + 1, status = ? WHERE id = ?", [
-      next,
-      planId,
-    ]);
     if (next !== plan.status) {
+      // Written only when the status changes: the row holds plan_data (megabytes for a large
+      // plan), and SQLite rewrites the whole record on any update, so writing it at every task
+      // transition made dispatching a plan quadratic in its size (bench/results/ANALYSIS.md).
+      await tx.ex.run("UPDATE execution_plans SET version = version + 1, status = ? WHERE id = ?", [
+        next,
+        planId,
+      ]);
       await tx.ex.run(
         "UPDATE plan_execution SET completed_at = CASE WHEN ? IN ('completed','failed','cancelled') THEN CAST(? AS BIGINT) ELSE NULL END WHERE plan_id = ?",
         [next, ts, planId],

@@ -158,7 +158,7 @@ export const executionPlansTable = sqliteTable(
     dependencyCount: integer("dependency_count").notNull().default(0),
     generatedAt: integer("generated_at").notNull(),
     status: text("status").notNull().default("draft"),
-    /** Bumped by every change of the plan or its tasks' states; drives the status cache. */
+    /** Bumped by every write of this row (status changes, subtasks created). */
     version: integer("version").notNull().default(0),
   },
   (t) => [
