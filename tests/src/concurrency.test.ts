@@ -5,6 +5,7 @@ import {
   listPlanningRequests,
   submitPlanningRequest,
 } from "@hive/orchestration";
+import { waitUntil } from "@hive/orchestration/testing";
 import { describe, expect, it } from "vitest";
 import {
   CONSISTENT,
@@ -16,7 +17,6 @@ import {
 } from "./support/checks.ts";
 import { useE2E } from "./support/e2e.ts";
 import { startAgent, startDeployer, startPlanner, waitForWorkers } from "./support/stack.ts";
-import { waitUntil } from "./support/waitUntil.ts";
 
 const COMPONENTS = [["api"], ["api", "frontend"], ["api", "frontend", "database"], ["worker", "auth"]];
 

@@ -4,6 +4,7 @@ import {
   getPlanningRequest,
   submitPlanningRequest,
 } from "@hive/orchestration";
+import { waitUntil } from "@hive/orchestration/testing";
 import { describe, expect, it } from "vitest";
 import {
   CONSISTENT,
@@ -16,7 +17,6 @@ import {
 } from "./support/checks.ts";
 import { useE2E } from "./support/e2e.ts";
 import { startAgent, startDeployer, startPlanner } from "./support/stack.ts";
-import { waitUntil } from "./support/waitUntil.ts";
 
 /** The subtasks downstream of `id` in the plan (its dependents, theirs, and so on). */
 function descendants(s: PlanSnapshot, id: string): Set<string> {

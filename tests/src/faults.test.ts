@@ -6,6 +6,7 @@ import {
   listWorkers,
   submitPlanningRequest,
 } from "@hive/orchestration";
+import { waitUntil } from "@hive/orchestration/testing";
 import { describe, expect, it } from "vitest";
 import {
   CONSISTENT,
@@ -18,7 +19,6 @@ import {
 import { type Daemon, isAlive } from "./support/daemons.ts";
 import { useE2E } from "./support/e2e.ts";
 import { type AgentOptions, startAgent, startDeployer, startPlanner } from "./support/stack.ts";
-import { waitUntil } from "./support/waitUntil.ts";
 
 const KILLS = 10;
 // Short leases so that the work of a killed worker is reaped and run again within seconds, renewed

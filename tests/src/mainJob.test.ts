@@ -6,6 +6,7 @@ import {
   listExecutionPlans,
   listPlanningRequests,
 } from "@hive/orchestration";
+import { waitUntil } from "@hive/orchestration/testing";
 import { describe, expect, it } from "vitest";
 import {
   CONSISTENT,
@@ -16,7 +17,6 @@ import {
 import { entries } from "./support/daemons.ts";
 import { type E2E, useE2E } from "./support/e2e.ts";
 import { processesMentioning } from "./support/processes.ts";
-import { waitUntil } from "./support/waitUntil.ts";
 
 function mainJob(t: E2E, name: string, args: string[], env: Record<string, string> = {}) {
   return t.pool.start(name, entries.mainJob, [t.dbPath, "--work-dir", join(t.dir, "work"), ...args], env);

@@ -6,6 +6,7 @@ import {
   getPlanningRequest,
   submitPlanningRequest,
 } from "@hive/orchestration";
+import { waitUntil } from "@hive/orchestration/testing";
 import { describe, expect, it } from "vitest";
 import {
   CONSISTENT,
@@ -17,7 +18,6 @@ import {
 } from "./support/checks.ts";
 import { useE2E } from "./support/e2e.ts";
 import { startAgent, startDeployer, startPlanner } from "./support/stack.ts";
-import { waitUntil } from "./support/waitUntil.ts";
 
 describe("one request through every daemon", () => {
   const t = useE2E();

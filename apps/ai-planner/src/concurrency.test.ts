@@ -10,11 +10,11 @@ import {
   listWorkers,
   submitPlanningRequest,
 } from "@hive/orchestration";
+import { waitUntil } from "@hive/orchestration/testing";
 import { describe, expect, it } from "vitest";
 import { taskCount } from "./testing/fixtures.ts";
 import { usePlannerProcesses } from "./testing/processes.ts";
 import { useTempDatabase } from "./testing/tempdb.ts";
-import { waitUntil } from "./testing/waitUntil.ts";
 
 const temp = useTempDatabase();
 const processes = usePlannerProcesses();

@@ -8,6 +8,7 @@ import {
   listExecutionPlans,
   submitPlanningRequest,
 } from "@hive/orchestration";
+import { waitUntil } from "@hive/orchestration/testing";
 import { describe, expect, it } from "vitest";
 import { type PlannerConfigInput, PlannerConfigSchema } from "./config.ts";
 import { PlannerDaemon } from "./daemon.ts";
@@ -15,7 +16,6 @@ import { createLogger } from "./logger.ts";
 import { createBuiltinPlanner, type Planner, PlannerUnavailableError } from "./planners/index.ts";
 import { taskCount } from "./testing/fixtures.ts";
 import { useTempDatabase } from "./testing/tempdb.ts";
-import { waitUntil } from "./testing/waitUntil.ts";
 
 const temp = useTempDatabase();
 

@@ -11,12 +11,12 @@ import {
   submitPlanningRequest,
   subtaskTaskId,
 } from "@hive/orchestration";
+import { waitUntil } from "@hive/orchestration/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { taskCount } from "./testing/fixtures.ts";
 import { cyclicPlanJson, type LlmServer, startLlmServer, validPlanJson } from "./testing/llmServer.ts";
 import { usePlannerProcesses } from "./testing/processes.ts";
 import { useTempDatabase } from "./testing/tempdb.ts";
-import { waitUntil } from "./testing/waitUntil.ts";
 
 const temp = useTempDatabase();
 const processes = usePlannerProcesses();

@@ -4,20 +4,11 @@ import { ValidationError } from "./errors.ts";
 import { getRuns } from "./runs.ts";
 import { cancelTask, countTasksByStatus, createTask, createTasks, getTask } from "./tasks.ts";
 import { sleep, useTempDatabase } from "./testing/fixtures.ts";
+import { waitUntil } from "./testing/waitUntil.ts";
 import { PermanentError, Worker, type WorkerOptions } from "./worker.ts";
 import { getWorker } from "./workers.ts";
 
 const t = useTempDatabase();
-
-async function waitFor<T>(what: string, probe: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 /** Starts a worker on the test database; the test stops it (the suite fails if one is left running). */
 async function started(options: Omit<WorkerOptions, "db">): Promise<Worker> {
@@ -46,7 +37,7 @@ describe("Worker runtime", () => {
         return { double: (task.payload!.i as number) * 2 };
       },
     });
-    await waitFor("all completed", async () => (await countTasksByStatus(t.db)).completed === 24);
+    await waitUntil(async () => (await countTasksByStatus(t.db)).completed === 24, "all completed");
     await w.stop();
     expect(peak).toBeLessThanOrEqual(4);
     expect(peak).toBeGreaterThan(1);
@@ -62,7 +53,7 @@ describe("Worker runtime", () => {
     const a = await createTask(t.db, { title: "a", taskType: "alpha" });
     const b = await createTask(t.db, { title: "b", taskType: "beta" });
     const w = await started({ role: "test", handler: { alpha: () => "from alpha" } });
-    await waitFor("alpha done", async () => (await getTask(t.db, a.id))!.status === "completed");
+    await waitUntil(async () => (await getTask(t.db, a.id))!.status === "completed", "alpha done");
     await sleep(100);
     await w.stop();
     expect((await getTask(t.db, a.id))!.result).toBe("from alpha");
@@ -84,7 +75,7 @@ describe("Worker runtime", () => {
         },
       },
     });
-    await waitFor("both failed", async () => (await countTasksByStatus(t.db)).failed === 2);
+    await waitUntil(async () => (await countTasksByStatus(t.db)).failed === 2, "both failed");
     await w.stop();
     const f = (await getTask(t.db, flaky.id))!;
     expect(f.attempts).toBe(3);
@@ -114,9 +105,9 @@ describe("Worker runtime", () => {
           });
         }),
     });
-    await waitFor("task running", async () => (await getTask(t.db, task.id))!.status === "in_progress");
+    await waitUntil(async () => (await getTask(t.db, task.id))!.status === "in_progress", "task running");
     await cancelTask(t.db, task.id);
-    await waitFor("handler aborted", async () => aborted);
+    await waitUntil(async () => aborted, "handler aborted");
     await w.stop();
     expect((await getTask(t.db, task.id))!.status).toBe("cancelled");
   });
@@ -141,7 +132,7 @@ describe("Worker runtime", () => {
         return "done";
       },
     });
-    await waitFor("one running, others buffered", async () => started_ === 1 && w.holding === 4);
+    await waitUntil(async () => started_ === 1 && w.holding === 4, "one running, others buffered");
     const stopping = w.stop({ timeoutMs: 10_000 });
     await sleep(50);
     release();
@@ -167,7 +158,7 @@ describe("Worker runtime", () => {
       handler: ({ signal }) =>
         new Promise((_, reject) => signal.addEventListener("abort", () => reject(new Error("stopped")))),
     });
-    await waitFor("running", async () => (await getTask(t.db, task.id))!.status === "in_progress");
+    await waitUntil(async () => (await getTask(t.db, task.id))!.status === "in_progress", "running");
     await w.stop({ timeoutMs: 100 });
     const after = (await getTask(t.db, task.id))!;
     expect(after.status).toBe("queued");

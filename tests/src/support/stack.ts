@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { type Db, listWorkers } from "@hive/orchestration";
+import { waitUntil } from "@hive/orchestration/testing";
 import { type Daemon, type DaemonPool, entries } from "./daemons.ts";
-import { waitUntil } from "./waitUntil.ts";
 
 interface Where {
   pool: DaemonPool;

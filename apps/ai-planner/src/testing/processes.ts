@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { resolve } from "node:path";
+import { waitUntil } from "@hive/orchestration/testing";
 import { afterEach } from "vitest";
-import { waitUntil } from "./waitUntil.ts";
 
 /** The real entry point: `bin/hive-planner.mjs`, as an operator runs it. */
 export const BIN = resolve(import.meta.dirname, "../../bin/hive-planner.mjs");

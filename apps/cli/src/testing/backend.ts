@@ -1,11 +1,6 @@
-// The temp database of the orchestration package's own tests, reused so that the CLI's tests run
-// on SQLite or (HIVE_TEST_BACKEND=postgres) PostgreSQL exactly like the library's contract tests.
-// It is not part of @hive/orchestration's public API, hence the path into its sources.
-import {
-  type TempDatabase,
-  tempDatabase,
-  testBackend,
-} from "../../../../packages/orchestration/src/testing/tempdb.ts";
+// The temp database of the orchestration package's own tests (@hive/orchestration/testing), so the
+// CLI's tests run on SQLite or (HIVE_TEST_BACKEND=postgres) PostgreSQL like the contract tests.
+import { type TempDatabase, tempDatabase, testBackend } from "@hive/orchestration/testing";
 
 export { type TempDatabase, tempDatabase, testBackend };
 

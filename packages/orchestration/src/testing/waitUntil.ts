@@ -1,6 +1,6 @@
 /**
  * Polls `predicate` until it returns a truthy value (returned) or `timeoutMs` passes (throws,
- * saying what was awaited and the last value seen). Tests wait on state, never on timing.
+ * saying what was awaited and the last value seen).
  */
 export async function waitUntil<T>(
   predicate: () => Promise<T> | T,
