@@ -19,6 +19,7 @@ import {
   PlanValidationError,
 } from "./errors.ts";
 import type { Db, TxState } from "./handle.ts";
+import { planStatusSql } from "./progress.ts";
 import { type PlanRowRaw, planFromRow, type TaskRowRaw, taskFromRow, toJson } from "./rows.ts";
 import { chunk, placeholders } from "./sql.ts";
 import { insertTaskRow } from "./tasks.ts";
@@ -244,7 +245,7 @@ export async function listExecutionPlans(
 export async function getExecutionPlanStatus(db: Db, planId: string): Promise<PlanStatus | null> {
   const id = parseInput(IdArg, planId, "plan id");
   return withRead(db, async (ex) => {
-    const row = await ex.get<{ status: PlanStatus }>("SELECT status FROM execution_plans WHERE id = ?", [id]);
+    const row = await ex.get<{ status: PlanStatus }>(planStatusSql(ex.dialect), [id]);
     return row ? row.status : null;
   });
 }

@@ -49,8 +49,8 @@ export const tasksTable = sqliteTable(
   (t) => [
     // Claim order: an index matching ORDER BY priority DESC, created_at so no temp B-tree is needed.
     index("tasks_claim_idx").on(t.status, sql`${t.priority} desc`, t.createdAt),
-    index("idx_tasks_status").on(t.status),
-    index("idx_tasks_priority").on(t.priority),
+    // No index on status or priority alone: status is the prefix of the claim and lease indexes,
+    // and no query filters on priority alone; each index is one more B-tree written per task.
     index("tasks_lease_idx").on(t.status, t.leaseExpiresAt),
     index("tasks_plan_idx").on(t.planId, t.status),
     uniqueIndex("tasks_plan_subtask_uq").on(t.planId, t.subtaskId),
@@ -163,6 +163,10 @@ export const executionPlansTable = sqliteTable(
   },
   (t) => [
     index("idx_execution_plans_status").on(t.status),
+    // Covering index for reading a plan's status by id: on SQLite the row holds plan_data
+    // (megabytes for a large plan) before status, and reading status from the row walks its
+    // overflow pages (75 ms at 100k nodes); read through this index it is microseconds.
+    index("execution_plans_id_status_idx").on(t.id, t.status),
     index("execution_plans_request_idx").on(t.planningTaskId),
   ],
 );
