@@ -22,6 +22,7 @@ import type { Db, TxState } from "./handle.ts";
 import { applyPlanTransitions, type Transition } from "./progress.ts";
 import { type TaskRowRaw, taskFromRow, toJson } from "./rows.ts";
 import { LATEST_RUN_NUMBER } from "./runs.ts";
+import { jsonIds, jsonRows } from "./sql.ts";
 import { withRead, withTx } from "./tx.ts";
 import { parseInput } from "./validate.ts";
 
@@ -49,14 +50,19 @@ const CLAIM_POSTGRES = `UPDATE tasks SET status = 'in_progress', assigned_worker
     FOR UPDATE SKIP LOCKED)
   RETURNING *`;
 
-const INSERT_RUN = `INSERT INTO runs (id, task_id, worker_id, run_number, status, phase, started_at)
-  VALUES (?, ?, ?, COALESCE(${LATEST_RUN_NUMBER}, 0) + 1, 'running', ?, ?)`;
+/** One run row per claimed task, for the whole claim in one statement (run number: the task's next). */
+function insertRunsSql(dialect: "sqlite" | "postgres"): string {
+  return `INSERT INTO runs (id, task_id, worker_id, run_number, status, phase, started_at)
+    SELECT j.run, j.id, ?, COALESCE((SELECT MAX(r.run_number) FROM runs r WHERE r.task_id = j.id), 0) + 1,
+      'running', j.phase, ?
+    FROM ${jsonRows(dialect, { run: "text", id: "text", phase: "text" })}`;
+}
 
 /**
  * Atomically hands out up to `limit` ready tasks to a registered worker: status queued, run_at
  * reached, dependencies completed, task type allowed, required skills ⊆ capabilities; highest
  * priority first, then oldest. Each gets a lease, a fresh fencing token and a run row. Two
- * claims never return the same task.
+ * claims never return the same task. A constant number of statements whatever `limit` is.
  */
 export async function claimTasks(db: Db, input: ClaimTasksInput): Promise<ClaimedTask[]> {
   const q = parseInput(ClaimTasksInputSchema, input, "claimTasks input");
@@ -64,11 +70,6 @@ export async function claimTasks(db: Db, input: ClaimTasksInput): Promise<Claime
   const caps = JSON.stringify(q.capabilities);
   return withTx(db, async (tx) => {
     const ts = now();
-    const worker = await tx.ex.run(
-      "UPDATE workers SET last_heartbeat = ?, status = CASE WHEN status = 'offline' THEN 'active' ELSE status END WHERE id = ?",
-      [ts, q.workerId],
-    );
-    if (worker.changes === 0) throw new WorkerNotFoundError(q.workerId);
     const sql = tx.ex.dialect === "sqlite" ? CLAIM_SQLITE : CLAIM_POSTGRES;
     const rows = await tx.ex.all<TaskRowRaw>(sql, [
       q.workerId,
@@ -84,11 +85,21 @@ export async function claimTasks(db: Db, input: ClaimTasksInput): Promise<Claime
     rows.sort(
       (a, b) => Number(b.priority) - Number(a.priority) || Number(a.created_at) - Number(b.created_at),
     );
+    // After the claim, so one statement both proves the worker exists (else the transaction rolls
+    // back: nothing claimed) and records its heartbeat and current task.
+    const worker = await tx.ex.run(
+      `UPDATE workers SET last_heartbeat = ?, status = CASE WHEN status = 'offline' THEN 'active' ELSE status END,
+         current_task_id = COALESCE(?, current_task_id) WHERE id = ?`,
+      [ts, rows[0]?.id ?? null, q.workerId],
+    );
+    if (worker.changes === 0) throw new WorkerNotFoundError(q.workerId);
+    if (rows.length === 0) return [];
     const out: ClaimedTask[] = [];
     const transitions: Transition[] = [];
+    const runs: { run: string; id: string; phase: string }[] = [];
     for (const r of rows) {
       const runId = newId();
-      await tx.ex.run(INSERT_RUN, [runId, r.id, q.workerId, r.id, r.current_phase, ts]);
+      runs.push({ run: runId, id: r.id, phase: r.current_phase });
       const task = taskFromRow(r);
       out.push({ task, token: task.leaseToken, runId });
       tx.events.push({
@@ -107,10 +118,8 @@ export async function claimTasks(db: Db, input: ClaimTasksInput): Promise<Claime
           phase: r.current_phase,
         });
     }
-    if (out.length > 0) {
-      await tx.ex.run("UPDATE workers SET current_task_id = ? WHERE id = ?", [out[0]!.task.id, q.workerId]);
-      await applyPlanTransitions(tx, transitions);
-    }
+    await tx.ex.run(insertRunsSql(tx.ex.dialect), [q.workerId, ts, JSON.stringify(runs)]);
+    await applyPlanTransitions(tx, transitions);
     return out;
   });
 }
@@ -145,26 +154,66 @@ export type BatchResult =
   | { taskId: string; ok: true; task: Task }
   | { taskId: string; ok: false; error: Error };
 
-async function completeIn(tx: TxState, c: z.output<typeof CompleteTaskInputSchema>): Promise<Task> {
+type CompleteItem = z.output<typeof CompleteTaskInputSchema>;
+
+/**
+ * Completes a batch set-based: one guarded UPDATE of the tasks (id and fencing token must match a
+ * task in progress), one of their latest runs, one release of the dependents, whatever the batch
+ * size. An item whose guard matched nothing wrote nothing, so the others need no savepoint; it
+ * gets the reason (LeaseLostError, TaskNotFoundError). A task named twice completes once.
+ */
+async function completeSet(tx: TxState, items: readonly CompleteItem[]): Promise<BatchResult[]> {
   const ts = now();
-  const row = await tx.ex.get<TaskRowRaw>(
-    `UPDATE tasks SET status = 'completed', result = ?, completed_at = ?, updated_at = ?, lease_expires_at = NULL
-     WHERE id = ? AND status = 'in_progress' AND lease_token = ? RETURNING *`,
-    [toJson(c.result), ts, ts, c.taskId, c.token],
+  const d = tx.ex.dialect;
+  const first = new Map<string, CompleteItem>();
+  for (const c of items) if (!first.has(c.taskId)) first.set(c.taskId, c);
+  const batch = [...first.values()].map((c) => ({
+    id: c.taskId,
+    token: c.token,
+    result: toJson(c.result),
+    log: c.outputLog ?? null,
+  }));
+  const rows = await tx.ex.all<TaskRowRaw>(
+    `UPDATE tasks SET status = 'completed', result = j.result, completed_at = ?, updated_at = ?, lease_expires_at = NULL
+     FROM ${jsonRows(d, { id: "text", token: "bigint", result: "text" })}
+     WHERE tasks.id = j.id AND tasks.status = 'in_progress' AND tasks.lease_token = j.token
+     RETURNING ${d === "sqlite" ? "*" : "tasks.*"}`,
+    [ts, ts, JSON.stringify(batch)],
   );
-  if (!row) throw await leaseFailure(tx, c.taskId, c.token);
-  await tx.ex.run(
-    `UPDATE runs SET status = 'completed', completed_at = ?, result_data = ?, output_log = COALESCE(?, output_log)
-     WHERE task_id = ? AND run_number = ${LATEST_RUN_NUMBER}`,
-    [ts, toJson(c.result), c.outputLog ?? null, c.taskId, c.taskId],
-  );
-  await clearCurrentTask(tx, row.assigned_worker, c.taskId);
-  await releaseDependents(tx, c.taskId);
-  tx.events.push({ type: "task.completed", taskId: c.taskId, planId: row.plan_id });
-  await applyPlanTransitions(tx, [
-    { planId: row.plan_id, from: "in_progress", to: "completed", taskId: c.taskId },
-  ]);
-  return taskFromRow(row);
+  const done = new Map<string, Task>();
+  if (rows.length > 0) {
+    const matched = new Set(rows.map((r) => r.id));
+    const ids = [...matched];
+    await tx.ex.run(
+      `UPDATE runs SET status = 'completed', completed_at = ?, result_data = j.result,
+         output_log = COALESCE(j.log, runs.output_log)
+       FROM ${jsonRows(d, { id: "text", result: "text", log: "text" })}
+       WHERE runs.task_id = j.id AND runs.run_number = (SELECT MAX(r.run_number) FROM runs r WHERE r.task_id = j.id)`,
+      [ts, JSON.stringify(batch.filter((b) => matched.has(b.id)))],
+    );
+    await tx.ex.run(
+      `UPDATE workers SET current_task_id = NULL WHERE current_task_id IN (SELECT id FROM ${jsonIds(d)})`,
+      [JSON.stringify(ids)],
+    );
+    await releaseDependents(tx, ids);
+    const transitions: Transition[] = [];
+    for (const r of rows) {
+      done.set(r.id, taskFromRow(r));
+      tx.events.push({ type: "task.completed", taskId: r.id, planId: r.plan_id });
+      if (r.plan_id) transitions.push({ planId: r.plan_id, from: "in_progress", to: "completed", taskId: r.id });
+    }
+    await applyPlanTransitions(tx, transitions);
+  }
+  const out: BatchResult[] = [];
+  for (const c of items) {
+    const task = first.get(c.taskId) === c ? done.get(c.taskId) : undefined;
+    out.push(
+      task
+        ? { taskId: c.taskId, ok: true, task }
+        : { taskId: c.taskId, ok: false, error: await leaseFailure(tx, c.taskId, c.token) },
+    );
+  }
+  return out;
 }
 
 /**
@@ -173,26 +222,21 @@ async function completeIn(tx: TxState, c: z.output<typeof CompleteTaskInputSchem
  */
 export async function completeTask(db: Db, input: CompleteTaskInput): Promise<Task> {
   const c = parseInput(CompleteTaskInputSchema, input, "completeTask input");
-  return withTx(db, (tx) => completeIn(tx, c));
+  return withTx(db, async (tx) => {
+    const [r] = await completeSet(tx, [c]);
+    if (!r!.ok) throw r!.error;
+    return r!.task;
+  });
 }
 
 /**
- * Completes many tasks in one transaction (group commit). Each item stands alone: a lost lease
- * on one is reported in its result and does not undo the others.
+ * Completes many tasks in one transaction (group commit), set-based. Each item stands alone: a
+ * lost lease on one is reported in its result and does not undo the others.
  */
 export async function completeTasks(db: Db, inputs: readonly CompleteTaskInput[]): Promise<BatchResult[]> {
   const items = parseInput(z.array(CompleteTaskInputSchema), inputs, "completeTasks input");
-  return withTx(db, async (tx) => {
-    const out: BatchResult[] = [];
-    for (const c of items) {
-      try {
-        out.push({ taskId: c.taskId, ok: true, task: await savepointed(tx, () => completeIn(tx, c)) });
-      } catch (error) {
-        out.push({ taskId: c.taskId, ok: false, error: error as Error });
-      }
-    }
-    return out;
-  });
+  if (items.length === 0) return [];
+  return withTx(db, (tx) => completeSet(tx, items));
 }
 
 /** Runs one item of a batch in a savepoint so its failure undoes only its own writes. */

@@ -1,22 +1,28 @@
 import { now } from "./clock.ts";
 import type { TxState } from "./handle.ts";
 import { applyPlanTransitions, type Transition } from "./progress.ts";
+import { jsonIds } from "./sql.ts";
 
 /**
- * A task completed: each dependent's count of unfinished dependencies drops by one, and those
- * reaching zero become queued. Uses the depends_on index: cost proportional to the dependents.
+ * Tasks completed: each dependent's count of unfinished dependencies drops by the number of them
+ * it waits on, and those reaching zero become queued. One statement for the whole batch, using
+ * the depends_on index: cost proportional to the dependents.
  */
-export async function releaseDependents(tx: TxState, taskId: string): Promise<void> {
-  const released = await tx.ex.all<{ id: string }>(
-    `UPDATE tasks SET pending_deps = pending_deps - 1,
-       status = CASE WHEN pending_deps = 1 AND status = 'blocked' THEN 'queued' ELSE status END,
+export async function releaseDependents(tx: TxState, taskIds: string | readonly string[]): Promise<void> {
+  const ids = typeof taskIds === "string" ? [taskIds] : taskIds;
+  if (ids.length === 0) return;
+  const sqlite = tx.ex.dialect === "sqlite";
+  const released = await tx.ex.all<{ id: string; status: string }>(
+    `UPDATE tasks SET pending_deps = ${sqlite ? "MAX" : "GREATEST"}(pending_deps - d.n, 0),
+       status = CASE WHEN pending_deps <= d.n AND status = 'blocked' THEN 'queued' ELSE status END,
        updated_at = ?
-     WHERE id IN (SELECT task_id FROM task_dependencies WHERE depends_on_id = ?) AND pending_deps > 0
-     RETURNING id, status`,
-    [now(), taskId],
+     FROM (SELECT dep.task_id, count(*) AS n FROM task_dependencies dep
+           WHERE dep.depends_on_id IN (SELECT id FROM ${jsonIds(tx.ex.dialect)}) GROUP BY dep.task_id) AS d
+     WHERE tasks.id = d.task_id AND tasks.pending_deps > 0
+     RETURNING tasks.id, tasks.status`,
+    [now(), JSON.stringify(ids)],
   );
-  for (const r of released as { id: string; status?: string }[])
-    if (r.status === "queued") tx.events.push({ type: "task.queued", taskId: r.id });
+  for (const r of released) if (r.status === "queued") tx.events.push({ type: "task.queued", taskId: r.id });
 }
 
 /**
