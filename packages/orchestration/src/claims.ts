@@ -173,10 +173,12 @@ async function completeSet(tx: TxState, items: readonly CompleteItem[]): Promise
     result: toJson(c.result),
     log: c.outputLog ?? null,
   }));
+  // On SQLite `+` keeps the planner off the status index: it would scan every task in progress
+  // and probe the batch for each, instead of looking up each batch item by id.
   const rows = await tx.ex.all<TaskRowRaw>(
     `UPDATE tasks SET status = 'completed', result = j.result, completed_at = ?, updated_at = ?, lease_expires_at = NULL
      FROM ${jsonRows(d, { id: "text", token: "bigint", result: "text" })}
-     WHERE tasks.id = j.id AND tasks.status = 'in_progress' AND tasks.lease_token = j.token
+     WHERE tasks.id = j.id AND ${d === "sqlite" ? "+" : ""}tasks.status = 'in_progress' AND tasks.lease_token = j.token
      RETURNING ${d === "sqlite" ? "*" : "tasks.*"}`,
     [ts, ts, JSON.stringify(batch)],
   );

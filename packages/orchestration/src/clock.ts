@@ -1,5 +1,14 @@
 /** The one clock of the package (milliseconds since the epoch, UTC). */
 export const now = (): number => Date.now();
 
-/** Random UUID v4 ids. */
-export const newId = (): string => crypto.randomUUID();
+/**
+ * UUID version 7 ids (RFC 9562): the first 48 bits are the creation time in ms, the rest random.
+ * Rows created together get nearby keys, so inserting tasks and runs appends to the ends of
+ * their B-tree indexes instead of dirtying a random page per row (with v4 ids every commit wrote
+ * a page per index per row to the WAL; bench/results/ANALYSIS.md). Still a standard UUID string.
+ */
+export const newId = (): string => {
+  const t = Date.now().toString(16).padStart(12, "0");
+  const r = crypto.randomUUID();
+  return `${t.slice(0, 8)}-${t.slice(8, 12)}-7${r.slice(15)}`;
+};

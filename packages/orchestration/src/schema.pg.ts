@@ -115,7 +115,7 @@ export const runsTable = pgTable(
   },
   (t) => [
     uniqueIndex("runs_task_run_number_uq").on(t.taskId, t.runNumber),
-    index("idx_runs_task_id").on(t.taskId),
+    // No index on task_id alone: it is the prefix of runs_task_run_number_uq.
     index("idx_runs_worker_id").on(t.workerId),
   ],
 );
