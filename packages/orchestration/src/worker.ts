@@ -82,7 +82,8 @@ export type WorkerOptions = z.input<typeof OptionsSchema> & {
 interface Held {
   task: Task;
   token: number;
-  controller: AbortController;
+  /** Created when the handler first reads its signal, or when the task is aborted. */
+  controller: AbortController | null;
   output: string[];
   outputBytes: number;
   started: boolean;
@@ -95,23 +96,44 @@ type Outcome =
 const MAX_LOG_BYTES = 1_000_000;
 const silent: WorkerLogger = { info() {}, warn() {}, error() {} };
 /**
- * Sleeps `ms`, or less when one of the signals aborts. Listens to each signal directly and removes
- * its listeners when done: a composite (AbortSignal.any) per idle poll stays attached to the
- * long-lived stop signal on Node 20 and leaked ~0.5 MB per 1,000 tasks (bench/results/ANALYSIS.md).
+ * Wakes the claim loop. A wake-up that arrives while the loop is busy (claiming, say) is kept
+ * and ends its next wait at once, so none is lost; waiting costs a timer, not an AbortController.
  */
-const sleep = (ms: number, ...signals: AbortSignal[]) =>
-  new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(t);
-      for (const s of signals) s.removeEventListener("abort", done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    for (const s of signals) {
-      if (s.aborted) return done();
-      s.addEventListener("abort", done, { once: true });
+class Waker {
+  private pending = false;
+  private resolve: (() => void) | null = null;
+  private timer: NodeJS.Timeout | null = null;
+
+  wake(): void {
+    if (this.resolve) this.finish();
+    else this.pending = true;
+  }
+
+  /** Resolves after `ms`, or at once if woken since the last wait, or when woken. */
+  wait(ms: number): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
+      return Promise.resolve();
     }
-  });
+    return new Promise((resolve) => {
+      this.resolve = resolve;
+      this.timer = setTimeout(() => this.finish(), ms);
+    });
+  }
+
+  private finish(): void {
+    const r = this.resolve;
+    this.resolve = null;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    r?.();
+  }
+}
+
+function abortHeld(h: Held, reason: unknown): void {
+  h.controller ??= new AbortController();
+  h.controller.abort(reason);
+}
 
 /**
  * The worker runtime: registers, heartbeats, claims in batches with concurrency N (a small
@@ -130,8 +152,7 @@ export class Worker {
   private readonly outcomes: Outcome[] = [];
   private running = 0;
   private flushing: Promise<void> | null = null;
-  private stopCtl = new AbortController();
-  private wake: AbortController = new AbortController();
+  private readonly waker = new Waker();
   private loops: Promise<void>[] = [];
   private timers: NodeJS.Timeout[] = [];
   private offEvents: (() => void) | null = null;
@@ -170,11 +191,11 @@ export class Worker {
     // Local enqueues wake the claim loop at once; other processes are seen by polling.
     this.offEvents = this.db.events.on("*", (e) => {
       if (e.type === "task.created" || e.type === "task.queued" || e.type === "plan.started")
-        this.wake.abort();
+        this.waker.wake();
     });
     if (this.db._backend.onWake) {
       try {
-        this.offWake = await this.db._backend.onWake(() => this.wake.abort());
+        this.offWake = await this.db._backend.onWake(() => this.waker.wake());
       } catch (err) {
         this.log.warn({ workerId: this.id, err: String(err) }, "no cross-process wake-ups; polling only");
       }
@@ -213,7 +234,7 @@ export class Worker {
               const h: Held = {
                 task: c.task,
                 token: c.token,
-                controller: new AbortController(),
+                controller: null,
                 output: [],
                 outputBytes: 0,
                 started: false,
@@ -232,9 +253,14 @@ export class Worker {
         idle = this.o.pollMinMs;
         if (this.held.size < this.o.concurrency + prefetch) continue;
       }
-      this.wake = new AbortController();
-      await sleep(got > 0 ? this.o.pollMinMs : idle, this.wake.signal, this.stopCtl.signal);
-      if (got === 0) idle = Math.min(this.o.pollMaxMs, idle * 2);
+      if (want > 0 && got === 0) {
+        // Nothing to claim: back off, unless woken (local enqueue, NOTIFY, released dependents).
+        await this.waker.wait(idle);
+        idle = Math.min(this.o.pollMaxMs, idle * 2);
+      } else {
+        // The buffer is full: the flush that frees slots wakes the loop (pollMaxMs as a safety net).
+        await this.waker.wait(this.o.pollMaxMs);
+      }
     }
   }
 
@@ -247,7 +273,6 @@ export class Worker {
       void this.execute(h).finally(() => {
         this.running--;
         this.pump();
-        this.wake.abort();
       });
     }
   }
@@ -262,7 +287,10 @@ export class Worker {
       task: h.task,
       token: h.token,
       attempt: h.task.attempts,
-      signal: h.controller.signal,
+      get signal() {
+        h.controller ??= new AbortController();
+        return h.controller.signal;
+      },
       log: (line) => {
         h.output.push(line);
         h.outputBytes += line.length + 1;
@@ -330,7 +358,7 @@ export class Worker {
         }
         for (const o of batch) this.held.delete(o.held.task.id);
         // Slots are free only now: let the claim loop refill at once instead of at its next poll.
-        this.wake.abort();
+        this.waker.wake();
       } catch (err) {
         // A passing error (busy database): keep the outcomes and try again shortly. Leases are
         // still renewed meanwhile, so nothing is lost.
@@ -348,7 +376,7 @@ export class Worker {
       const r = await heartbeatTask(this.db, { taskId: h.task.id, token: h.token, leaseMs: this.o.leaseMs });
       if (r.cancelRequested) {
         this.log.info({ workerId: this.id, taskId: h.task.id }, "task cancelled; aborting");
-        h.controller.abort(new Error("task cancelled"));
+        abortHeld(h, new Error("task cancelled"));
       }
     } catch (err) {
       if (err instanceof LeaseLostError || (err as Error).name === "TaskNotFoundError") {
@@ -356,7 +384,7 @@ export class Worker {
           { workerId: this.id, taskId: h.task.id, err: (err as Error).message },
           "lease lost; aborting",
         );
-        h.controller.abort(err);
+        abortHeld(h, err);
         if (!h.started) {
           this.held.delete(h.task.id);
           const i = this.buffer.indexOf(h);
@@ -397,7 +425,7 @@ export class Worker {
     if (this.state !== "running") return;
     this.state = "stopping";
     const timeoutMs = options.timeoutMs ?? 30_000;
-    this.stopCtl.abort();
+    this.waker.wake();
     await Promise.all(this.loops);
     const unstarted = this.buffer.splice(0);
     if (unstarted.length > 0) {
@@ -417,7 +445,7 @@ export class Worker {
     const deadline = Date.now() + timeoutMs;
     while (this.running > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     if (this.running > 0) {
-      for (const h of this.held.values()) h.controller.abort(new Error("worker stopping"));
+      for (const h of this.held.values()) abortHeld(h, new Error("worker stopping"));
       const grace = Date.now() + Math.min(5000, Math.max(100, timeoutMs));
       while (this.running > 0 && Date.now() < grace) await new Promise((r) => setTimeout(r, 10));
     }
