@@ -6,7 +6,8 @@ import {
   type Run,
   RunSchema,
   type Task,
-  TaskSchema,
+  type TaskStatus,
+  TaskStatusSchema,
   type Worker,
   WorkerSchema,
 } from "@hive/models";
@@ -66,41 +67,60 @@ function checked<S extends z.ZodType>(schema: S, value: unknown, what: string): 
 const num = (v: unknown): number => (typeof v === "number" ? v : Number(v));
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));
 
+const TASK_STATUSES: ReadonlySet<string> = new Set(TaskStatusSchema.options);
+
+/** Parses a JSON column of a stored task; text that is not JSON is a typed error, not a SyntaxError. */
+function storedJson(text: string, column: string, id: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new HiveError(`stored task "${id}" is malformed: ${column} is not valid JSON`, { cause: err });
+  }
+}
+
+/**
+ * Maps a task row to a Task without re-validating it: every task row is written by this library
+ * from validated input, and a full zod parse per row dominated the CPU of reads and claims.
+ * Kept: numbers coerced (PostgreSQL may return BIGINT as text), JSON columns parsed with a typed
+ * error for text that is not JSON, and an unknown status refused.
+ */
 export function taskFromRow(r: TaskRowRaw): Task {
-  return checked(
-    TaskSchema,
-    {
-      id: r.id,
-      title: r.title,
-      description: r.description,
-      taskType: r.task_type,
-      priority: num(r.priority),
-      status: r.status,
-      currentPhase: r.current_phase,
-      workflow: fromJson(r.workflow),
-      payload: fromJson(r.payload),
-      tags: fromJson(r.tags) ?? [],
-      requiredSkills: fromJson(r.required_skills) ?? [],
-      createdAt: num(r.created_at),
-      updatedAt: num(r.updated_at),
-      assignedWorker: r.assigned_worker,
-      dueDate: numOrNull(r.due_date),
-      maxRetries: num(r.max_retries),
-      attempts: num(r.attempts),
-      leaseToken: num(r.lease_token),
-      leaseExpiresAt: numOrNull(r.lease_expires_at),
-      runAt: num(r.run_at),
-      idempotencyKey: r.idempotency_key,
-      planId: r.plan_id,
-      subtaskId: r.subtask_id,
-      pendingDependencies: num(r.pending_deps),
-      cancelRequested: Boolean(num(r.cancel_requested)),
-      result: fromJson(r.result),
-      lastError: r.last_error,
-      completedAt: numOrNull(r.completed_at),
-    },
-    "task",
-  );
+  if (!TASK_STATUSES.has(r.status))
+    throw new HiveError(`stored task "${r.id}" is malformed: unknown status "${r.status}"`);
+  return {
+    id: r.id,
+    title: r.title,
+    description: r.description,
+    taskType: r.task_type,
+    priority: num(r.priority),
+    status: r.status as TaskStatus,
+    currentPhase: r.current_phase,
+    workflow: r.workflow === null ? null : (storedJson(r.workflow, "workflow", r.id) as Task["workflow"]),
+    payload: r.payload === null ? null : (storedJson(r.payload, "payload", r.id) as Task["payload"]),
+    // Most tasks have no tags or skills: no JSON.parse for "[]".
+    tags: r.tags === "[]" || r.tags === null ? [] : (storedJson(r.tags, "tags", r.id) as string[]),
+    requiredSkills:
+      r.required_skills === "[]" || r.required_skills === null
+        ? []
+        : (storedJson(r.required_skills, "required_skills", r.id) as string[]),
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+    assignedWorker: r.assigned_worker,
+    dueDate: numOrNull(r.due_date),
+    maxRetries: num(r.max_retries),
+    attempts: num(r.attempts),
+    leaseToken: num(r.lease_token),
+    leaseExpiresAt: numOrNull(r.lease_expires_at),
+    runAt: num(r.run_at),
+    idempotencyKey: r.idempotency_key,
+    planId: r.plan_id,
+    subtaskId: r.subtask_id,
+    pendingDependencies: num(r.pending_deps),
+    cancelRequested: num(r.cancel_requested) !== 0,
+    result: r.result === null ? null : (storedJson(r.result, "result", r.id) as Task["result"]),
+    lastError: r.last_error,
+    completedAt: numOrNull(r.completed_at),
+  };
 }
 
 export interface RunRowRaw {
