@@ -1,11 +1,13 @@
+import type { HiveEvent } from "@hive/models";
 import { describe, expect, it } from "vitest";
 import { claimTasks, completeTask } from "./claims.ts";
-import { DependencyNotFoundError, InvalidTransitionError, ValidationError } from "./errors.ts";
+import { DependencyNotFoundError, HiveError, InvalidTransitionError, ValidationError } from "./errors.ts";
 import { getRuns } from "./runs.ts";
 import {
   cancelTask,
   countTasksByStatus,
   createTask,
+  createTasks,
   deleteTask,
   getQueuedTasks,
   getTask,
@@ -81,7 +83,114 @@ describe("createTask", () => {
   });
 });
 
+describe("createTasks", () => {
+  const created = () => {
+    const ids: string[] = [];
+    t.db.events.on("task.created", (e) => ids.push((e as HiveEvent & { taskId: string }).taskId));
+    return ids;
+  };
+
+  it("returns each task as getTask reads it back, in input order, with every field set", async () => {
+    // 1,037 = 5 × 200 + 40 + 1: every multi-row statement size is used, and one single row.
+    const inputs = Array.from({ length: 1037 }, (_, i) => ({
+      title: ` t${i} `,
+      taskType: "bulk",
+      payload: { i, nested: { list: [1, "two", null, true] } },
+      ...(i % 3 === 0 ? { tags: ["a", "b"], requiredSkills: ["gpu"], workflow: { steps: ["x"] } } : {}),
+      ...(i % 5 === 0 ? { description: "d", priority: -3, maxRetries: 0, dueDate: 5, delayMs: 1000 } : {}),
+      ...(i % 7 === 0 ? { runAt: 42, currentPhase: "review" } : {}),
+    }));
+    const ids = created();
+    const tasks = await createTasks(t.db, inputs);
+    expect(tasks.map((x) => x.title)).toEqual(inputs.map((x) => x.title.trim()));
+    expect(new Set(tasks.map((x) => x.id)).size).toBe(1037);
+    expect(ids).toEqual(tasks.map((x) => x.id));
+    for (const task of tasks) expect(await getTask(t.db, task.id)).toEqual(task);
+    expect(tasks[0]).toMatchObject({ tags: ["a", "b"], requiredSkills: ["gpu"], workflow: { steps: ["x"] } });
+    expect(tasks[0]).toMatchObject({ description: "d", priority: -3, maxRetries: 0, dueDate: 5, runAt: 42 });
+    expect(tasks[5]!.runAt).toBe(tasks[5]!.createdAt + 1000);
+    expect(tasks[1]).toMatchObject({ tags: [], requiredSkills: [], workflow: null, description: null });
+  });
+
+  it("keeps order and meaning when plain tasks mix with ids, keys and dependencies", async () => {
+    const before = await createTask(t.db, { title: "keyed earlier", taskType: "t", idempotencyKey: "k0" });
+    const ids = created();
+    const tasks = await createTasks(t.db, [
+      { title: "plain 1", taskType: "t" },
+      { title: "given id", taskType: "t", id: "ext-1" },
+      { title: "plain 2", taskType: "t" },
+      { title: "after ext-1", taskType: "t", dependsOn: ["ext-1"] },
+      { title: "keyed again", taskType: "t", idempotencyKey: "k0" },
+      { title: "keyed new", taskType: "t", idempotencyKey: "k1" },
+      { title: "keyed new again", taskType: "t", idempotencyKey: "k1" },
+      { title: "plain 3", taskType: "t" },
+    ]);
+    expect(tasks.map((x) => x.title)).toEqual([
+      "plain 1",
+      "given id",
+      "plain 2",
+      "after ext-1",
+      "keyed earlier",
+      "keyed new",
+      "keyed new",
+      "plain 3",
+    ]);
+    expect(tasks[1]!.id).toBe("ext-1");
+    expect(tasks[3]).toMatchObject({ status: "blocked", pendingDependencies: 1 });
+    expect(tasks[4]!.id).toBe(before.id);
+    expect(tasks[6]!.id).toBe(tasks[5]!.id);
+    // One event per task written, none for the keys that returned an existing task.
+    expect(ids).toEqual([0, 1, 2, 3, 5, 7].map((i) => tasks[i]!.id));
+    expect(await total()).toBe(7);
+    for (const task of tasks) expect(await getTask(t.db, task.id)).toEqual(task);
+  });
+
+  it("writes nothing and publishes nothing when an item fails after plain ones were written", async () => {
+    await createTask(t.db, { title: "taken", taskType: "t", id: "taken" });
+    const ids = created();
+    const plain = Array.from({ length: 450 }, (_, i) => ({ title: `p${i}`, taskType: "t" }));
+    await expect(
+      createTasks(t.db, [...plain, { title: "bad", taskType: "t", dependsOn: ["nope"] }, ...plain]),
+    ).rejects.toBeInstanceOf(DependencyNotFoundError);
+    await expect(
+      createTasks(t.db, [...plain, { title: "dup", taskType: "t", id: "taken" }]),
+    ).rejects.toBeInstanceOf(InvalidTransitionError);
+    await expect(createTasks(t.db, [...plain, { title: "", taskType: "t" }])).rejects.toBeInstanceOf(
+      ValidationError,
+    );
+    expect(await total()).toBe(1);
+    expect(ids).toEqual([]);
+  });
+
+  it("rolls back with the caller's transaction", async () => {
+    await expect(
+      transaction(t.db, async (tx) => {
+        await createTasks(tx, [
+          { title: "a", taskType: "t" },
+          { title: "b", taskType: "t" },
+        ]);
+        throw new Error("caller changed its mind");
+      }),
+    ).rejects.toThrow("caller changed its mind");
+    expect(await total()).toBe(0);
+  });
+
+  it("returns an empty list for an empty batch", async () => {
+    expect(await createTasks(t.db, [])).toEqual([]);
+  });
+});
+
 describe("reads", () => {
+  it("a stored task whose JSON is not JSON is a typed error naming the task and column", async () => {
+    const a = await createTask(t.db, { title: "a", taskType: "t", payload: { n: 1 } });
+    await transaction(t.db, async (tx) => {
+      await tx._tx.ex.run("UPDATE tasks SET payload = ? WHERE id = ?", ["{not json", a.id]);
+    });
+    const err = await getTask(t.db, a.id).catch((e) => e);
+    expect(err).toBeInstanceOf(HiveError);
+    expect(err.message).toMatch(new RegExp(`stored task "${a.id}" is malformed: payload`));
+  });
+
   it("getTask returns null for an unknown id", async () => {
     expect(await getTask(t.db, "missing")).toBeNull();
   });

@@ -15,17 +15,12 @@ import { blockDescendants, releaseDependents, unblockDescendants } from "./depen
 import { DependencyNotFoundError, InvalidTransitionError, TaskNotFoundError } from "./errors.ts";
 import type { Db, TxState } from "./handle.ts";
 import { applyPlanTransitions } from "./progress.ts";
-import { type TaskRowRaw, taskFromRow, toJson } from "./rows.ts";
+import { type TaskRowRaw, taskFromRow } from "./rows.ts";
 import { LATEST_RUN_NUMBER } from "./runs.ts";
 import { chunk, placeholders, type SqlExecutor } from "./sql.ts";
+import { insertTask, insertTasks, newTask, type ParsedCreate } from "./taskInsert.ts";
 import { withRead, withTx } from "./tx.ts";
 import { parseInput } from "./validate.ts";
-
-type ParsedCreate = z.output<typeof CreateTaskInputSchema>;
-
-const INSERT_TASK = `INSERT INTO tasks (id, title, description, task_type, priority, status, current_phase, workflow, payload,
-  created_at, updated_at, due_date, max_retries, tags, required_skills, run_at, idempotency_key, plan_id, subtask_id, pending_deps)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 /** @internal Writes one task row and its edges. Dependencies must exist (checked by the caller). */
 export async function insertTaskRow(
@@ -40,32 +35,22 @@ export async function insertTaskRow(
     ts: number;
   },
 ): Promise<void> {
-  const runAt = t.runAt ?? opts.ts + (t.delayMs ?? 0);
-  await tx.ex.run(INSERT_TASK, [
-    opts.id,
-    t.title,
-    t.description ?? null,
-    t.taskType,
-    t.priority,
-    opts.status,
-    t.currentPhase,
-    toJson(t.workflow),
-    toJson(t.payload),
-    opts.ts,
-    opts.ts,
-    t.dueDate ?? null,
-    t.maxRetries,
-    JSON.stringify(t.tags),
-    JSON.stringify(t.requiredSkills),
-    runAt,
-    t.idempotencyKey ?? null,
-    opts.planId ?? null,
-    opts.subtaskId ?? null,
-    opts.pendingDeps,
-  ]);
-  for (const dep of t.dependsOn)
-    await tx.ex.run("INSERT INTO task_dependencies (task_id, depends_on_id) VALUES (?, ?)", [opts.id, dep]);
+  await insertTask(tx, newTask(t, opts));
+  await insertEdges(tx, opts.id, t.dependsOn);
 }
+
+async function insertEdges(tx: TxState, id: string, deps: readonly string[]): Promise<void> {
+  for (const dep of deps)
+    await tx.ex.run("INSERT INTO task_dependencies (task_id, depends_on_id) VALUES (?, ?)", [id, dep]);
+}
+
+/**
+ * Needs the careful path: an idempotency key (may return an existing task), dependencies (must
+ * exist; set the status), or a caller-given id (may exist already). Every other new task is
+ * queued with a fresh random id that nothing can refer to yet, so it needs no lookup at all.
+ */
+const needsLookup = (t: ParsedCreate): boolean =>
+  t.idempotencyKey !== undefined || t.dependsOn.length > 0 || t.id !== undefined;
 
 async function createOne(tx: TxState, t: ParsedCreate): Promise<Task> {
   if (t.idempotencyKey) {
@@ -89,13 +74,50 @@ async function createOne(tx: TxState, t: ParsedCreate): Promise<Task> {
   const doomed = statuses.some((s) => s === "failed" || s === "cancelled" || s === "upstream_failed");
   const status: TaskStatus = doomed ? "upstream_failed" : pending > 0 ? "blocked" : "queued";
   const id = t.id ?? newId();
-  const exists = await tx.ex.get("SELECT 1 AS x FROM tasks WHERE id = ?", [id]);
-  if (exists)
-    throw new InvalidTransitionError("task", id, "existing", "created", "a task with this id already exists");
-  await insertTaskRow(tx, { ...t, dependsOn: deps }, { id, status, pendingDeps: pending, ts: now() });
+  if (t.id !== undefined) {
+    const exists = await tx.ex.get("SELECT 1 AS x FROM tasks WHERE id = ?", [id]);
+    if (exists)
+      throw new InvalidTransitionError(
+        "task",
+        id,
+        "existing",
+        "created",
+        "a task with this id already exists",
+      );
+  }
+  const task = newTask({ ...t, dependsOn: deps }, { id, status, pendingDeps: pending, ts: now() });
+  await insertTask(tx, task);
+  await insertEdges(tx, id, deps);
   tx.events.push({ type: "task.created", taskId: id, taskType: t.taskType, planId: null });
-  const row = await tx.ex.get<TaskRowRaw>("SELECT * FROM tasks WHERE id = ?", [id]);
-  return taskFromRow(row!);
+  return task;
+}
+
+/**
+ * Creates the tasks in order. Runs of tasks that need no lookup are written set-based, each run
+ * before the next careful one, so every task sees the database as if all were created one by one.
+ */
+async function createMany(tx: TxState, parsed: readonly ParsedCreate[]): Promise<Task[]> {
+  const out: Task[] = new Array(parsed.length);
+  let from = 0; // first task of the current run of plain tasks
+  const flush = async (to: number) => {
+    if (to === from) return;
+    const ts = now();
+    const tasks: Task[] = new Array(to - from);
+    for (let i = from; i < to; i++)
+      out[i] = tasks[i - from] = newTask(parsed[i]!, { id: newId(), status: "queued", pendingDeps: 0, ts });
+    await insertTasks(tx, tasks);
+    for (const task of tasks)
+      tx.events.push({ type: "task.created", taskId: task.id, taskType: task.taskType, planId: null });
+  };
+  for (let i = 0; i < parsed.length; i++) {
+    const t = parsed[i]!;
+    if (!needsLookup(t)) continue;
+    await flush(i);
+    out[i] = await createOne(tx, t);
+    from = i + 1;
+  }
+  await flush(parsed.length);
+  return out;
 }
 
 /**
@@ -105,17 +127,19 @@ async function createOne(tx: TxState, t: ParsedCreate): Promise<Task> {
  */
 export async function createTask(db: Db, input: CreateTaskInput): Promise<Task> {
   const t = parseInput(CreateTaskInputSchema, input, "createTask input");
-  return withTx(db, (tx) => createOne(tx, t));
+  return withTx(db, async (tx) => (await createMany(tx, [t]))[0]!);
 }
 
-/** Creates many tasks in one transaction (all or none); later items may depend on earlier ones. */
+const CreateTasksInputSchema = z.array(CreateTaskInputSchema).max(100_000);
+
+/**
+ * Creates many tasks in one transaction (all or none), in order; later items may depend on
+ * earlier ones (by caller-given id). Tasks without dependencies, idempotency key or caller-given
+ * id are written set-based (one statement per chunk).
+ */
 export async function createTasks(db: Db, inputs: readonly CreateTaskInput[]): Promise<Task[]> {
-  const parsed = parseInput(z.array(CreateTaskInputSchema).max(100_000), inputs, "createTasks input");
-  return withTx(db, async (tx) => {
-    const out: Task[] = [];
-    for (const t of parsed) out.push(await createOne(tx, t));
-    return out;
-  });
+  const parsed = parseInput(CreateTasksInputSchema, inputs, "createTasks input");
+  return withTx(db, (tx) => createMany(tx, parsed));
 }
 
 const IdArg = z.string().min(1, "must not be empty");
