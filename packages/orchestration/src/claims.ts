@@ -30,8 +30,8 @@ import { parseInput } from "./validate.ts";
 // so the prepared statement is reused. The inner SELECT walks tasks_claim_idx in ORDER BY order.
 const CLAIM_SQLITE = `UPDATE tasks SET status = 'in_progress', assigned_worker = ?, lease_token = lease_token + 1,
     lease_expires_at = ?, attempts = attempts + 1, updated_at = ?, cancel_requested = 0
-  WHERE id IN (
-    SELECT id FROM tasks INDEXED BY tasks_claim_idx
+  WHERE rowid IN (
+    SELECT rowid FROM tasks INDEXED BY tasks_claim_idx
     WHERE status = 'queued' AND run_at <= ?
       AND (? IS NULL OR task_type IN (SELECT value FROM json_each(?)))
       AND (required_skills = '[]' OR NOT EXISTS (

@@ -4,6 +4,7 @@
  * JSON, as on SQLite, so the operations' SQL and row mapping are shared. `schemaParity.test.ts`
  * keeps the two in step. Migrations: `pnpm db:generate:pg` into migrations-pg/.
  */
+import { sql } from "drizzle-orm";
 import {
   bigint,
   foreignKey,
@@ -53,8 +54,10 @@ export const tasksTable = pgTable(
     index("tasks_claim_idx").on(t.status, t.priority.desc(), t.createdAt),
     // No index on status or priority alone: status is the prefix of the claim and lease indexes,
     // and no query filters on priority alone; each index is one more B-tree written per task.
-    index("tasks_lease_idx").on(t.status, t.leaseExpiresAt),
-    index("tasks_plan_idx").on(t.planId, t.status),
+    // Partial: only tasks in progress have a lease to reap, and only plan tasks a plan id, so a
+    // task outside them costs these indexes nothing when its status changes.
+    index("tasks_lease_idx").on(t.leaseExpiresAt).where(sql`${t.status} = 'in_progress'`),
+    index("tasks_plan_idx").on(t.planId, t.status).where(sql`${t.planId} IS NOT NULL`),
     uniqueIndex("tasks_plan_subtask_uq").on(t.planId, t.subtaskId),
     uniqueIndex("tasks_idempotency_uq").on(t.idempotencyKey),
   ],

@@ -1,0 +1,4 @@
+DROP INDEX "tasks_lease_idx";--> statement-breakpoint
+DROP INDEX "tasks_plan_idx";--> statement-breakpoint
+CREATE INDEX "tasks_lease_idx" ON "tasks" USING btree ("lease_expires_at") WHERE "tasks"."status" = 'in_progress';--> statement-breakpoint
+CREATE INDEX "tasks_plan_idx" ON "tasks" USING btree ("plan_id","status") WHERE "tasks"."plan_id" IS NOT NULL;
