@@ -156,7 +156,7 @@ export async function completePlanningRequest(
       },
       planData,
     );
-    const subtaskCount = await insertSubtasks(tx, created.id);
+    const subtaskCount = await insertSubtasks(tx, created.id, planData);
     const plan = await startPlan(tx, created.id);
     await tx.ex.run(
       "UPDATE planning_queue SET status = 'completed', completed_at = ?, complexity_estimate = COALESCE(complexity_estimate, ?), error_message = NULL WHERE id = ?",

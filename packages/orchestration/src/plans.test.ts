@@ -4,6 +4,7 @@ import { claimTasks, completeTask, completeTasks, failTask } from "./claims.ts";
 import { closeDatabase, openDatabase } from "./db.ts";
 import { InvalidTransitionError, PlanValidationError } from "./errors.ts";
 import { checkDatabase } from "./integrity.ts";
+import { EDGE_CHUNK, TASK_CHUNK } from "./planInsert.ts";
 import { claimPlanningRequests, completePlanningRequest, submitPlanningRequest } from "./planning.ts";
 import {
   checkSubtaskDependencies,
@@ -18,7 +19,7 @@ import {
   subtaskTaskId,
 } from "./plans.ts";
 import { getRuns } from "./runs.ts";
-import { countTasksByStatus, getTask, listTasks } from "./tasks.ts";
+import { countTasksByStatus, createTask, getTask, getTaskDependencies, listTasks } from "./tasks.ts";
 import { makeWorker, useTempDatabase } from "./testing/fixtures.ts";
 
 const t = useTempDatabase();
@@ -230,5 +231,135 @@ describe("plans", () => {
     }
     expect(await getExecutionPlanStatusCached(t.db, planId)).toBe("completed");
     expect((await getRuns(t.db, subtaskTaskId(planId, "only")))[0]!.status).toBe("completed");
+  });
+});
+
+describe("creating a plan's tasks in bulk", () => {
+  /** Node i depends on the (up to) three nodes before it: more tasks and edges than one chunk holds. */
+  const n = TASK_CHUNK * 2 + 600;
+  const big = {
+    sub_tasks: Array.from({ length: n }, (_, i) => ({
+      id: `n${i}`,
+      title: `node ${i}`,
+      priority: i % 5,
+      dependencies: [i - 1, i - 2, i - 3].filter((j) => j >= 0).map((j) => `n${j}`),
+      payload: { i },
+    })),
+  };
+  const edges = big.sub_tasks.reduce((e, s) => e + s.dependencies.length, 0);
+
+  it("creates every task and edge of a plan larger than one insert chunk, with the right pending counts", async () => {
+    expect(edges).toBeGreaterThan(EDGE_CHUNK);
+    const plan = await createExecutionPlan(t.db, { planningTaskId: await request(), planData: big });
+    expect(await createPlannedSubtasksFromPlan(t.db, plan.id)).toBe(n);
+    expect(await createPlannedSubtasksFromPlan(t.db, plan.id)).toBe(0);
+    const tasks = await listTasks(t.db, { planId: plan.id, limit: 100_000 });
+    expect(tasks).toHaveLength(n);
+    for (const task of tasks) {
+      const i = Number(task.subtaskId!.slice(1));
+      const deps = big.sub_tasks[i]!.dependencies;
+      // A draft plan's tasks wait for one more "dependency": the plan's start.
+      expect(task).toMatchObject({
+        id: subtaskTaskId(plan.id, `n${i}`),
+        status: "blocked",
+        pendingDependencies: deps.length + 1,
+        priority: i % 5,
+        tags: [`plan:${plan.id}`],
+        payload: { i },
+      });
+    }
+    for (const i of [0, 1, TASK_CHUNK - 1, TASK_CHUNK, TASK_CHUNK + 1, n - 1])
+      expect((await getTaskDependencies(t.db, subtaskTaskId(plan.id, `n${i}`))).sort()).toEqual(
+        big.sub_tasks[i]!.dependencies.map((d) => subtaskTaskId(plan.id, d)).sort(),
+      );
+    expect(await getPlanExecution(t.db, plan.id)).toMatchObject({ totalSubtasks: n, startedAt: null });
+    await markPlanExecutionStarted(t.db, plan.id);
+    expect((await getTask(t.db, subtaskTaskId(plan.id, "n0")))!.status).toBe("queued");
+    expect((await getTask(t.db, subtaskTaskId(plan.id, `n${n - 1}`)))!.pendingDependencies).toBe(3);
+    expect(await checkDatabase(t.db)).toMatchObject({
+      foreignKeyViolations: 0,
+      dependencyCounterMismatches: 0,
+      planCounterMismatches: 0,
+    });
+  });
+
+  it("writes none of a plan's tasks when one of them cannot be written", async () => {
+    const planId = "bulk-plan";
+    await createExecutionPlan(t.db, { planningTaskId: await request(), planData: big, id: planId });
+    // A task already holding the id of a subtask in the last chunk.
+    await createTask(t.db, { id: subtaskTaskId(planId, `n${n - 1}`), title: "squatter", taskType: "x" });
+    await expect(createPlannedSubtasksFromPlan(t.db, planId)).rejects.toThrow();
+    expect(await listTasks(t.db, { planId, limit: 10 })).toEqual([]);
+    expect(await getPlanExecution(t.db, planId)).toBeNull();
+    expect((await countTasksByStatus(t.db)).queued).toBe(1);
+  });
+
+  it("accepts a plan that lists a subtask before the subtasks it depends on", async () => {
+    const planId = await startedPlan({
+      sub_tasks: [
+        { id: "last", title: "last", dependencies: ["first", "middle"] },
+        { id: "middle", title: "middle", dependencies: ["first"] },
+        { id: "first", title: "first" },
+      ],
+    });
+    const st = async (s: string) => (await getTask(t.db, subtaskTaskId(planId, s)))!;
+    expect((await st("first")).status).toBe("queued");
+    expect((await st("last")).pendingDependencies).toBe(2);
+    expect((await getTaskDependencies(t.db, subtaskTaskId(planId, "last"))).sort()).toEqual(
+      [subtaskTaskId(planId, "first"), subtaskTaskId(planId, "middle")].sort(),
+    );
+  });
+
+  it("stores a subtask's fields as createTask stores a task's", async () => {
+    // A lone UTF-16 surrogate (a string cut inside an emoji) travels inside JSON to the database.
+    const title = "cut \ud83d here";
+    const description = "line\nnext \\ud800 \u2028 é";
+    const planId = await startedPlan({
+      sub_tasks: [
+        {
+          id: "a",
+          title,
+          description,
+          task_type: "t",
+          workflow_phase: "p",
+          required_skills: ["x\ud800"],
+          deliverables: ["d"],
+          estimated_duration: 0.1,
+          complexity: "complex",
+          assignee: "bob",
+          max_retries: 0,
+          payload: { s: "\udc00", n: 2.5e-7 },
+        },
+      ],
+    });
+    const created = await createTask(t.db, {
+      title,
+      description,
+      taskType: "t",
+      requiredSkills: ["x\ud800"],
+    });
+    const plain = (await getTask(t.db, created.id))!;
+    const sub = (await getTask(t.db, subtaskTaskId(planId, "a")))!;
+    expect({ title: sub.title, description: sub.description, skills: sub.requiredSkills }).toEqual({
+      title: plain.title,
+      description: plain.description,
+      skills: plain.requiredSkills,
+    });
+    expect(sub).toMatchObject({
+      taskType: "t",
+      currentPhase: "p",
+      maxRetries: 0,
+      workflow: null,
+      dueDate: null,
+      idempotencyKey: null,
+      planId,
+      subtaskId: "a",
+      payload: {
+        s: "\udc00",
+        n: 2.5e-7,
+        subtask: { deliverables: ["d"], estimated_duration: 0.1, complexity: "complex", assignee: "bob" },
+      },
+    });
+    expect(sub.runAt).toBe(sub.createdAt);
   });
 });

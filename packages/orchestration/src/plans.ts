@@ -19,10 +19,10 @@ import {
   PlanValidationError,
 } from "./errors.ts";
 import type { Db, TxState } from "./handle.ts";
+import { insertPlanTasks } from "./planInsert.ts";
 import { planStatusSql } from "./progress.ts";
 import { type PlanRowRaw, planFromRow, type TaskRowRaw, taskFromRow, toJson } from "./rows.ts";
 import { chunk, placeholders } from "./sql.ts";
-import { insertTaskRow } from "./tasks.ts";
 import { rootOf, withRead, withTx } from "./tx.ts";
 import { parseInput } from "./validate.ts";
 
@@ -47,8 +47,7 @@ export function validatePlanData(planData: unknown): PlanData {
   return parsed.data;
 }
 
-/** Task id of a subtask: stable, so creating a plan's tasks twice is detectable. */
-export const subtaskTaskId = (planId: string, subtaskId: string): string => `${planId}:${subtaskId}`;
+export { subtaskTaskId } from "./planInsert.ts";
 
 /** @internal */
 export async function insertPlan(
@@ -58,102 +57,87 @@ export async function insertPlan(
 ): Promise<ExecutionPlan> {
   const request = await tx.ex.get("SELECT 1 AS x FROM planning_queue WHERE id = ?", [p.planningTaskId]);
   if (!request) throw new PlanningRequestNotFoundError(p.planningTaskId);
-  const id = p.id ?? newId();
-  const deps = planData.sub_tasks.reduce((n, s) => n + s.dependencies.length, 0);
-  const row = await tx.ex.get<PlanRowRaw>(
+  const plan: ExecutionPlan = {
+    id: p.id ?? newId(),
+    planningTaskId: p.planningTaskId,
+    planData,
+    estimatedDuration: p.estimatedDuration == null ? null : Math.round(p.estimatedDuration),
+    estimatedComplexity: p.estimatedComplexity ?? null,
+    generatedWorkflow: p.generatedWorkflow ?? null,
+    subtaskCount: planData.sub_tasks.length,
+    dependencyCount: planData.sub_tasks.reduce((n, s) => n + s.dependencies.length, 0),
+    generatedAt: now(),
+    status: p.status,
+  };
+  // No RETURNING *: the row holds the whole plan (tens of megabytes at 100k nodes), and the plan
+  // returned is the validated one just written, so reading it back and validating it again (as
+  // planFromRow does) only doubled the cost of creating a plan.
+  await tx.ex.run(
     `INSERT INTO execution_plans (id, planning_task_id, plan_data, estimated_duration, estimated_complexity,
        generated_workflow, subtask_count, dependency_count, generated_at, status)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
-      id,
-      p.planningTaskId,
+      plan.id,
+      plan.planningTaskId,
       JSON.stringify(planData),
-      p.estimatedDuration == null ? null : Math.round(p.estimatedDuration),
-      p.estimatedComplexity ?? null,
-      toJson(p.generatedWorkflow),
-      planData.sub_tasks.length,
-      deps,
-      now(),
-      p.status,
+      plan.estimatedDuration,
+      plan.estimatedComplexity,
+      toJson(plan.generatedWorkflow),
+      plan.subtaskCount,
+      plan.dependencyCount,
+      plan.generatedAt,
+      plan.status,
     ],
   );
-  tx.events.push({ type: "plan.created", planId: id, subtaskCount: planData.sub_tasks.length });
-  return planFromRow(row!);
+  tx.events.push({ type: "plan.created", planId: plan.id, subtaskCount: plan.subtaskCount });
+  return plan;
 }
+
+const CreatePlanArgs = CreateExecutionPlanInputSchema.extend({ planData: z.unknown() });
 
 /** Stores an execution plan (validated whole first; nothing written when invalid). */
 export async function createExecutionPlan(db: Db, input: CreateExecutionPlanInput): Promise<ExecutionPlan> {
-  const p = parseInput(
-    CreateExecutionPlanInputSchema.extend({ planData: z.unknown() }),
-    input,
-    "createExecutionPlan input",
-  );
+  const p = parseInput(CreatePlanArgs, input, "createExecutionPlan input");
   const planData = validatePlanData(p.planData);
   return withTx(db, (tx) => insertPlan(tx, { ...p, planData }, planData));
 }
 
-/** @internal Creates the plan's tasks and edges; 0 when they exist already. */
-export async function insertSubtasks(tx: TxState, planId: string): Promise<number> {
-  const plan = await tx.ex.get<PlanRowRaw>("SELECT * FROM execution_plans WHERE id = ?", [planId]);
+/**
+ * The plan data as createExecutionPlan stored it. Trusted, not validated again: only this
+ * library writes plan_data, always from a plan that passed validatePlanData (schema and graph),
+ * and nothing updates it afterwards.
+ */
+async function storedPlanData(tx: TxState, planId: string): Promise<PlanData> {
+  const row = await tx.ex.get<{ plan_data: string }>("SELECT plan_data FROM execution_plans WHERE id = ?", [
+    planId,
+  ]);
+  if (!row) throw new PlanNotFoundError(planId);
+  return JSON.parse(row.plan_data) as PlanData;
+}
+
+/**
+ * @internal Creates the plan's tasks and edges; 0 when they exist already. `planData`, when the
+ * caller has it (it just stored the plan), saves reading the stored plan back.
+ */
+export async function insertSubtasks(tx: TxState, planId: string, planData?: PlanData): Promise<number> {
+  const plan = await tx.ex.get<{ status: PlanStatus }>(planStatusSql(tx.ex.dialect), [planId]);
   if (!plan) throw new PlanNotFoundError(planId);
   const existing = await tx.ex.get("SELECT 1 AS x FROM tasks WHERE plan_id = ? LIMIT 1", [planId]);
   if (existing) return 0;
-  const planData = validatePlanData(JSON.parse(plan.plan_data));
+  const subTasks = (planData ?? (await storedPlanData(tx, planId))).sub_tasks;
   // Until the plan starts executing, every task carries one extra pending "gate" that
   // markPlanExecutionStarted removes, so a draft plan's tasks are never claimed.
   const gate = plan.status === "executing" ? 0 : 1;
   const ts = now();
-  for (const st of planData.sub_tasks) {
-    const pending = st.dependencies.length + gate;
-    await insertTaskRow(
-      tx,
-      {
-        title: st.title,
-        taskType: st.task_type,
-        description: st.description,
-        priority: st.priority,
-        currentPhase: st.workflow_phase,
-        workflow: null,
-        payload: {
-          ...(st.payload ?? {}),
-          subtask: {
-            deliverables: st.deliverables,
-            estimated_duration: st.estimated_duration,
-            complexity: st.complexity,
-            assignee: st.assignee,
-          },
-        },
-        tags: [`plan:${planId}`],
-        requiredSkills: st.required_skills,
-        maxRetries: st.max_retries ?? 3,
-        dueDate: null,
-        dependsOn: st.dependencies.map((d) => subtaskTaskId(planId, d)),
-      },
-      {
-        id: subtaskTaskId(planId, st.id),
-        status: pending > 0 ? "blocked" : "queued",
-        pendingDeps: pending,
-        planId,
-        subtaskId: st.id,
-        ts,
-      },
-    );
-  }
+  await insertPlanTasks(tx.ex, planId, subTasks, { gate, ts });
   await tx.ex.run(
     `INSERT INTO plan_execution (id, plan_id, current_phase, progress_percent, total_subtasks, started_at, updated_at)
      VALUES (?, ?, ?, 0, ?, ?, ?)`,
-    [
-      newId(),
-      planId,
-      planData.sub_tasks[0]?.workflow_phase ?? null,
-      planData.sub_tasks.length,
-      gate ? null : ts,
-      ts,
-    ],
+    [newId(), planId, subTasks[0]?.workflow_phase ?? null, subTasks.length, gate ? null : ts, ts],
   );
   await tx.ex.run("UPDATE execution_plans SET version = version + 1 WHERE id = ?", [planId]);
   tx.touchedPlans.add(planId);
-  return planData.sub_tasks.length;
+  return subTasks.length;
 }
 
 /**

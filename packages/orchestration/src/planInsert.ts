@@ -1,0 +1,144 @@
+import type { SubTask } from "@hive/models";
+import type { SqlExecutor } from "./sql.ts";
+
+/**
+ * Multi-row writes of a plan's tasks and edges. Each chunk of rows travels as one JSON array
+ * parameter and is expanded by the database (SQLite json_each, PostgreSQL
+ * json_array_elements): one statement per chunk, whatever its size, so PostgreSQL pays one
+ * round trip per chunk instead of one per row (10,000 tasks + 29,700 edges were 39,700 round
+ * trips), and SQLite prepares one statement text (its statement cache never grows with
+ * plan sizes, as multi-row VALUES of varying lengths would make it).
+ */
+
+/** Task id of a subtask: stable, so creating a plan's tasks twice is detectable. */
+export const subtaskTaskId = (planId: string, subtaskId: string): string => `${planId}:${subtaskId}`;
+
+/** Rows per task chunk; a task row is a few hundred bytes of JSON. */
+export const TASK_CHUNK = 1000;
+/** Rows per edge chunk; an edge row is two ids. */
+export const EDGE_CHUNK = 5000;
+
+/**
+ * One task row, in the order the SQL below reads it: id, title, description, task_type,
+ * priority, status, current_phase, payload, max_retries, required_skills, subtask_id,
+ * pending_deps. Columns equal for the whole plan (timestamps, tags, plan_id) are parameters.
+ */
+type TaskRow = [
+  string,
+  string,
+  string | null,
+  string,
+  number,
+  string,
+  string,
+  string,
+  number,
+  string,
+  string,
+  number,
+];
+
+const TASK_COLUMNS = `id, title, description, task_type, priority, status, current_phase, workflow, payload,
+  created_at, updated_at, due_date, max_retries, tags, required_skills, run_at, idempotency_key, plan_id,
+  subtask_id, pending_deps`;
+
+// Parameters: created_at, updated_at, tags, run_at, plan_id, then the chunk's JSON.
+const INSERT_TASKS = {
+  // json_each walks the array in order (an ORDER BY key would only add a sort), so rowids, and
+  // with them ties in claim order, follow the plan.
+  sqlite: `INSERT INTO tasks (${TASK_COLUMNS})
+    SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, NULL,
+      value ->> 7, ?, ?, NULL, value ->> 8, ?, value ->> 9, ?, NULL, ?, value ->> 10, value ->> 11
+    FROM json_each(?)`,
+  postgres: `INSERT INTO tasks (${TASK_COLUMNS})
+    SELECT r ->> 0, r ->> 1, r ->> 2, r ->> 3, (r ->> 4)::integer, r ->> 5, r ->> 6, NULL,
+      r ->> 7, CAST(? AS BIGINT), CAST(? AS BIGINT), NULL, (r ->> 8)::integer, ?, r ->> 9, CAST(? AS BIGINT), NULL, ?,
+      r ->> 10, (r ->> 11)::integer
+    FROM jsonb_array_elements(CAST(? AS jsonb)) WITH ORDINALITY AS e(r, n) ORDER BY n`,
+} as const;
+
+const INSERT_EDGES = {
+  sqlite: `INSERT INTO task_dependencies (task_id, depends_on_id)
+    SELECT value ->> 0, value ->> 1 FROM json_each(?)`,
+  postgres: `INSERT INTO task_dependencies (task_id, depends_on_id)
+    SELECT r ->> 0, r ->> 1 FROM jsonb_array_elements(CAST(? AS jsonb)) AS e(r)`,
+} as const;
+
+/**
+ * JSON text of a chunk, read by the database so that each string ends up stored as a bound
+ * parameter would store it (createTask, or the row-by-row insert before). JSON.stringify writes
+ * a lone UTF-16 surrogate (a string cut inside an emoji, say) as a `\udXXX` escape: SQLite's
+ * JSON decodes it to the same bytes as better-sqlite3 binds, but PostgreSQL rejects it, where
+ * a bound string would have been encoded as U+FFFD; so on PostgreSQL it becomes U+FFFD here.
+ */
+function chunkJson(dialect: SqlExecutor["dialect"], rows: unknown[]): string {
+  const json = JSON.stringify(rows);
+  if (dialect === "sqlite" || !json.includes("\\ud")) return json;
+  // A `\u` escape only when preceded by an even number of backslashes (`\\` is a backslash).
+  return json.replace(/(?<!\\)((?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/gi, "$1\\ufffd");
+}
+
+/**
+ * The task a subtask becomes; the same fields createTask would write for it. `gate` is the
+ * extra pending count of a plan not executing yet (see insertSubtasks).
+ */
+function taskRow(planId: string, st: SubTask, gate: number): TaskRow {
+  const pending = st.dependencies.length + gate;
+  return [
+    subtaskTaskId(planId, st.id),
+    st.title,
+    st.description ?? null,
+    st.task_type,
+    st.priority,
+    pending > 0 ? "blocked" : "queued",
+    st.workflow_phase,
+    JSON.stringify({
+      ...(st.payload ?? {}),
+      subtask: {
+        deliverables: st.deliverables,
+        estimated_duration: st.estimated_duration,
+        complexity: st.complexity,
+        assignee: st.assignee,
+      },
+    }),
+    st.max_retries ?? 3,
+    JSON.stringify(st.required_skills),
+    st.id,
+    pending,
+  ];
+}
+
+/**
+ * Writes one task per subtask (in plan order, so ties in claim order follow the plan) and
+ * then one edge per dependency, in the caller's transaction. The subtasks must form a checked
+ * graph (checkPlanGraph): edges are written after every task, so a dependency listed later in
+ * the plan than its dependent is fine.
+ */
+export async function insertPlanTasks(
+  ex: SqlExecutor,
+  planId: string,
+  subTasks: readonly SubTask[],
+  opts: { gate: number; ts: number },
+): Promise<void> {
+  const tags = JSON.stringify([`plan:${planId}`]);
+  const insertTasks = INSERT_TASKS[ex.dialect];
+  for (let i = 0; i < subTasks.length; i += TASK_CHUNK) {
+    const rows: TaskRow[] = [];
+    for (const st of subTasks.slice(i, i + TASK_CHUNK)) rows.push(taskRow(planId, st, opts.gate));
+    await ex.run(insertTasks, [opts.ts, opts.ts, tags, opts.ts, planId, chunkJson(ex.dialect, rows)]);
+  }
+  const insertEdges = INSERT_EDGES[ex.dialect];
+  let edges: [string, string][] = [];
+  for (const st of subTasks) {
+    if (st.dependencies.length === 0) continue;
+    const taskId = subtaskTaskId(planId, st.id);
+    for (const dep of st.dependencies) {
+      edges.push([taskId, subtaskTaskId(planId, dep)]);
+      if (edges.length === EDGE_CHUNK) {
+        await ex.run(insertEdges, [chunkJson(ex.dialect, edges)]);
+        edges = [];
+      }
+    }
+  }
+  if (edges.length > 0) await ex.run(insertEdges, [chunkJson(ex.dialect, edges)]);
+}
