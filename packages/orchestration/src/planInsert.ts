@@ -15,16 +15,17 @@ export const subtaskTaskId = (planId: string, subtaskId: string): string => `${p
 
 /** Rows per task chunk; a task row is a few hundred bytes of JSON. */
 export const TASK_CHUNK = 1000;
-/** Rows per edge chunk; an edge row is two ids. */
+/** Rows per edge chunk; an edge row is two subtask ids. */
 export const EDGE_CHUNK = 5000;
 
 /**
- * One task row, in the order the SQL below reads it: id, title, description, task_type,
- * priority, status, current_phase, payload, max_retries, required_skills, subtask_id,
- * pending_deps. Columns equal for the whole plan (timestamps, tags, plan_id) are parameters.
+ * One task row, in the order the SQL below reads it: title, description, task_type, priority,
+ * status, current_phase, payload, max_retries, required_skills, subtask_id, pending_deps.
+ * Columns equal for the whole plan (timestamps, tags, plan_id) are parameters, and the task id
+ * is the plan's id prefix (a parameter) joined to subtask_id, so the plan id is not repeated in
+ * every row (the same for edges).
  */
 type TaskRow = [
-  string,
   string,
   string | null,
   string,
@@ -42,26 +43,28 @@ const TASK_COLUMNS = `id, title, description, task_type, priority, status, curre
   created_at, updated_at, due_date, max_retries, tags, required_skills, run_at, idempotency_key, plan_id,
   subtask_id, pending_deps`;
 
-// Parameters: created_at, updated_at, tags, run_at, plan_id, then the chunk's JSON.
+// Parameters: id prefix, created_at, updated_at, tags, run_at, plan_id, then the chunk's JSON.
 const INSERT_TASKS = {
   // json_each walks the array in order (an ORDER BY key would only add a sort), so rowids, and
   // with them ties in claim order, follow the plan.
   sqlite: `INSERT INTO tasks (${TASK_COLUMNS})
-    SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, NULL,
-      value ->> 7, ?, ?, NULL, value ->> 8, ?, value ->> 9, ?, NULL, ?, value ->> 10, value ->> 11
+    SELECT ? || (value ->> 9), value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,
+      NULL, value ->> 6, ?, ?, NULL, value ->> 7, ?, value ->> 8, ?, NULL, ?, value ->> 9, value ->> 10
     FROM json_each(?)`,
   postgres: `INSERT INTO tasks (${TASK_COLUMNS})
-    SELECT r ->> 0, r ->> 1, r ->> 2, r ->> 3, (r ->> 4)::integer, r ->> 5, r ->> 6, NULL,
-      r ->> 7, CAST(? AS BIGINT), CAST(? AS BIGINT), NULL, (r ->> 8)::integer, ?, r ->> 9, CAST(? AS BIGINT), NULL, ?,
-      r ->> 10, (r ->> 11)::integer
+    SELECT CAST(? AS text) || (r ->> 9), r ->> 0, r ->> 1, r ->> 2, (r ->> 3)::integer, r ->> 4, r ->> 5,
+      NULL, r ->> 6, CAST(? AS BIGINT), CAST(? AS BIGINT), NULL, (r ->> 7)::integer, ?, r ->> 8,
+      CAST(? AS BIGINT), NULL, ?, r ->> 9, (r ->> 10)::integer
     FROM jsonb_array_elements(CAST(? AS jsonb)) WITH ORDINALITY AS e(r, n) ORDER BY n`,
 } as const;
 
+// Parameters: id prefix twice, then the chunk's JSON of [subtask id, dependency's subtask id].
 const INSERT_EDGES = {
   sqlite: `INSERT INTO task_dependencies (task_id, depends_on_id)
-    SELECT value ->> 0, value ->> 1 FROM json_each(?)`,
+    SELECT ? || (value ->> 0), ? || (value ->> 1) FROM json_each(?)`,
   postgres: `INSERT INTO task_dependencies (task_id, depends_on_id)
-    SELECT r ->> 0, r ->> 1 FROM jsonb_array_elements(CAST(? AS jsonb)) AS e(r)`,
+    SELECT CAST(? AS text) || (r ->> 0), CAST(? AS text) || (r ->> 1)
+    FROM jsonb_array_elements(CAST(? AS jsonb)) AS e(r)`,
 } as const;
 
 /**
@@ -82,10 +85,9 @@ function chunkJson(dialect: SqlExecutor["dialect"], rows: unknown[]): string {
  * The task a subtask becomes; the same fields createTask would write for it. `gate` is the
  * extra pending count of a plan not executing yet (see insertSubtasks).
  */
-function taskRow(planId: string, st: SubTask, gate: number): TaskRow {
+function taskRow(st: SubTask, gate: number): TaskRow {
   const pending = st.dependencies.length + gate;
   return [
-    subtaskTaskId(planId, st.id),
     st.title,
     st.description ?? null,
     st.task_type,
@@ -120,25 +122,24 @@ export async function insertPlanTasks(
   subTasks: readonly SubTask[],
   opts: { gate: number; ts: number },
 ): Promise<void> {
+  const prefix = subtaskTaskId(planId, "");
   const tags = JSON.stringify([`plan:${planId}`]);
   const insertTasks = INSERT_TASKS[ex.dialect];
   for (let i = 0; i < subTasks.length; i += TASK_CHUNK) {
     const rows: TaskRow[] = [];
-    for (const st of subTasks.slice(i, i + TASK_CHUNK)) rows.push(taskRow(planId, st, opts.gate));
-    await ex.run(insertTasks, [opts.ts, opts.ts, tags, opts.ts, planId, chunkJson(ex.dialect, rows)]);
+    for (const st of subTasks.slice(i, i + TASK_CHUNK)) rows.push(taskRow(st, opts.gate));
+    const json = chunkJson(ex.dialect, rows);
+    await ex.run(insertTasks, [prefix, opts.ts, opts.ts, tags, opts.ts, planId, json]);
   }
   const insertEdges = INSERT_EDGES[ex.dialect];
   let edges: [string, string][] = [];
-  for (const st of subTasks) {
-    if (st.dependencies.length === 0) continue;
-    const taskId = subtaskTaskId(planId, st.id);
+  for (const st of subTasks)
     for (const dep of st.dependencies) {
-      edges.push([taskId, subtaskTaskId(planId, dep)]);
+      edges.push([st.id, dep]);
       if (edges.length === EDGE_CHUNK) {
-        await ex.run(insertEdges, [chunkJson(ex.dialect, edges)]);
+        await ex.run(insertEdges, [prefix, prefix, chunkJson(ex.dialect, edges)]);
         edges = [];
       }
     }
-  }
-  if (edges.length > 0) await ex.run(insertEdges, [chunkJson(ex.dialect, edges)]);
+  if (edges.length > 0) await ex.run(insertEdges, [prefix, prefix, chunkJson(ex.dialect, edges)]);
 }
