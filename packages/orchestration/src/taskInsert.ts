@@ -67,30 +67,34 @@ const COLUMNS = `id, title, description, task_type, priority, status, current_ph
 
 const INSERT_ONE = `INSERT INTO tasks (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
-/** The 20 column values of a task's row, in COLUMNS order. */
+/** Writes the 20 column values of a task's row, in COLUMNS order, into `out` from `at`. */
+function putRow(task: Task, out: (string | number | null)[], at: number): void {
+  out[at] = task.id;
+  out[at + 1] = task.title;
+  out[at + 2] = task.description;
+  out[at + 3] = task.taskType;
+  out[at + 4] = task.priority;
+  out[at + 5] = task.status;
+  out[at + 6] = task.currentPhase;
+  out[at + 7] = objJson(task.workflow);
+  out[at + 8] = objJson(task.payload);
+  out[at + 9] = task.createdAt;
+  out[at + 10] = task.updatedAt;
+  out[at + 11] = task.dueDate;
+  out[at + 12] = task.maxRetries;
+  out[at + 13] = listJson(task.tags);
+  out[at + 14] = listJson(task.requiredSkills);
+  out[at + 15] = task.runAt;
+  out[at + 16] = task.idempotencyKey;
+  out[at + 17] = task.planId;
+  out[at + 18] = task.subtaskId;
+  out[at + 19] = task.pendingDependencies;
+}
+
 function rowValues(task: Task): (string | number | null)[] {
-  return [
-    task.id,
-    task.title,
-    task.description,
-    task.taskType,
-    task.priority,
-    task.status,
-    task.currentPhase,
-    objJson(task.workflow),
-    objJson(task.payload),
-    task.createdAt,
-    task.updatedAt,
-    task.dueDate,
-    task.maxRetries,
-    listJson(task.tags),
-    listJson(task.requiredSkills),
-    task.runAt,
-    task.idempotencyKey,
-    task.planId,
-    task.subtaskId,
-    task.pendingDependencies,
-  ];
+  const out: (string | number | null)[] = new Array(20);
+  putRow(task, out, 0);
+  return out;
 }
 
 /** Writes one new task row (edges are the caller's). */
@@ -115,46 +119,20 @@ async function insertTasksSqlite(tx: TxState, tasks: readonly Task[]): Promise<v
     const sql = SQLITE_INSERT_N.get(size)!;
     for (; i + size <= tasks.length; i += size) {
       const params: (string | number | null)[] = new Array(size * 20);
-      let p = 0;
-      for (let k = i; k < i + size; k++) {
-        const task = tasks[k]!;
-        params[p++] = task.id;
-        params[p++] = task.title;
-        params[p++] = task.description;
-        params[p++] = task.taskType;
-        params[p++] = task.priority;
-        params[p++] = task.status;
-        params[p++] = task.currentPhase;
-        params[p++] = objJson(task.workflow);
-        params[p++] = objJson(task.payload);
-        params[p++] = task.createdAt;
-        params[p++] = task.updatedAt;
-        params[p++] = task.dueDate;
-        params[p++] = task.maxRetries;
-        params[p++] = listJson(task.tags);
-        params[p++] = listJson(task.requiredSkills);
-        params[p++] = task.runAt;
-        params[p++] = task.idempotencyKey;
-        params[p++] = task.planId;
-        params[p++] = task.subtaskId;
-        params[p++] = task.pendingDependencies;
-      }
+      for (let k = 0; k < size; k++) putRow(tasks[i + k]!, params, k * 20);
       await tx.ex.run(sql, params);
     }
   }
 }
 
 // PostgreSQL: one round trip per chunk; the rows travel as one JSON text parameter, an array of
-// [id, title, description, task_type, priority, status, current_phase, workflow, payload,
-// created_at (= updated_at), due_date, max_retries, tags, required_skills, run_at,
-// idempotency_key, plan_id, subtask_id, pending_deps]. JSON columns travel as JSON text inside
-// the array (a string), so what is stored is what JSON.stringify wrote, as on the single-row
-// path. jsonb, not json: `->>` on json re-parses the element for every column. WITH ORDINALITY:
-// rows are written in the order given.
+// rows in COLUMNS order. JSON columns travel as JSON text inside the array (a string), so what is
+// stored is what JSON.stringify wrote, as on the single-row path. jsonb, not json: `->>` on json
+// re-parses the element for every column. WITH ORDINALITY: rows are written in the order given.
 const PG_INSERT_MANY = `INSERT INTO tasks (${COLUMNS})
   SELECT v ->> 0, v ->> 1, v ->> 2, v ->> 3, (v ->> 4)::integer, v ->> 5, v ->> 6, v ->> 7, v ->> 8,
-    (v ->> 9)::bigint, (v ->> 9)::bigint, (v ->> 10)::bigint, (v ->> 11)::integer, v ->> 12, v ->> 13,
-    (v ->> 14)::bigint, v ->> 15, v ->> 16, v ->> 17, (v ->> 18)::integer
+    (v ->> 9)::bigint, (v ->> 10)::bigint, (v ->> 11)::bigint, (v ->> 12)::integer, v ->> 13, v ->> 14,
+    (v ->> 15)::bigint, v ->> 16, v ->> 17, v ->> 18, (v ->> 19)::integer
   FROM jsonb_array_elements(?::jsonb) WITH ORDINALITY AS e(v, n) ORDER BY n`;
 
 /** Rows per PostgreSQL statement: bounds the JSON text (and the memory) of one statement. */
@@ -162,37 +140,12 @@ const PG_CHUNK = 2000;
 
 async function insertTasksPg(tx: TxState, tasks: readonly Task[]): Promise<void> {
   for (let i = 0; i < tasks.length; i += PG_CHUNK) {
-    const end = Math.min(tasks.length, i + PG_CHUNK);
-    const rows: unknown[] = new Array(end - i);
-    for (let k = i; k < end; k++) {
-      const task = tasks[k]!;
-      rows[k - i] = [
-        task.id,
-        task.title,
-        task.description,
-        task.taskType,
-        task.priority,
-        task.status,
-        task.currentPhase,
-        objJson(task.workflow),
-        objJson(task.payload),
-        task.createdAt,
-        task.dueDate,
-        task.maxRetries,
-        listJson(task.tags),
-        listJson(task.requiredSkills),
-        task.runAt,
-        task.idempotencyKey,
-        task.planId,
-        task.subtaskId,
-        task.pendingDependencies,
-      ];
-    }
+    const rows = tasks.slice(i, i + PG_CHUNK).map(rowValues);
     await tx.ex.run(PG_INSERT_MANY, [JSON.stringify(rows)]);
   }
 }
 
-/** Writes many new task rows (their created_at = updated_at), a few statements per batch. */
+/** Writes many new task rows, a few statements per batch. */
 export async function insertTasks(tx: TxState, tasks: readonly Task[]): Promise<void> {
   if (tasks.length === 1) return insertTask(tx, tasks[0]!);
   return tx.ex.dialect === "postgres" ? insertTasksPg(tx, tasks) : insertTasksSqlite(tx, tasks);
