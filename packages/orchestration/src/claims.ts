@@ -39,7 +39,7 @@ const CLAIM_SQLITE = `UPDATE tasks SET status = 'in_progress', assigned_worker =
     ORDER BY priority DESC, created_at ASC LIMIT ?)
   RETURNING *`;
 
-const CLAIM_POSTGRES = `UPDATE tasks SET status = 'in_progress', assigned_worker = ?, lease_token = lease_token + 1,
+const CLAIM_POSTGRES_UPDATE = `UPDATE tasks SET status = 'in_progress', assigned_worker = ?, lease_token = lease_token + 1,
     lease_expires_at = ?, attempts = attempts + 1, updated_at = ?, cancel_requested = 0
   WHERE id IN (
     SELECT id FROM tasks
@@ -49,6 +49,23 @@ const CLAIM_POSTGRES = `UPDATE tasks SET status = 'in_progress', assigned_worker
     ORDER BY priority DESC, created_at ASC LIMIT ?
     FOR UPDATE SKIP LOCKED)
   RETURNING *`;
+
+// PostgreSQL: the claim, its run rows (ids bound as a JSON array, matched by position) and the
+// worker's heartbeat in one statement, so a claim is one round trip inside BEGIN/COMMIT. The
+// outer LEFT JOIN returns one row even when nothing was claimed, telling whether the worker exists.
+const CLAIM_POSTGRES = `WITH c AS (${CLAIM_POSTGRES_UPDATE}),
+  w AS (UPDATE workers SET last_heartbeat = ?, status = CASE WHEN status = 'offline' THEN 'active' ELSE status END,
+      current_task_id = COALESCE((SELECT c.id FROM c LIMIT 1), current_task_id)
+    WHERE id = ? RETURNING id),
+  n AS (SELECT c.id, c.current_phase, row_number() OVER () AS k FROM c),
+  r AS (INSERT INTO runs (id, task_id, worker_id, run_number, status, phase, started_at)
+    SELECT ids.id, n.id, ?, COALESCE((SELECT MAX(x.run_number) FROM runs x WHERE x.task_id = n.id), 0) + 1,
+      'running', n.current_phase, ?
+    FROM n JOIN json_array_elements_text(?::json) WITH ORDINALITY AS ids(id, k) ON ids.k = n.k
+    WHERE EXISTS (SELECT 1 FROM w)
+    RETURNING id, task_id)
+  SELECT (SELECT count(*) FROM w) AS hive_worker_found, r.id AS hive_run_id, c.*
+  FROM (SELECT 1) AS one LEFT JOIN (c JOIN r ON r.task_id = c.id) ON true`;
 
 /** One run row per claimed task, for the whole claim in one statement (run number: the task's next). */
 function insertRunsSql(dialect: "sqlite" | "postgres"): string {
@@ -70,35 +87,43 @@ export async function claimTasks(db: Db, input: ClaimTasksInput): Promise<Claime
   const caps = JSON.stringify(q.capabilities);
   return withTx(db, async (tx) => {
     const ts = now();
-    const sql = tx.ex.dialect === "sqlite" ? CLAIM_SQLITE : CLAIM_POSTGRES;
-    const rows = await tx.ex.all<TaskRowRaw>(sql, [
-      q.workerId,
-      ts + q.leaseMs,
-      ts,
-      ts,
-      types,
-      types,
-      caps,
-      q.limit,
-    ]);
+    const claimParams = [q.workerId, ts + q.leaseMs, ts, ts, types, types, caps, q.limit];
+    let rows: TaskRowRaw[];
+    const runIds = new Map<string, string>();
+    if (tx.ex.dialect === "postgres") {
+      const ids = Array.from({ length: q.limit }, newId);
+      const all = await tx.ex.all<TaskRowRaw & { hive_worker_found: number; hive_run_id: string | null }>(
+        CLAIM_POSTGRES,
+        [...claimParams, ts, q.workerId, q.workerId, ts, JSON.stringify(ids)],
+      );
+      if (Number(all[0]?.hive_worker_found ?? 0) === 0) throw new WorkerNotFoundError(q.workerId);
+      rows = [];
+      for (const r of all)
+        if (r.hive_run_id !== null) {
+          rows.push(r);
+          runIds.set(r.id, r.hive_run_id);
+        }
+    } else {
+      rows = await tx.ex.all<TaskRowRaw>(CLAIM_SQLITE, claimParams);
+      // After the claim, so one statement both proves the worker exists (else the transaction
+      // rolls back: nothing claimed) and records its heartbeat and current task.
+      const worker = await tx.ex.run(
+        `UPDATE workers SET last_heartbeat = ?, status = CASE WHEN status = 'offline' THEN 'active' ELSE status END,
+           current_task_id = COALESCE(?, current_task_id) WHERE id = ?`,
+        [ts, rows[0]?.id ?? null, q.workerId],
+      );
+      if (worker.changes === 0) throw new WorkerNotFoundError(q.workerId);
+    }
     // RETURNING does not keep the subquery's order.
     rows.sort(
       (a, b) => Number(b.priority) - Number(a.priority) || Number(a.created_at) - Number(b.created_at),
     );
-    // After the claim, so one statement both proves the worker exists (else the transaction rolls
-    // back: nothing claimed) and records its heartbeat and current task.
-    const worker = await tx.ex.run(
-      `UPDATE workers SET last_heartbeat = ?, status = CASE WHEN status = 'offline' THEN 'active' ELSE status END,
-         current_task_id = COALESCE(?, current_task_id) WHERE id = ?`,
-      [ts, rows[0]?.id ?? null, q.workerId],
-    );
-    if (worker.changes === 0) throw new WorkerNotFoundError(q.workerId);
     if (rows.length === 0) return [];
     const out: ClaimedTask[] = [];
     const transitions: Transition[] = [];
     const runs: { run: string; id: string; phase: string }[] = [];
     for (const r of rows) {
-      const runId = newId();
+      const runId = runIds.get(r.id) ?? newId();
       runs.push({ run: runId, id: r.id, phase: r.current_phase });
       const task = taskFromRow(r);
       out.push({ task, token: task.leaseToken, runId });
@@ -118,7 +143,8 @@ export async function claimTasks(db: Db, input: ClaimTasksInput): Promise<Claime
           phase: r.current_phase,
         });
     }
-    await tx.ex.run(insertRunsSql(tx.ex.dialect), [q.workerId, ts, JSON.stringify(runs)]);
+    if (tx.ex.dialect === "sqlite")
+      await tx.ex.run(insertRunsSql(tx.ex.dialect), [q.workerId, ts, JSON.stringify(runs)]);
     await applyPlanTransitions(tx, transitions);
     return out;
   });
@@ -156,6 +182,25 @@ export type BatchResult =
 
 type CompleteItem = z.output<typeof CompleteTaskInputSchema>;
 
+/** Results in input order: the completed task, or why its guard matched nothing. */
+async function batchResults(
+  tx: TxState,
+  items: readonly CompleteItem[],
+  first: ReadonlyMap<string, CompleteItem>,
+  done: ReadonlyMap<string, Task>,
+): Promise<BatchResult[]> {
+  const out: BatchResult[] = [];
+  for (const c of items) {
+    const task = first.get(c.taskId) === c ? done.get(c.taskId) : undefined;
+    out.push(
+      task
+        ? { taskId: c.taskId, ok: true, task }
+        : { taskId: c.taskId, ok: false, error: await leaseFailure(tx, c.taskId, c.token) },
+    );
+  }
+  return out;
+}
+
 /**
  * Completes a batch set-based: one guarded UPDATE of the tasks (id and fencing token must match a
  * task in progress), one of their latest runs, one release of the dependents, whatever the batch
@@ -173,6 +218,7 @@ async function completeSet(tx: TxState, items: readonly CompleteItem[]): Promise
     result: toJson(c.result),
     log: c.outputLog ?? null,
   }));
+  if (d === "postgres") return completeSetPostgres(tx, items, first, batch, ts);
   // On SQLite `+` keeps the planner off the status index: it would scan every task in progress
   // and probe the batch for each, instead of looking up each batch item by id.
   const rows = await tx.ex.all<TaskRowRaw>(
@@ -202,20 +248,59 @@ async function completeSet(tx: TxState, items: readonly CompleteItem[]): Promise
     for (const r of rows) {
       done.set(r.id, taskFromRow(r));
       tx.events.push({ type: "task.completed", taskId: r.id, planId: r.plan_id });
-      if (r.plan_id) transitions.push({ planId: r.plan_id, from: "in_progress", to: "completed", taskId: r.id });
+      if (r.plan_id)
+        transitions.push({ planId: r.plan_id, from: "in_progress", to: "completed", taskId: r.id });
     }
     await applyPlanTransitions(tx, transitions);
   }
-  const out: BatchResult[] = [];
-  for (const c of items) {
-    const task = first.get(c.taskId) === c ? done.get(c.taskId) : undefined;
-    out.push(
-      task
-        ? { taskId: c.taskId, ok: true, task }
-        : { taskId: c.taskId, ok: false, error: await leaseFailure(tx, c.taskId, c.token) },
-    );
+  return batchResults(tx, items, first, done);
+}
+
+// PostgreSQL: the completion, the runs, the workers' current task and the dependents' release
+// in one statement (one round trip). The release touches only tasks waiting on dependencies,
+// never one of the completed ones, so the two UPDATEs of tasks never meet the same row.
+const COMPLETE_POSTGRES = `WITH j AS (SELECT * FROM json_to_recordset(?::json) AS j(id text, token bigint, result text, log text)),
+  d AS (UPDATE tasks SET status = 'completed', result = j.result, completed_at = ?, updated_at = ?, lease_expires_at = NULL
+    FROM j WHERE tasks.id = j.id AND tasks.status = 'in_progress' AND tasks.lease_token = j.token RETURNING tasks.*),
+  r AS (UPDATE runs SET status = 'completed', completed_at = ?, result_data = j.result, output_log = COALESCE(j.log, runs.output_log)
+    FROM j JOIN d ON d.id = j.id
+    WHERE runs.task_id = j.id AND runs.run_number = (SELECT MAX(x.run_number) FROM runs x WHERE x.task_id = j.id)
+    RETURNING 1),
+  w AS (UPDATE workers SET current_task_id = NULL WHERE current_task_id IN (SELECT id FROM d) RETURNING 1),
+  rel AS (UPDATE tasks SET pending_deps = GREATEST(tasks.pending_deps - dd.n, 0),
+      status = CASE WHEN tasks.pending_deps <= dd.n AND tasks.status = 'blocked' THEN 'queued' ELSE tasks.status END,
+      updated_at = ?
+    FROM (SELECT dep.task_id, count(*) AS n FROM task_dependencies dep JOIN d ON dep.depends_on_id = d.id
+          GROUP BY dep.task_id) AS dd
+    WHERE tasks.id = dd.task_id AND tasks.pending_deps > 0 AND tasks.status <> 'in_progress'
+    RETURNING tasks.id, tasks.status)
+  SELECT d.*, (SELECT json_agg(rel.id) FROM rel WHERE rel.status = 'queued') AS hive_released FROM d`;
+
+async function completeSetPostgres(
+  tx: TxState,
+  items: readonly CompleteItem[],
+  first: ReadonlyMap<string, CompleteItem>,
+  batch: readonly { id: string }[],
+  ts: number,
+): Promise<BatchResult[]> {
+  const rows = await tx.ex.all<TaskRowRaw & { hive_released: string[] | null }>(COMPLETE_POSTGRES, [
+    JSON.stringify(batch),
+    ts,
+    ts,
+    ts,
+    ts,
+  ]);
+  const done = new Map<string, Task>();
+  const transitions: Transition[] = [];
+  for (const r of rows) {
+    done.set(r.id, taskFromRow(r));
+    tx.events.push({ type: "task.completed", taskId: r.id, planId: r.plan_id });
+    if (r.plan_id)
+      transitions.push({ planId: r.plan_id, from: "in_progress", to: "completed", taskId: r.id });
   }
-  return out;
+  for (const id of rows[0]?.hive_released ?? []) tx.events.push({ type: "task.queued", taskId: id });
+  await applyPlanTransitions(tx, transitions);
+  return batchResults(tx, items, first, done);
 }
 
 /**
@@ -323,6 +408,37 @@ export async function failTasks(
         });
       } catch (error) {
         out.push({ taskId: f.taskId, ok: false, error: error as Error });
+      }
+    }
+    return out;
+  });
+}
+
+/**
+ * The worker's group commit: completions and failures in one transaction. Completions are
+ * set-based and need no savepoint (an item whose guard fails writes nothing); each failure runs
+ * in its own savepoint. Fewer statements than completeTasks + failTasks inside a transaction,
+ * which matters on PostgreSQL where each is a round trip.
+ */
+export async function reportOutcomes(
+  db: Db,
+  completes: readonly CompleteTaskInput[],
+  fails: readonly FailTaskInput[],
+  policy: RetryPolicy,
+): Promise<BatchResult[]> {
+  const c = parseInput(z.array(CompleteTaskInputSchema), completes, "completeTasks input");
+  const f = parseInput(z.array(FailTaskInputSchema), fails, "failTasks input");
+  return withTx(db, async (tx) => {
+    const out = c.length > 0 ? await completeSet(tx, c) : [];
+    for (const item of f) {
+      try {
+        out.push({
+          taskId: item.taskId,
+          ok: true,
+          task: await savepointed(tx, () => failIn(tx, item, policy)),
+        });
+      } catch (error) {
+        out.push({ taskId: item.taskId, ok: false, error: error as Error });
       }
     }
     return out;

@@ -7,8 +7,14 @@ export const now = (): number => Date.now();
  * their B-tree indexes instead of dirtying a random page per row (with v4 ids every commit wrote
  * a page per index per row to the WAL; bench/results/ANALYSIS.md). Still a standard UUID string.
  */
+let prefixMs = -1;
+let prefix = "";
 export const newId = (): string => {
-  const t = Date.now().toString(16).padStart(12, "0");
-  const r = crypto.randomUUID();
-  return `${t.slice(0, 8)}-${t.slice(8, 12)}-7${r.slice(15)}`;
+  const ms = Date.now();
+  if (ms !== prefixMs) {
+    const t = ms.toString(16).padStart(12, "0");
+    prefix = `${t.slice(0, 8)}-${t.slice(8, 12)}-7`;
+    prefixMs = ms;
+  }
+  return prefix + crypto.randomUUID().slice(15);
 };

@@ -27,13 +27,18 @@ const types = {
   },
 };
 
-/** `?` placeholders → `$1..$n` (our SQL has no `?` inside literals). */
-const converted = new Map<string, string>();
-function toPg(sql: string): string {
+/**
+ * `?` placeholders → `$1..$n` (our SQL has no `?` inside literals), and a name per statement
+ * text: node-postgres prepares a named statement once per connection and then only binds and
+ * executes it, so the server does not parse and plan the claim and completion statements on
+ * every call (that was most of a claim's time).
+ */
+const converted = new Map<string, { name: string; text: string }>();
+function toPg(sql: string): { name: string; text: string } {
   let out = converted.get(sql);
   if (out === undefined) {
     let i = 0;
-    out = sql.replace(/\?/g, () => `$${++i}`);
+    out = { name: `hive_${converted.size}`, text: sql.replace(/\?/g, () => `$${++i}`) };
     converted.set(sql, out);
   }
   return out;
@@ -45,7 +50,7 @@ const isTransient = (err: unknown) => TRANSIENT.has(String((err as { code?: stri
 
 function executorFor(client: pg.PoolClient | pg.Pool): SqlExecutor {
   const q = async (sql: string, params: readonly SqlParam[] = []) =>
-    client.query(toPg(sql), params as unknown[]);
+    client.query({ ...toPg(sql), values: params as unknown[] });
   return {
     dialect: "postgres",
     all: async <T>(sql: string, params?: readonly SqlParam[]) => (await q(sql, params)).rows as T[],

@@ -1,18 +1,10 @@
 import { hostname } from "node:os";
 import type { JsonValue, RetryPolicy, Task } from "@hive/models";
 import { z } from "zod";
-import {
-  claimTasks,
-  completeTasks,
-  failTasks,
-  hasClaimableTasks,
-  heartbeatTask,
-  releaseTasks,
-} from "./claims.ts";
+import { claimTasks, hasClaimableTasks, heartbeatTask, releaseTasks, reportOutcomes } from "./claims.ts";
 import { LeaseLostError } from "./errors.ts";
 import type { Database } from "./handle.ts";
 import { reapExpiredLeases } from "./reaper.ts";
-import { transaction } from "./tx.ts";
 import { parseInput } from "./validate.ts";
 import { registerWorker, unregisterWorker, updateWorkerHeartbeat } from "./workers.ts";
 
@@ -215,13 +207,15 @@ export class Worker {
 
   private async claimLoop(): Promise<void> {
     let idle = this.o.pollMinMs;
+    let lastFull = false;
     const prefetch = this.o.prefetch ?? this.o.concurrency;
     while (this.state === "running") {
       const want = this.o.concurrency + prefetch - this.held.size;
       let got = 0;
       if (want > 0) {
         try {
-          if (await hasClaimableTasks(this.db, this.o.taskTypes, this.o.capabilities)) {
+          // The read keeps idle polls free of write locks; after a full claim there is likely more.
+          if (lastFull || (await hasClaimableTasks(this.db, this.o.taskTypes, this.o.capabilities))) {
             const claimed = await claimTasks(this.db, {
               workerId: this.id,
               capabilities: this.o.capabilities,
@@ -230,6 +224,7 @@ export class Worker {
               leaseMs: this.o.leaseMs,
             });
             got = claimed.length;
+            lastFull = got === want;
             for (const c of claimed) {
               const h: Held = {
                 task: c.task,
@@ -245,6 +240,7 @@ export class Worker {
             this.stats.claimed += got;
           }
         } catch (err) {
+          lastFull = false;
           this.log.error({ workerId: this.id, err: String(err) }, "claim failed; retrying");
         }
       }
@@ -321,33 +317,24 @@ export class Worker {
       const completes = batch.filter((o) => o.kind === "complete");
       const fails = batch.filter((o) => o.kind === "fail");
       try {
-        const [c, f] = await transaction(this.db, async (tx) => [
-          completes.length
-            ? await completeTasks(
-                tx,
-                completes.map((o) => ({
-                  taskId: o.held.task.id,
-                  token: o.held.token,
-                  result: o.result as JsonValue,
-                  outputLog: o.held.output.length ? o.held.output.join("\n") : undefined,
-                })),
-              )
-            : [],
-          fails.length
-            ? await failTasks(
-                tx,
-                fails.map((o) => ({
-                  taskId: o.held.task.id,
-                  token: o.held.token,
-                  error: o.error,
-                  retryable: o.retryable,
-                  outputLog: o.held.output.length ? o.held.output.join("\n") : undefined,
-                })),
-                { backoff: this.backoff },
-              )
-            : [],
-        ]);
-        for (const r of [...c, ...f]) {
+        const results = await reportOutcomes(
+          this.db,
+          completes.map((o) => ({
+            taskId: o.held.task.id,
+            token: o.held.token,
+            result: o.result as JsonValue,
+            outputLog: o.held.output.length ? o.held.output.join("\n") : undefined,
+          })),
+          fails.map((o) => ({
+            taskId: o.held.task.id,
+            token: o.held.token,
+            error: o.error,
+            retryable: o.retryable,
+            outputLog: o.held.output.length ? o.held.output.join("\n") : undefined,
+          })),
+          this.backoff,
+        );
+        for (const r of results) {
           if (r.ok) {
             if (r.task.status === "completed") this.stats.completed++;
             else this.stats.failed++;
