@@ -2,6 +2,7 @@
 import type { Database } from "@hive/orchestration";
 import { hive, hiveModuleSource } from "../hiveModule.ts";
 import { packageVersion } from "../versions.ts";
+import { HIVE_PREFETCH } from "../workers/hive.ts";
 import {
   type Counter,
   dropSchema,
@@ -87,8 +88,8 @@ export function hiveSystem(backend: Backend): System {
     version: `@hive/orchestration ${packageVersion("@hive/orchestration")} (${hiveModuleSource()})`,
     settings:
       backend === "sqlite"
-        ? "Worker defaults: prefetch = concurrency, group commit per tick, idle poll 10→250 ms; WAL, synchronous=NORMAL"
-        : "Worker defaults: prefetch = concurrency, group commit per tick, LISTEN/NOTIFY wake-ups, pool 10",
+        ? `Worker prefetch ${HIVE_PREFETCH} (claims and group commits of up to concurrency + prefetch), idle poll 10→250 ms; WAL, synchronous=NORMAL`
+        : `Worker prefetch ${HIVE_PREFETCH} (claims and group commits of up to concurrency + prefetch), LISTEN/NOTIFY wake-ups, pool 10`,
     async open(ctx): Promise<Store> {
       const { countTasksByStatus, createTask, createTasks } = await hive();
       const h = await openHiveDatabase(ctx, backend);

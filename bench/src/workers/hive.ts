@@ -2,6 +2,12 @@
 import { hive } from "../hiveModule.ts";
 import { type OpenWorker, str } from "./types.ts";
 
+/**
+ * Tasks claimed ahead of the free slots: claims and group commits of about 128 tasks each. The
+ * peers get their documented batching too (graphile-worker's local queue of 500).
+ */
+export const HIVE_PREFETCH = 120;
+
 export const openWorker: OpenWorker = async (spec, onExecute) => {
   const { closeDatabase, openDatabase, Worker } = await hive();
   const t = spec.target;
@@ -14,6 +20,7 @@ export const openWorker: OpenWorker = async (spec, onExecute) => {
     db,
     role: "bench",
     concurrency: spec.concurrency,
+    prefetch: HIVE_PREFETCH,
     handler: ({ task }) => {
       onExecute((task.payload as { i: number }).i);
     },
