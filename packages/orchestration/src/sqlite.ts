@@ -20,11 +20,16 @@ export interface SqliteOptions {
  * The embedded backend: one better-sqlite3 connection per handle, WAL, foreign keys on,
  * synchronous=NORMAL, a busy timeout. Statements are prepared once and cached by their text.
  */
+/** How often idle listeners check for commits by other connections (see onWake). */
+const WAKE_POLL_MS = 5;
+
 export class SqliteBackend implements Backend {
   readonly kind = "sqlite" as const;
   private readonly mutex = new Mutex();
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
   private readonly executor: SqlExecutor;
+  private readonly wakeListeners = new Set<() => void>();
+  private wakeTimer: NodeJS.Timeout | null = null;
 
   private constructor(readonly conn: BetterSqlite3.Database) {
     const stmt = (sql: string): BetterSqlite3.Statement => {
@@ -141,6 +146,34 @@ export class SqliteBackend implements Backend {
     return this.mutex.run(() => fn(this.executor));
   }
 
+  /**
+   * Cross-process wake-ups without a server: while someone listens, PRAGMA data_version (a
+   * per-connection counter that moves when another connection commits; no table read, no lock)
+   * is read every few ms, and listeners are called when it moves. Idle workers then see work
+   * queued by another process within milliseconds instead of at their next backoff poll.
+   */
+  async onWake(cb: () => void): Promise<() => void> {
+    this.wakeListeners.add(cb);
+    if (!this.wakeTimer) {
+      let seen = this.conn.pragma("data_version", { simple: true }) as number;
+      this.wakeTimer = setInterval(() => {
+        if (!this.conn.open) return;
+        const v = this.conn.pragma("data_version", { simple: true }) as number;
+        if (v === seen) return;
+        seen = v;
+        for (const l of this.wakeListeners) l();
+      }, WAKE_POLL_MS);
+      this.wakeTimer.unref();
+    }
+    return () => {
+      this.wakeListeners.delete(cb);
+      if (this.wakeListeners.size === 0 && this.wakeTimer) {
+        clearInterval(this.wakeTimer);
+        this.wakeTimer = null;
+      }
+    };
+  }
+
   async changeCounter(): Promise<number | null> {
     return this.conn.pragma("data_version", { simple: true }) as number;
   }
@@ -161,6 +194,8 @@ export class SqliteBackend implements Backend {
   }
 
   async close(): Promise<void> {
+    if (this.wakeTimer) clearInterval(this.wakeTimer);
+    this.wakeTimer = null;
     await this.mutex.run(async () => {
       if (this.conn.open) this.conn.close();
     });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { claimTasks } from "./claims.ts";
+import { closeDatabase, openDatabase } from "./db.ts";
 import { ValidationError } from "./errors.ts";
 import { getRuns } from "./runs.ts";
 import { cancelTask, countTasksByStatus, createTask, createTasks, getTask } from "./tasks.ts";
@@ -16,6 +17,35 @@ async function started(options: Omit<WorkerOptions, "db">): Promise<Worker> {
 }
 
 describe("Worker runtime", () => {
+  it("is woken by a commit on another connection, not by its next poll (SQLite: data_version; PostgreSQL: NOTIFY)", async () => {
+    const other = await openDatabase(t.temp.openOptions);
+    const ran: string[] = [];
+    // Polls at most once a minute: only a wake-up can make it pick the task up before the deadline.
+    const w = await new Worker({
+      db: other,
+      role: "test",
+      pollMinMs: 60_000,
+      pollMaxMs: 60_000,
+      reaperIntervalMs: 0,
+      handler: ({ task }) => {
+        ran.push(task.id);
+      },
+    }).start();
+    try {
+      await sleep(300); // its first probe found nothing; it now waits for a minute
+      const task = await createTask(t.db, { title: "wake up", taskType: "t" });
+      await waitUntil(
+        async () => (await getTask(t.db, task.id))!.status === "completed",
+        "the task completed by the woken worker",
+        20_000,
+      );
+      expect(ran).toEqual([task.id]);
+    } finally {
+      await w.stop();
+      await closeDatabase(other);
+    }
+  });
+
   it("runs every task once with at most `concurrency` handlers at a time, storing results and logs", async () => {
     const tasks = await createTasks(
       t.db,

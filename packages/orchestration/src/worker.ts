@@ -180,7 +180,8 @@ export class Worker {
       capabilities: this.o.capabilities,
       metadata: this.o.metadata ?? null,
     });
-    // Local enqueues wake the claim loop at once; other processes are seen by polling.
+    // Local enqueues wake the claim loop at once; other processes through the backend (SQLite:
+    // data_version checks; PostgreSQL: NOTIFY), with polling as the fallback.
     this.offEvents = this.db.events.on("*", (e) => {
       if (e.type === "task.created" || e.type === "task.queued" || e.type === "plan.started")
         this.waker.wake();
