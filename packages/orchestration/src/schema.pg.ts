@@ -58,8 +58,9 @@ export const tasksTable = pgTable(
     // task outside them costs these indexes nothing when its status changes.
     index("tasks_lease_idx").on(t.leaseExpiresAt).where(sql`${t.status} = 'in_progress'`),
     index("tasks_plan_idx").on(t.planId, t.status).where(sql`${t.planId} IS NOT NULL`),
-    uniqueIndex("tasks_plan_subtask_uq").on(t.planId, t.subtaskId),
-    uniqueIndex("tasks_idempotency_uq").on(t.idempotencyKey),
+    // Partial: a plain task (no plan, no idempotency key) adds no entry to either on insert.
+    uniqueIndex("tasks_plan_subtask_uq").on(t.planId, t.subtaskId).where(sql`${t.planId} IS NOT NULL`),
+    uniqueIndex("tasks_idempotency_uq").on(t.idempotencyKey).where(sql`${t.idempotencyKey} IS NOT NULL`),
   ],
 );
 
