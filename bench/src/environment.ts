@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import { cpus, loadavg, totalmem } from "node:os";
 import BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
+import { workerLauncher } from "./workerProcess.ts";
 
 export function machineFacts(): Record<string, string> {
   const cpu = cpus();
@@ -28,6 +29,7 @@ export function machineFacts(): Record<string, string> {
     memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
     "git commit": commit,
     "SQLite (better-sqlite3)": sqlite,
+    "worker processes": workerLauncher(),
   };
 }
 

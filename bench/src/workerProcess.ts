@@ -1,15 +1,52 @@
 /**
- * A worker process seen from the benchmark: spawned as `node --import tsx child.ts` with an IPC
- * channel, driven by messages (open, go, stop, exit). Every process spawned is tracked, so a
- * run (and the smoke test) can prove none is left behind.
+ * A worker process seen from the benchmark: spawned as `node <bundle>` (child.ts compiled by
+ * build.ts) with an IPC channel, driven by messages (open, go, stop, exit). Every process
+ * spawned is tracked, so a run (and the smoke test) can prove none is left behind.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { basename, join } from "node:path";
+import { version as esbuildVersion } from "esbuild";
+import { buildWorkerBundle } from "./build.ts";
 import type { FromChild, OpenSpec, ToChild } from "./protocol.ts";
 
-const tsx = createRequire(import.meta.url).resolve("tsx");
-const entry = join(import.meta.dirname, "child.ts");
+interface Launcher {
+  /** Arguments to `node`. */
+  args: string[];
+  /** How worker processes are started, for the report. */
+  description: string;
+}
+
+/**
+ * Compiled JavaScript, as a deployed worker runs, for every system alike. With
+ * HIVE_BENCH_HIVE_MODULE (another copy of Hive's TypeScript sources, imported at run time) a
+ * bundle cannot load that copy: the worker processes run child.ts under tsx's loader instead,
+ * which adds ~40 MB of RSS to each (measured), so compare only runs with the same launcher.
+ */
+async function chooseLauncher(): Promise<Launcher> {
+  if (process.env.HIVE_BENCH_HIVE_MODULE) {
+    const tsx = createRequire(import.meta.url).resolve("tsx");
+    return {
+      args: ["--import", tsx, join(import.meta.dirname, "child.ts")],
+      description:
+        "node --import tsx src/child.ts (TypeScript loaded at run time: HIVE_BENCH_HIVE_MODULE is set, which a bundle cannot load; tsx's loader thread adds ~40 MB of RSS per process)",
+    };
+  }
+  const bundle = await buildWorkerBundle();
+  return {
+    args: [bundle],
+    description: `compiled JavaScript: node bench/.build/<hash>/${basename(bundle)} (child.ts and the workspace packages bundled by esbuild ${esbuildVersion}; no TypeScript loader)`,
+  };
+}
+
+/** Chosen (and the bundle built) once, when the benchmark loads, before any run starts. */
+const launcher = await chooseLauncher();
+
+/** How worker processes are started, for the report's environment facts. */
+export function workerLauncher(): string {
+  return launcher.description;
+}
+
 const live = new Set<ChildProcess>();
 
 /** Worker processes spawned by this process that have not exited. */
@@ -31,7 +68,7 @@ export class WorkerProcess {
   readonly exited: Promise<void>;
 
   constructor() {
-    this.child = spawn(process.execPath, ["--import", tsx, entry], {
+    this.child = spawn(process.execPath, launcher.args, {
       stdio: ["ignore", "ignore", "pipe", "ipc"],
       env: { ...process.env, NODE_ENV: "production" },
     });
