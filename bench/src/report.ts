@@ -118,7 +118,7 @@ export function reportTables(
     },
     {
       title: "Worker memory",
-      note: "One fresh Hive worker process draining the queue; peak RSS is the process's maxRSS (it includes Node.js and the tsx loader, measured at ~110 MB for an idle `node --import tsx` importing @hive/orchestration).",
+      note: "One fresh Hive worker process draining the queue; peak RSS is the process's maxRSS. It includes Node.js itself: an idle compiled worker process (`node` on the bundle: `worker processes` under Environment) importing @hive/orchestration measures ~69 MB (plain `node`: ~39 MB); under tsx's loader, used only when HIVE_BENCH_HIVE_MODULE is set, ~110 MB.",
       table: {
         headers: [
           "tasks queued",
