@@ -49,7 +49,8 @@ function systemsOf(backend: Backend, concurrency: number): System[] {
 
 /** How each system's idle worker hears of a new task (printed beside its latency). */
 const WAKE_UP: Record<string, string> = {
-  "hive/sqlite": "reads PRAGMA data_version every 5 ms while idle: a commit by another process wakes it (probe backoff 10 → 250 ms as the fallback)",
+  "hive/sqlite":
+    "reads PRAGMA data_version every 5 ms while idle: a commit by another process wakes it (probe backoff 10 → 250 ms as the fallback)",
   "hive/postgres": "LISTEN/NOTIFY",
   plainjob: `polls every ${PLAINJOB_POLL_MS} ms`,
   liteque: `polls every ${LITEQUE_POLL_MS} ms`,
