@@ -96,7 +96,7 @@ export async function claimPlanningRequests(
        WHERE id IN (
          SELECT id FROM planning_queue
          WHERE status = 'pending' OR (status = 'assigned' AND assigned_at < ?)
-         ORDER BY priority DESC, created_at ASC LIMIT ?${tx.ex.dialect === "postgres" ? " FOR UPDATE SKIP LOCKED" : ""})
+         ORDER BY priority DESC NULLS LAST, created_at ASC LIMIT ?${tx.ex.dialect === "postgres" ? " FOR UPDATE SKIP LOCKED" : ""})
        RETURNING *`,
       [q.agentId, ts, ts - q.staleAfterMs, q.limit],
     );

@@ -283,7 +283,7 @@ export async function getNextPlannedSubtask(db: Db, planId: string): Promise<Tas
   return withRead(db, async (ex) => {
     const row = await ex.get<TaskRowRaw>(
       `SELECT * FROM tasks WHERE plan_id = ? AND status = 'queued' AND run_at <= ?
-       ORDER BY priority DESC, created_at ASC LIMIT 1`,
+       ORDER BY priority DESC NULLS LAST, created_at ASC LIMIT 1`,
       [id, now()],
     );
     return row ? taskFromRow(row) : null;

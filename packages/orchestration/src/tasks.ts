@@ -160,7 +160,7 @@ export async function getTasksByStatus(db: Db, status: TaskStatus, limit = 10_00
   return withRead(db, async (ex) =>
     (
       await ex.all<TaskRowRaw>(
-        "SELECT * FROM tasks WHERE status = ? ORDER BY priority DESC, created_at ASC, id ASC LIMIT ?",
+        "SELECT * FROM tasks WHERE status = ? ORDER BY priority DESC NULLS LAST, created_at ASC, id ASC LIMIT ?",
         [s, n],
       )
     ).map(taskFromRow),
@@ -174,11 +174,11 @@ export async function getQueuedTasks(db: Db, limit = 10, taskType?: string): Pro
   return withRead(db, async (ex) =>
     (type === undefined
       ? await ex.all<TaskRowRaw>(
-          "SELECT * FROM tasks WHERE status = 'queued' ORDER BY priority DESC, created_at ASC LIMIT ?",
+          "SELECT * FROM tasks WHERE status = 'queued' ORDER BY priority DESC NULLS LAST, created_at ASC LIMIT ?",
           [n],
         )
       : await ex.all<TaskRowRaw>(
-          "SELECT * FROM tasks WHERE status = 'queued' AND task_type = ? ORDER BY priority DESC, created_at ASC LIMIT ?",
+          "SELECT * FROM tasks WHERE status = 'queued' AND task_type = ? ORDER BY priority DESC NULLS LAST, created_at ASC LIMIT ?",
           [type, n],
         )
     ).map(taskFromRow),
