@@ -189,18 +189,23 @@ export type BatchResult =
 
 type CompleteItem = z.output<typeof CompleteTaskInputSchema>;
 
+/** A batch item's outcome; `task` is null when the caller asked for no rows back (lean). */
+type SetResult =
+  | { taskId: string; ok: true; task: Task | null }
+  | { taskId: string; ok: false; error: Error };
+
 /** Results in input order: the completed task, or why its guard matched nothing. */
 async function batchResults(
   tx: TxState,
   items: readonly CompleteItem[],
   first: ReadonlyMap<string, CompleteItem>,
-  done: ReadonlyMap<string, Task>,
-): Promise<BatchResult[]> {
-  const out: BatchResult[] = [];
+  done: ReadonlyMap<string, Task | null>,
+): Promise<SetResult[]> {
+  const out: SetResult[] = [];
   for (const c of items) {
     const task = first.get(c.taskId) === c ? done.get(c.taskId) : undefined;
     out.push(
-      task
+      task !== undefined
         ? { taskId: c.taskId, ok: true, task }
         : { taskId: c.taskId, ok: false, error: await leaseFailure(tx, c.taskId, c.token) },
     );
@@ -214,7 +219,7 @@ async function batchResults(
  * size. An item whose guard matched nothing wrote nothing, so the others need no savepoint; it
  * gets the reason (LeaseLostError, TaskNotFoundError). A task named twice completes once.
  */
-async function completeSet(tx: TxState, items: readonly CompleteItem[]): Promise<BatchResult[]> {
+async function completeSet(tx: TxState, items: readonly CompleteItem[], lean = false): Promise<SetResult[]> {
   const ts = now();
   const d = tx.ex.dialect;
   const first = new Map<string, CompleteItem>();
@@ -225,17 +230,17 @@ async function completeSet(tx: TxState, items: readonly CompleteItem[]): Promise
     result: toJson(c.result),
     log: c.outputLog ?? null,
   }));
-  if (d === "postgres") return completeSetPostgres(tx, items, first, batch, ts);
+  if (d === "postgres") return completeSetPostgres(tx, items, first, batch, ts, lean);
   // On SQLite `+` keeps the planner off the status index: it would scan every task in progress
   // and probe the batch for each, instead of looking up each batch item by id.
   const rows = await tx.ex.all<TaskRowRaw>(
     `UPDATE tasks SET status = 'completed', result = j.result, completed_at = ?, updated_at = ?, lease_expires_at = NULL
      FROM ${jsonRows(d, { id: "text", token: "bigint", result: "text" })}
      WHERE tasks.id = j.id AND ${d === "sqlite" ? "+" : ""}tasks.status = 'in_progress' AND tasks.lease_token = j.token
-     RETURNING ${d === "sqlite" ? "*" : "tasks.*"}`,
+     RETURNING ${lean ? "tasks.id, tasks.plan_id" : d === "sqlite" ? "*" : "tasks.*"}`,
     [ts, ts, JSON.stringify(batch)],
   );
-  const done = new Map<string, Task>();
+  const done = new Map<string, Task | null>();
   if (rows.length > 0) {
     const matched = new Set(rows.map((r) => r.id));
     const ids = [...matched];
@@ -253,7 +258,7 @@ async function completeSet(tx: TxState, items: readonly CompleteItem[]): Promise
     await releaseDependents(tx, ids);
     const transitions: Transition[] = [];
     for (const r of rows) {
-      done.set(r.id, taskFromRow(r));
+      done.set(r.id, lean ? null : taskFromRow(r));
       tx.events.push({ type: "task.completed", taskId: r.id, planId: r.plan_id });
       if (r.plan_id)
         transitions.push({ planId: r.plan_id, from: "in_progress", to: "completed", taskId: r.id });
@@ -283,7 +288,7 @@ const COMPLETE_POSTGRES = `WITH j AS (SELECT * FROM json_to_recordset(?::json) A
           GROUP BY dep.task_id) AS dd
     WHERE tasks.id = dd.task_id AND tasks.pending_deps > 0 AND tasks.status <> 'in_progress'
     RETURNING tasks.id, tasks.status)
-  SELECT d.*, (SELECT json_agg(rel.id) FROM rel WHERE rel.status = 'queued') AS hive_released FROM d`;
+  SELECT %COLUMNS%, (SELECT json_agg(rel.id) FROM rel WHERE rel.status = 'queued') AS hive_released FROM d`;
 
 async function completeSetPostgres(
   tx: TxState,
@@ -291,18 +296,20 @@ async function completeSetPostgres(
   first: ReadonlyMap<string, CompleteItem>,
   batch: readonly { id: string }[],
   ts: number,
-): Promise<BatchResult[]> {
-  const rows = await tx.ex.all<TaskRowRaw & { hive_released: string[] | null }>(COMPLETE_POSTGRES, [
+  lean: boolean,
+): Promise<SetResult[]> {
+  const sql = COMPLETE_POSTGRES.replace("%COLUMNS%", lean ? "d.id, d.plan_id" : "d.*");
+  const rows = await tx.ex.all<TaskRowRaw & { hive_released: string[] | null }>(sql, [
     JSON.stringify(batch),
     ts,
     ts,
     ts,
     ts,
   ]);
-  const done = new Map<string, Task>();
+  const done = new Map<string, Task | null>();
   const transitions: Transition[] = [];
   for (const r of rows) {
-    done.set(r.id, taskFromRow(r));
+    done.set(r.id, lean ? null : taskFromRow(r));
     tx.events.push({ type: "task.completed", taskId: r.id, planId: r.plan_id });
     if (r.plan_id)
       transitions.push({ planId: r.plan_id, from: "in_progress", to: "completed", taskId: r.id });
@@ -321,7 +328,7 @@ export async function completeTask(db: Db, input: CompleteTaskInput): Promise<Ta
   return withTx(db, async (tx) => {
     const [r] = await completeSet(tx, [c]);
     if (!r!.ok) throw r!.error;
-    return r!.task;
+    return r!.task as Task;
   });
 }
 
@@ -332,7 +339,7 @@ export async function completeTask(db: Db, input: CompleteTaskInput): Promise<Ta
 export async function completeTasks(db: Db, inputs: readonly CompleteTaskInput[]): Promise<BatchResult[]> {
   const items = parseInput(z.array(CompleteTaskInputSchema), inputs, "completeTasks input");
   if (items.length === 0) return [];
-  return withTx(db, (tx) => completeSet(tx, items));
+  return withTx(db, async (tx) => (await completeSet(tx, items)) as BatchResult[]);
 }
 
 /** Runs one item of a batch in a savepoint so its failure undoes only its own writes. */
@@ -423,6 +430,9 @@ export async function failTasks(
   });
 }
 
+/** What reportOutcomes says of each outcome: recorded (the task, for failures), or why not. */
+export type OutcomeResult = SetResult;
+
 /**
  * The worker's group commit: completions and failures in one transaction. Completions are
  * set-based and need no savepoint (an item whose guard fails writes nothing); each failure runs
@@ -434,11 +444,12 @@ export async function reportOutcomes(
   completes: readonly CompleteTaskInput[],
   fails: readonly FailTaskInput[],
   policy: RetryPolicy,
-): Promise<BatchResult[]> {
+): Promise<OutcomeResult[]> {
   const c = parseInput(z.array(CompleteTaskInputSchema), completes, "completeTasks input");
   const f = parseInput(z.array(FailTaskInputSchema), fails, "failTasks input");
   return withTx(db, async (tx) => {
-    const out = c.length > 0 ? await completeSet(tx, c) : [];
+    // Lean: the worker needs to know which outcomes were recorded, not the rows back.
+    const out: OutcomeResult[] = c.length > 0 ? await completeSet(tx, c, true) : [];
     for (const item of f) {
       try {
         out.push({

@@ -337,7 +337,7 @@ export class Worker {
         );
         for (const r of results) {
           if (r.ok) {
-            if (r.task.status === "completed") this.stats.completed++;
+            if (r.task === null || r.task.status === "completed") this.stats.completed++;
             else this.stats.failed++;
           } else {
             this.stats.lostLeases++;
