@@ -69,12 +69,18 @@ export async function applyPlanTransitions(tx: TxState, transitions: readonly Tr
       completed_subtasks: number;
       failed_subtasks: number;
       blocked_subtasks: number;
+      plan_status?: string | null;
     }>(
       `UPDATE plan_execution SET active_subtasks = active_subtasks + ?, completed_subtasks = completed_subtasks + ?,
          failed_subtasks = failed_subtasks + ?, blocked_subtasks = blocked_subtasks + ?,
          progress_percent = CASE WHEN total_subtasks = 0 THEN 0 ELSE ((completed_subtasks + ?) * 100) / total_subtasks END,
          current_phase = COALESCE(?, current_phase), updated_at = ?
-       WHERE plan_id = ? RETURNING total_subtasks, completed_subtasks, failed_subtasks, blocked_subtasks`,
+       WHERE plan_id = ? RETURNING total_subtasks, completed_subtasks, failed_subtasks, blocked_subtasks${
+         // PostgreSQL: the plan's status in the same round trip.
+         tx.ex.dialect === "postgres"
+           ? ", (SELECT p.status FROM execution_plans p WHERE p.id = plan_execution.plan_id) AS plan_status"
+           : ""
+       }`,
       [d.active, d.completed, d.failed, d.blocked, d.completed, phase ?? null, ts, planId],
     );
     tx.touchedPlans.add(planId);
@@ -82,7 +88,12 @@ export async function applyPlanTransitions(tx: TxState, transitions: readonly Tr
     const total = Number(row.total_subtasks);
     const done = Number(row.completed_subtasks);
     const bad = Number(row.failed_subtasks) + Number(row.blocked_subtasks);
-    const plan = await tx.ex.get<{ status: string }>(planStatusSql(tx.ex.dialect), [planId]);
+    const plan =
+      row.plan_status !== undefined
+        ? row.plan_status === null
+          ? undefined
+          : { status: row.plan_status }
+        : await tx.ex.get<{ status: string }>(planStatusSql(tx.ex.dialect), [planId]);
     if (!plan) continue;
     let next = plan.status;
     if (total > 0 && done === total) next = "completed";

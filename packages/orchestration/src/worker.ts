@@ -145,6 +145,8 @@ export class Worker {
   private running = 0;
   private flushing: Promise<void> | null = null;
   private readonly waker = new Waker();
+  /** Set by a local event that queued work: the next claim skips the "anything claimable?" probe. */
+  private workHint = false;
   private loops: Promise<void>[] = [];
   private timers: NodeJS.Timeout[] = [];
   private offEvents: (() => void) | null = null;
@@ -183,8 +185,10 @@ export class Worker {
     // Local enqueues wake the claim loop at once; other processes through the backend (SQLite:
     // data_version checks; PostgreSQL: NOTIFY), with polling as the fallback.
     this.offEvents = this.db.events.on("*", (e) => {
-      if (e.type === "task.created" || e.type === "task.queued" || e.type === "plan.started")
+      if (e.type === "task.created" || e.type === "task.queued" || e.type === "plan.started") {
+        this.workHint = true;
         this.waker.wake();
+      }
     });
     if (this.db._backend.onWake) {
       try {
@@ -216,7 +220,13 @@ export class Worker {
       if (want > 0) {
         try {
           // The read keeps idle polls free of write locks; after a full claim there is likely more.
-          if (lastFull || (await hasClaimableTasks(this.db, this.o.taskTypes, this.o.capabilities))) {
+          const hinted = this.workHint;
+          this.workHint = false;
+          if (
+            lastFull ||
+            hinted ||
+            (await hasClaimableTasks(this.db, this.o.taskTypes, this.o.capabilities))
+          ) {
             const claimed = await claimTasks(this.db, {
               workerId: this.id,
               capabilities: this.o.capabilities,
