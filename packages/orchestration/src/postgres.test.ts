@@ -12,34 +12,6 @@ import { Worker } from "./worker.ts";
 describe.skipIf(testBackend !== "postgres")("the PostgreSQL backend", () => {
   const t = useTempDatabase();
 
-  it("wakes an idle worker on another connection at once through LISTEN/NOTIFY, not by polling", async () => {
-    const other = await openDatabase(t.temp.openOptions);
-    let ran: string | null = null;
-    // Polls at most once a minute: only a notification can make it pick the task up in time.
-    const w = await new Worker({
-      db: other,
-      role: "test",
-      pollMinMs: 60_000,
-      pollMaxMs: 60_000,
-      reaperIntervalMs: 0,
-      handler: ({ task }) => {
-        ran = task.id;
-        return "ok";
-      },
-    }).start();
-    try {
-      await sleep(300); // the worker's first poll found nothing; it now sleeps for a minute
-      const task = await createTask(t.db, { title: "wake up", taskType: "t" });
-      const deadline = Date.now() + 20_000;
-      while ((await getTask(t.db, task.id))!.status !== "completed" && Date.now() < deadline) await sleep(50);
-      expect(ran).toBe(task.id);
-      expect((await getTask(t.db, task.id))!.status).toBe("completed");
-    } finally {
-      await w.stop();
-      await closeDatabase(other);
-    }
-  });
-
   it("re-opens its LISTEN connection after the server drops it, so wake-ups resume", async () => {
     const other = await openDatabase(t.temp.openOptions);
     const done: string[] = [];
