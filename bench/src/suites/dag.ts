@@ -82,15 +82,18 @@ async function runPlan(
     const runSeconds = (end - (worker.firstAt ?? end)) / 1000;
     const { executed } = await worker.stop();
     const dispatchSeconds = startSeconds + runSeconds;
+    const measured = {
+      shape,
+      nodes,
+      edges: edgeCount(planData),
+      createSeconds,
+      dispatchSeconds,
+      createUsPerNode: (createSeconds * 1e6) / nodes,
+    };
     if (!finished)
       // Cost per node from the nodes that did run: a lower bound of the real cost.
       return {
-        shape,
-        nodes,
-        edges: edgeCount(planData),
-        createSeconds,
-        dispatchSeconds,
-        createUsPerNode: (createSeconds * 1e6) / nodes,
+        ...measured,
         dispatchUsPerNode: (dispatchSeconds * 1e6) / Math.max(1, executed.length),
         finished: false,
         exactlyOnce: false,
@@ -100,12 +103,7 @@ async function runPlan(
       };
     const problems = [...exactlyOnceProblems(executed, nodes), ...(await verifyHiveTasks(counter, nodes))];
     return {
-      shape,
-      nodes,
-      edges: edgeCount(planData),
-      createSeconds,
-      dispatchSeconds,
-      createUsPerNode: (createSeconds * 1e6) / nodes,
+      ...measured,
       dispatchUsPerNode: (dispatchSeconds * 1e6) / nodes,
       finished: true,
       exactlyOnce: problems.length === 0,

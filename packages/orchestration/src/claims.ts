@@ -224,48 +224,62 @@ async function completeSet(tx: TxState, items: readonly CompleteItem[], lean = f
   const d = tx.ex.dialect;
   const first = new Map<string, CompleteItem>();
   for (const c of items) if (!first.has(c.taskId)) first.set(c.taskId, c);
-  const batch = [...first.values()].map((c) => ({
+  const batch: CompleteRow[] = [...first.values()].map((c) => ({
     id: c.taskId,
     token: c.token,
     result: toJson(c.result),
     log: c.outputLog ?? null,
   }));
-  if (d === "postgres") return completeSetPostgres(tx, items, first, batch, ts, lean);
-  // On SQLite `+` keeps the planner off the status index: it would scan every task in progress
-  // and probe the batch for each, instead of looking up each batch item by id.
+  const rows =
+    d === "postgres"
+      ? await completedRowsPostgres(tx, batch, ts, lean)
+      : await completedRowsSqlite(tx, batch, ts, lean);
+  const done = new Map<string, Task | null>();
+  const transitions: Transition[] = [];
+  for (const r of rows) {
+    done.set(r.id, lean ? null : taskFromRow(r));
+    tx.events.push({ type: "task.completed", taskId: r.id, planId: r.plan_id });
+    if (r.plan_id)
+      transitions.push({ planId: r.plan_id, from: "in_progress", to: "completed", taskId: r.id });
+  }
+  await applyPlanTransitions(tx, transitions);
+  return batchResults(tx, items, first, done);
+}
+
+type CompleteRow = { id: string; token: number; result: string | null; log: string | null };
+
+/** SQLite: the guarded UPDATE of the tasks, then their runs, workers and dependents. */
+async function completedRowsSqlite(
+  tx: TxState,
+  batch: readonly CompleteRow[],
+  ts: number,
+  lean: boolean,
+): Promise<TaskRowRaw[]> {
+  // `+` keeps the planner off the status index: it would scan every task in progress and probe
+  // the batch for each, instead of looking up each batch item by id.
   const rows = await tx.ex.all<TaskRowRaw>(
     `UPDATE tasks SET status = 'completed', result = j.result, completed_at = ?, updated_at = ?, lease_expires_at = NULL
-     FROM ${jsonRows(d, { id: "text", token: "bigint", result: "text" })}
-     WHERE tasks.id = j.id AND ${d === "sqlite" ? "+" : ""}tasks.status = 'in_progress' AND tasks.lease_token = j.token
-     RETURNING ${lean ? "tasks.id, tasks.plan_id" : d === "sqlite" ? "*" : "tasks.*"}`,
+     FROM ${jsonRows("sqlite", { id: "text", token: "bigint", result: "text" })}
+     WHERE tasks.id = j.id AND +tasks.status = 'in_progress' AND tasks.lease_token = j.token
+     RETURNING ${lean ? "id, plan_id" : "*"}`,
     [ts, ts, JSON.stringify(batch)],
   );
-  const done = new Map<string, Task | null>();
-  if (rows.length > 0) {
-    const matched = new Set(rows.map((r) => r.id));
-    const ids = [...matched];
-    await tx.ex.run(
-      `UPDATE runs SET status = 'completed', completed_at = ?, result_data = j.result,
-         output_log = COALESCE(j.log, runs.output_log)
-       FROM ${jsonRows(d, { id: "text", result: "text", log: "text" })}
-       WHERE runs.task_id = j.id AND runs.run_number = (SELECT MAX(r.run_number) FROM runs r WHERE r.task_id = j.id)`,
-      [ts, JSON.stringify(batch.filter((b) => matched.has(b.id)))],
-    );
-    await tx.ex.run(
-      `UPDATE workers SET current_task_id = NULL WHERE current_task_id IN (SELECT id FROM ${jsonIds(d)})`,
-      [JSON.stringify(ids)],
-    );
-    await releaseDependents(tx, ids);
-    const transitions: Transition[] = [];
-    for (const r of rows) {
-      done.set(r.id, lean ? null : taskFromRow(r));
-      tx.events.push({ type: "task.completed", taskId: r.id, planId: r.plan_id });
-      if (r.plan_id)
-        transitions.push({ planId: r.plan_id, from: "in_progress", to: "completed", taskId: r.id });
-    }
-    await applyPlanTransitions(tx, transitions);
-  }
-  return batchResults(tx, items, first, done);
+  if (rows.length === 0) return rows;
+  const matched = new Set(rows.map((r) => r.id));
+  const ids = [...matched];
+  await tx.ex.run(
+    `UPDATE runs SET status = 'completed', completed_at = ?, result_data = j.result,
+       output_log = COALESCE(j.log, runs.output_log)
+     FROM ${jsonRows("sqlite", { id: "text", result: "text", log: "text" })}
+     WHERE runs.task_id = j.id AND runs.run_number = (SELECT MAX(r.run_number) FROM runs r WHERE r.task_id = j.id)`,
+    [ts, JSON.stringify(batch.filter((b) => matched.has(b.id)))],
+  );
+  await tx.ex.run(
+    `UPDATE workers SET current_task_id = NULL WHERE current_task_id IN (SELECT id FROM ${jsonIds("sqlite")})`,
+    [JSON.stringify(ids)],
+  );
+  await releaseDependents(tx, ids);
+  return rows;
 }
 
 // PostgreSQL: the completion, the runs, the workers' current task and the dependents' release
@@ -290,14 +304,13 @@ const COMPLETE_POSTGRES = `WITH j AS (SELECT * FROM json_to_recordset(?::json) A
     RETURNING tasks.id, tasks.status)
   SELECT %COLUMNS%, (SELECT json_agg(rel.id) FROM rel WHERE rel.status = 'queued') AS hive_released FROM d`;
 
-async function completeSetPostgres(
+/** PostgreSQL: all of it in one statement; the dependents it queued become events here. */
+async function completedRowsPostgres(
   tx: TxState,
-  items: readonly CompleteItem[],
-  first: ReadonlyMap<string, CompleteItem>,
-  batch: readonly { id: string }[],
+  batch: readonly CompleteRow[],
   ts: number,
   lean: boolean,
-): Promise<SetResult[]> {
+): Promise<TaskRowRaw[]> {
   const sql = COMPLETE_POSTGRES.replace("%COLUMNS%", lean ? "d.id, d.plan_id" : "d.*");
   const rows = await tx.ex.all<TaskRowRaw & { hive_released: string[] | null }>(sql, [
     JSON.stringify(batch),
@@ -306,17 +319,8 @@ async function completeSetPostgres(
     ts,
     ts,
   ]);
-  const done = new Map<string, Task | null>();
-  const transitions: Transition[] = [];
-  for (const r of rows) {
-    done.set(r.id, lean ? null : taskFromRow(r));
-    tx.events.push({ type: "task.completed", taskId: r.id, planId: r.plan_id });
-    if (r.plan_id)
-      transitions.push({ planId: r.plan_id, from: "in_progress", to: "completed", taskId: r.id });
-  }
   for (const id of rows[0]?.hive_released ?? []) tx.events.push({ type: "task.queued", taskId: id });
-  await applyPlanTransitions(tx, transitions);
-  return batchResults(tx, items, first, done);
+  return rows;
 }
 
 /**

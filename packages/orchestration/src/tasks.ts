@@ -18,23 +18,12 @@ import { applyPlanTransitions } from "./progress.ts";
 import { type TaskRowRaw, taskFromRow } from "./rows.ts";
 import { LATEST_RUN_NUMBER } from "./runs.ts";
 import { chunk, placeholders, type SqlExecutor } from "./sql.ts";
-import { insertTask, insertTasks, newTask, type ParsedCreate } from "./taskInsert.ts";
+import { insertTask, insertTasks, type NewTaskFields, newTask, type ParsedCreate } from "./taskInsert.ts";
 import { withRead, withTx } from "./tx.ts";
 import { parseInput } from "./validate.ts";
 
 /** @internal Writes one task row and its edges. Dependencies must exist (checked by the caller). */
-export async function insertTaskRow(
-  tx: TxState,
-  t: ParsedCreate,
-  opts: {
-    id: string;
-    status: TaskStatus;
-    pendingDeps: number;
-    planId?: string | null;
-    subtaskId?: string | null;
-    ts: number;
-  },
-): Promise<void> {
+export async function insertTaskRow(tx: TxState, t: ParsedCreate, opts: NewTaskFields): Promise<void> {
   await insertTask(tx, newTask(t, opts));
   await insertEdges(tx, opts.id, t.dependsOn);
 }
