@@ -86,75 +86,77 @@ function insertRunsSql(dialect: "sqlite" | "postgres"): string {
  */
 export async function claimTasks(db: Db, input: ClaimTasksInput): Promise<ClaimedTask[]> {
   const q = parseInput(ClaimTasksInputSchema, input, "claimTasks input");
+  return withTx(db, (tx) => claimIn(tx, q));
+}
+
+async function claimIn(tx: TxState, q: z.output<typeof ClaimTasksInputSchema>): Promise<ClaimedTask[]> {
   const types = q.taskTypes ? JSON.stringify(q.taskTypes) : null;
   const caps = JSON.stringify(q.capabilities);
-  return withTx(db, async (tx) => {
-    const ts = now();
-    const claimParams = [q.workerId, ts + q.leaseMs, ts, ts, types, types, caps, q.limit];
-    let rows: TaskRowRaw[];
-    const runIds = new Map<string, string>();
-    if (tx.ex.dialect === "postgres") {
-      // Without fresh statistics (a table just filled) the planner picks a bitmap scan of every
-      // queued task and sorts them all for each claim (20 ms at 20k queued); the claim index
-      // already yields them in order, so the claim's transaction does without bitmap scans.
-      await tx.ex.run("SET LOCAL enable_bitmapscan = off");
-      const ids = Array.from({ length: q.limit }, newId);
-      const all = await tx.ex.all<TaskRowRaw & { hive_worker_found: number; hive_run_id: string | null }>(
-        CLAIM_POSTGRES,
-        [...claimParams, ts, q.workerId, q.workerId, ts, JSON.stringify(ids)],
-      );
-      if (Number(all[0]?.hive_worker_found ?? 0) === 0) throw new WorkerNotFoundError(q.workerId);
-      rows = [];
-      for (const r of all)
-        if (r.hive_run_id !== null) {
-          rows.push(r);
-          runIds.set(r.id, r.hive_run_id);
-        }
-    } else {
-      rows = await tx.ex.all<TaskRowRaw>(CLAIM_SQLITE, claimParams);
-      // After the claim, so one statement both proves the worker exists (else the transaction
-      // rolls back: nothing claimed) and records its heartbeat and current task.
-      const worker = await tx.ex.run(
-        `UPDATE workers SET last_heartbeat = ?, status = CASE WHEN status = 'offline' THEN 'active' ELSE status END,
-           current_task_id = COALESCE(?, current_task_id) WHERE id = ?`,
-        [ts, rows[0]?.id ?? null, q.workerId],
-      );
-      if (worker.changes === 0) throw new WorkerNotFoundError(q.workerId);
-    }
-    // RETURNING does not keep the subquery's order.
-    rows.sort(
-      (a, b) => Number(b.priority) - Number(a.priority) || Number(a.created_at) - Number(b.created_at),
+  const ts = now();
+  const claimParams = [q.workerId, ts + q.leaseMs, ts, ts, types, types, caps, q.limit];
+  let rows: TaskRowRaw[];
+  const runIds = new Map<string, string>();
+  if (tx.ex.dialect === "postgres") {
+    // Without fresh statistics (a table just filled) the planner picks a bitmap scan of every
+    // queued task and sorts them all for each claim (20 ms at 20k queued); the claim index
+    // already yields them in order, so the claim's transaction does without bitmap scans.
+    await tx.ex.run("SET LOCAL enable_bitmapscan = off");
+    const ids = Array.from({ length: q.limit }, newId);
+    const all = await tx.ex.all<TaskRowRaw & { hive_worker_found: number; hive_run_id: string | null }>(
+      CLAIM_POSTGRES,
+      [...claimParams, ts, q.workerId, q.workerId, ts, JSON.stringify(ids)],
     );
-    if (rows.length === 0) return [];
-    const out: ClaimedTask[] = [];
-    const transitions: Transition[] = [];
-    const runs: { run: string; id: string; phase: string }[] = [];
-    for (const r of rows) {
-      const runId = runIds.get(r.id) ?? newId();
-      runs.push({ run: runId, id: r.id, phase: r.current_phase });
-      const task = taskFromRow(r);
-      out.push({ task, token: task.leaseToken, runId });
-      tx.events.push({
-        type: "task.claimed",
+    if (Number(all[0]?.hive_worker_found ?? 0) === 0) throw new WorkerNotFoundError(q.workerId);
+    rows = [];
+    for (const r of all)
+      if (r.hive_run_id !== null) {
+        rows.push(r);
+        runIds.set(r.id, r.hive_run_id);
+      }
+  } else {
+    rows = await tx.ex.all<TaskRowRaw>(CLAIM_SQLITE, claimParams);
+    // After the claim, so one statement both proves the worker exists (else the transaction
+    // rolls back: nothing claimed) and records its heartbeat and current task.
+    const worker = await tx.ex.run(
+      `UPDATE workers SET last_heartbeat = ?, status = CASE WHEN status = 'offline' THEN 'active' ELSE status END,
+         current_task_id = COALESCE(?, current_task_id) WHERE id = ?`,
+      [ts, rows[0]?.id ?? null, q.workerId],
+    );
+    if (worker.changes === 0) throw new WorkerNotFoundError(q.workerId);
+  }
+  // RETURNING does not keep the subquery's order.
+  rows.sort(
+    (a, b) => Number(b.priority) - Number(a.priority) || Number(a.created_at) - Number(b.created_at),
+  );
+  if (rows.length === 0) return [];
+  const out: ClaimedTask[] = [];
+  const transitions: Transition[] = [];
+  const runs: { run: string; id: string; phase: string }[] = [];
+  for (const r of rows) {
+    const runId = runIds.get(r.id) ?? newId();
+    runs.push({ run: runId, id: r.id, phase: r.current_phase });
+    const task = taskFromRow(r);
+    out.push({ task, token: task.leaseToken, runId });
+    tx.events.push({
+      type: "task.claimed",
+      taskId: r.id,
+      workerId: q.workerId,
+      token: task.leaseToken,
+      attempt: task.attempts,
+    });
+    if (r.plan_id)
+      transitions.push({
+        planId: r.plan_id,
+        from: "queued",
+        to: "in_progress",
         taskId: r.id,
-        workerId: q.workerId,
-        token: task.leaseToken,
-        attempt: task.attempts,
+        phase: r.current_phase,
       });
-      if (r.plan_id)
-        transitions.push({
-          planId: r.plan_id,
-          from: "queued",
-          to: "in_progress",
-          taskId: r.id,
-          phase: r.current_phase,
-        });
-    }
-    if (tx.ex.dialect === "sqlite")
-      await tx.ex.run(insertRunsSql(tx.ex.dialect), [q.workerId, ts, JSON.stringify(runs)]);
-    await applyPlanTransitions(tx, transitions);
-    return out;
-  });
+  }
+  if (tx.ex.dialect === "sqlite")
+    await tx.ex.run(insertRunsSql(tx.ex.dialect), [q.workerId, ts, JSON.stringify(runs)]);
+  await applyPlanTransitions(tx, transitions);
+  return out;
 }
 
 /** Why a guarded update matched nothing: no task, or the caller's lease is gone. */
@@ -438,34 +440,38 @@ export async function failTasks(
 export type OutcomeResult = SetResult;
 
 /**
- * The worker's group commit: completions and failures in one transaction. Completions are
- * set-based and need no savepoint (an item whose guard fails writes nothing); each failure runs
- * in its own savepoint. Fewer statements than completeTasks + failTasks inside a transaction,
- * which matters on PostgreSQL where each is a round trip.
+ * The worker's group commit: completions and failures in one transaction, then (when `claim` is
+ * given) the worker's next claim in the same transaction, so a busy worker commits once per
+ * batch, not twice, and a dependent its completions released can be claimed at once. Completions
+ * are set-based and need no savepoint (an item whose guard fails writes nothing); each failure
+ * runs in its own savepoint. If the claim fails (the worker row is gone, say), nothing of the
+ * transaction is kept: the caller reports again without the claim.
  */
 export async function reportOutcomes(
   db: Db,
   completes: readonly CompleteTaskInput[],
   fails: readonly FailTaskInput[],
   policy: RetryPolicy,
-): Promise<OutcomeResult[]> {
+  claim?: ClaimTasksInput,
+): Promise<{ results: OutcomeResult[]; claimed: ClaimedTask[] }> {
   const c = parseInput(z.array(CompleteTaskInputSchema), completes, "completeTasks input");
   const f = parseInput(z.array(FailTaskInputSchema), fails, "failTasks input");
+  const q = claim ? parseInput(ClaimTasksInputSchema, claim, "claimTasks input") : undefined;
   return withTx(db, async (tx) => {
     // Lean: the worker needs to know which outcomes were recorded, not the rows back.
-    const out: OutcomeResult[] = c.length > 0 ? await completeSet(tx, c, true) : [];
+    const results: OutcomeResult[] = c.length > 0 ? await completeSet(tx, c, true) : [];
     for (const item of f) {
       try {
-        out.push({
+        results.push({
           taskId: item.taskId,
           ok: true,
           task: await savepointed(tx, () => failIn(tx, item, policy)),
         });
       } catch (error) {
-        out.push({ taskId: item.taskId, ok: false, error: error as Error });
+        results.push({ taskId: item.taskId, ok: false, error: error as Error });
       }
     }
-    return out;
+    return { results, claimed: q ? await claimIn(tx, q) : [] };
   });
 }
 

@@ -7,7 +7,7 @@ import { cancelTask, countTasksByStatus, createTask, createTasks, getTask } from
 import { sleep, useTempDatabase } from "./testing/fixtures.ts";
 import { waitUntil } from "./testing/waitUntil.ts";
 import { PermanentError, Worker, type WorkerOptions } from "./worker.ts";
-import { getWorker } from "./workers.ts";
+import { getWorker, unregisterWorker } from "./workers.ts";
 
 const t = useTempDatabase();
 
@@ -193,6 +193,38 @@ describe("Worker runtime", () => {
     const after = (await getTask(t.db, task.id))!;
     expect(after.status).toBe("queued");
     expect(after.lastError).toBe("stopped");
+  });
+
+  it("records outcomes even when its worker row is gone (the claim riding the group commit fails, the outcomes are reported without it)", async () => {
+    const [a, b] = await createTasks(t.db, [
+      { title: "a", taskType: "t" },
+      { title: "b", taskType: "t" },
+    ]);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const w = await started({
+      role: "test",
+      concurrency: 1,
+      prefetch: 0,
+      handler: async () => {
+        await gate;
+        return "ok";
+      },
+    });
+    try {
+      await waitUntil(async () => (await getTask(t.db, a!.id))!.status === "in_progress", "a running");
+      expect(await unregisterWorker(t.db, w.id)).toBe(true);
+      release();
+      await waitUntil(async () => (await getTask(t.db, a!.id))!.status === "completed", "a completed");
+      expect((await getTask(t.db, a!.id))!.result).toBe("ok");
+      // Nothing was claimed for a worker that no longer exists.
+      expect((await getTask(t.db, b!.id))!.status).toBe("queued");
+      expect(await getRuns(t.db, b!.id)).toEqual([]);
+    } finally {
+      await w.stop();
+    }
   });
 
   it("refuses invalid options with a ValidationError naming the field", () => {

@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import type { JsonValue, RetryPolicy, Task } from "@hive/models";
+import type { ClaimedTask, JsonValue, RetryPolicy, Task } from "@hive/models";
 import { z } from "zod";
 import { claimTasks, hasClaimableTasks, heartbeatTask, releaseTasks, reportOutcomes } from "./claims.ts";
 import { LeaseLostError } from "./errors.ts";
@@ -143,6 +143,8 @@ export class Worker {
   private readonly buffer: Held[] = [];
   private readonly outcomes: Outcome[] = [];
   private running = 0;
+  /** A claim is in flight (the claim loop's, or one riding a group commit). */
+  private claiming = false;
   private flushing: Promise<void> | null = null;
   private readonly waker = new Waker();
   /** Set by a local event that queued work: the next claim skips the "anything claimable?" probe. */
@@ -215,7 +217,8 @@ export class Worker {
     let lastFull = false;
     const prefetch = this.o.prefetch ?? this.o.concurrency;
     while (this.state === "running") {
-      const want = this.o.concurrency + prefetch - this.held.size;
+      // A group commit claiming right now fills the buffer itself.
+      const want = this.claiming ? 0 : this.o.concurrency + prefetch - this.held.size;
       let got = 0;
       if (want > 0) {
         try {
@@ -227,28 +230,13 @@ export class Worker {
             hinted ||
             (await hasClaimableTasks(this.db, this.o.taskTypes, this.o.capabilities))
           ) {
-            const claimed = await claimTasks(this.db, {
-              workerId: this.id,
-              capabilities: this.o.capabilities,
-              taskTypes: this.o.taskTypes,
-              limit: want,
-              leaseMs: this.o.leaseMs,
-            });
-            got = claimed.length;
-            lastFull = got === want;
-            for (const c of claimed) {
-              const h: Held = {
-                task: c.task,
-                token: c.token,
-                controller: null,
-                output: [],
-                outputBytes: 0,
-                started: false,
-              };
-              this.held.set(c.task.id, h);
-              this.buffer.push(h);
+            this.claiming = true;
+            try {
+              got = this.adopt(await claimTasks(this.db, this.claimInput(want)));
+            } finally {
+              this.claiming = false;
             }
-            this.stats.claimed += got;
+            lastFull = got === want;
           }
         } catch (err) {
           lastFull = false;
@@ -269,6 +257,34 @@ export class Worker {
         await this.waker.wait(this.o.pollMaxMs);
       }
     }
+  }
+
+  private claimInput(limit: number) {
+    return {
+      workerId: this.id,
+      capabilities: this.o.capabilities,
+      taskTypes: this.o.taskTypes,
+      limit,
+      leaseMs: this.o.leaseMs,
+    };
+  }
+
+  /** Takes claimed tasks into the buffer; returns how many. */
+  private adopt(claimed: readonly ClaimedTask[]): number {
+    for (const c of claimed) {
+      const h: Held = {
+        task: c.task,
+        token: c.token,
+        controller: null,
+        output: [],
+        outputBytes: 0,
+        started: false,
+      };
+      this.held.set(c.task.id, h);
+      this.buffer.push(h);
+    }
+    this.stats.claimed += claimed.length;
+    return claimed.length;
   }
 
   /** Starts buffered tasks while slots are free. */
@@ -323,12 +339,21 @@ export class Worker {
   }
 
   private async flush(): Promise<void> {
+    let claimWithOutcomes = true;
     while (this.outcomes.length > 0) {
       const batch = this.outcomes.splice(0, 500);
       const completes = batch.filter((o) => o.kind === "complete");
       const fails = batch.filter((o) => o.kind === "fail");
+      // The slots this batch frees are refilled in its own transaction: one commit, not two.
+      const want =
+        this.o.concurrency + (this.o.prefetch ?? this.o.concurrency) - (this.held.size - batch.length);
+      const claim =
+        claimWithOutcomes && this.state === "running" && !this.claiming && want > 0
+          ? this.claimInput(want)
+          : undefined;
+      if (claim) this.claiming = true;
       try {
-        const results = await reportOutcomes(
+        const { results, claimed } = await reportOutcomes(
           this.db,
           completes.map((o) => ({
             taskId: o.held.task.id,
@@ -344,6 +369,7 @@ export class Worker {
             outputLog: o.held.output.length ? o.held.output.join("\n") : undefined,
           })),
           this.backoff,
+          claim,
         );
         for (const r of results) {
           if (r.ok) {
@@ -355,15 +381,22 @@ export class Worker {
           }
         }
         for (const o of batch) this.held.delete(o.held.task.id);
-        // Slots are free only now: let the claim loop refill at once instead of at its next poll.
-        this.waker.wake();
+        if (claimed.length > 0) {
+          this.adopt(claimed);
+          this.pump();
+        }
+        // Slots may still be free: let the claim loop look at once instead of at its next poll.
+        if (!claim || claimed.length < claim.limit) this.waker.wake();
       } catch (err) {
-        // A passing error (busy database): keep the outcomes and try again shortly. Leases are
-        // still renewed meanwhile, so nothing is lost.
+        // A passing error (busy database): keep the outcomes and try again shortly, without the
+        // claim (should it be what failed). Leases are still renewed meanwhile, so nothing is lost.
         this.outcomes.unshift(...batch);
+        claimWithOutcomes = false;
         this.log.error({ workerId: this.id, err: String(err) }, "reporting outcomes failed; retrying");
         await new Promise((r) => setTimeout(r, 100));
         if (this.state === "stopped") break;
+      } finally {
+        if (claim) this.claiming = false;
       }
     }
     this.flushing = null;
@@ -425,6 +458,8 @@ export class Worker {
     const timeoutMs = options.timeoutMs ?? 30_000;
     this.waker.wake();
     await Promise.all(this.loops);
+    // A group commit in flight may still bring claimed tasks into the buffer: let it land first.
+    if (this.flushing) await this.flushing;
     const unstarted = this.buffer.splice(0);
     if (unstarted.length > 0) {
       try {
