@@ -20,7 +20,7 @@ import { blockDescendants, releaseDependents } from "./dependencies.ts";
 import { LeaseLostError, TaskNotFoundError, WorkerNotFoundError } from "./errors.ts";
 import type { Db, TxState } from "./handle.ts";
 import { applyPlanTransitions, type Transition } from "./progress.ts";
-import { type TaskRowRaw, taskFromRow, toJson } from "./rows.ts";
+import { TASK_COLUMNS, TASK_SELECT, type TaskRowRaw, taskFromRow, taskFromValues, toJson } from "./rows.ts";
 import { LATEST_RUN_NUMBER } from "./runs.ts";
 import { jsonIds, jsonRows } from "./sql.ts";
 import { withRead, withTx } from "./tx.ts";
@@ -37,7 +37,7 @@ const CLAIM_SQLITE = `UPDATE tasks SET status = 'in_progress', assigned_worker =
       AND (required_skills = '[]' OR NOT EXISTS (
         SELECT 1 FROM json_each(tasks.required_skills) s WHERE s.value NOT IN (SELECT value FROM json_each(?))))
     ORDER BY priority DESC, created_at ASC LIMIT ?)
-  RETURNING *`;
+  RETURNING ${TASK_SELECT}`;
 
 // PostgreSQL: NULLS LAST matches the index's order (DESC alone means NULLS FIRST, which the index
 // cannot serve: every claim sorted the whole queue), and = ANY(ARRAY(...)) makes the outer UPDATE
@@ -51,11 +51,12 @@ const CLAIM_POSTGRES_UPDATE = `UPDATE tasks SET status = 'in_progress', assigned
       AND (required_skills = '[]' OR required_skills::jsonb <@ ?::jsonb)
     ORDER BY priority DESC NULLS LAST, created_at ASC LIMIT ?
     FOR UPDATE SKIP LOCKED))
-  RETURNING *`;
+  RETURNING ${TASK_SELECT}`;
 
 // PostgreSQL: the claim, its run rows (ids bound as a JSON array, matched by position) and the
 // worker's heartbeat in one statement, so a claim is one round trip inside BEGIN/COMMIT. The
 // outer LEFT JOIN returns one row even when nothing was claimed, telling whether the worker exists.
+// Read as value arrays: the task's columns in TASK_COLUMNS order, then the two below.
 const CLAIM_POSTGRES = `WITH c AS (${CLAIM_POSTGRES_UPDATE}),
   w AS (UPDATE workers SET last_heartbeat = ?, status = CASE WHEN status = 'offline' THEN 'active' ELSE status END,
       current_task_id = COALESCE((SELECT c.id FROM c LIMIT 1), current_task_id)
@@ -67,8 +68,11 @@ const CLAIM_POSTGRES = `WITH c AS (${CLAIM_POSTGRES_UPDATE}),
     FROM n JOIN json_array_elements_text(?::json) WITH ORDINALITY AS ids(id, k) ON ids.k = n.k
     WHERE EXISTS (SELECT 1 FROM w)
     RETURNING id, task_id)
-  SELECT (SELECT count(*) FROM w) AS hive_worker_found, r.id AS hive_run_id, c.*
+  SELECT ${TASK_COLUMNS.map((col) => `c.${col}`).join(", ")}, (SELECT count(*) FROM w), r.id
   FROM (SELECT 1) AS one LEFT JOIN (c JOIN r ON r.task_id = c.id) ON true`;
+/** Where CLAIM_POSTGRES puts, after the task's columns, whether the worker exists and the run id. */
+const PG_WORKER_FOUND = TASK_COLUMNS.length;
+const PG_RUN_ID = TASK_COLUMNS.length + 1;
 
 /** One run row per claimed task, for the whole claim in one statement (run number: the task's next). */
 function insertRunsSql(dialect: "sqlite" | "postgres"): string {
@@ -94,7 +98,8 @@ async function claimIn(tx: TxState, q: z.output<typeof ClaimTasksInputSchema>): 
   const caps = JSON.stringify(q.capabilities);
   const ts = now();
   const claimParams = [q.workerId, ts + q.leaseMs, ts, ts, types, types, caps, q.limit];
-  let rows: TaskRowRaw[];
+  // Rows as value arrays in TASK_COLUMNS order: building 28-key objects was a third of a claim.
+  let tasks: Task[];
   const runIds = new Map<string, string>();
   if (tx.ex.dialect === "postgres") {
     // Without fresh statistics (a table just filled) the planner picks a bitmap scan of every
@@ -102,55 +107,58 @@ async function claimIn(tx: TxState, q: z.output<typeof ClaimTasksInputSchema>): 
     // already yields them in order, so the claim's transaction does without bitmap scans.
     await tx.ex.run("SET LOCAL enable_bitmapscan = off");
     const ids = Array.from({ length: q.limit }, newId);
-    const all = await tx.ex.all<TaskRowRaw & { hive_worker_found: number; hive_run_id: string | null }>(
-      CLAIM_POSTGRES,
-      [...claimParams, ts, q.workerId, q.workerId, ts, JSON.stringify(ids)],
-    );
-    if (Number(all[0]?.hive_worker_found ?? 0) === 0) throw new WorkerNotFoundError(q.workerId);
-    rows = [];
-    for (const r of all)
-      if (r.hive_run_id !== null) {
-        rows.push(r);
-        runIds.set(r.id, r.hive_run_id);
-      }
+    const all = await tx.ex.values(CLAIM_POSTGRES, [
+      ...claimParams,
+      ts,
+      q.workerId,
+      q.workerId,
+      ts,
+      JSON.stringify(ids),
+    ]);
+    if (Number(all[0]?.[PG_WORKER_FOUND] ?? 0) === 0) throw new WorkerNotFoundError(q.workerId);
+    tasks = [];
+    for (const v of all) {
+      const runId = v[PG_RUN_ID] as string | null;
+      if (runId === null) continue;
+      const task = taskFromValues(v);
+      tasks.push(task);
+      runIds.set(task.id, runId);
+    }
   } else {
-    rows = await tx.ex.all<TaskRowRaw>(CLAIM_SQLITE, claimParams);
+    tasks = (await tx.ex.values(CLAIM_SQLITE, claimParams)).map(taskFromValues);
     // After the claim, so one statement both proves the worker exists (else the transaction
     // rolls back: nothing claimed) and records its heartbeat and current task.
     const worker = await tx.ex.run(
       `UPDATE workers SET last_heartbeat = ?, status = CASE WHEN status = 'offline' THEN 'active' ELSE status END,
          current_task_id = COALESCE(?, current_task_id) WHERE id = ?`,
-      [ts, rows[0]?.id ?? null, q.workerId],
+      [ts, tasks[0]?.id ?? null, q.workerId],
     );
     if (worker.changes === 0) throw new WorkerNotFoundError(q.workerId);
   }
+  if (tasks.length === 0) return [];
   // RETURNING does not keep the subquery's order.
-  rows.sort(
-    (a, b) => Number(b.priority) - Number(a.priority) || Number(a.created_at) - Number(b.created_at),
-  );
-  if (rows.length === 0) return [];
+  tasks.sort((a, b) => b.priority - a.priority || a.createdAt - b.createdAt);
   const out: ClaimedTask[] = [];
   const transitions: Transition[] = [];
   const runs: { run: string; id: string; phase: string }[] = [];
-  for (const r of rows) {
-    const runId = runIds.get(r.id) ?? newId();
-    runs.push({ run: runId, id: r.id, phase: r.current_phase });
-    const task = taskFromRow(r);
+  for (const task of tasks) {
+    const runId = runIds.get(task.id) ?? newId();
+    runs.push({ run: runId, id: task.id, phase: task.currentPhase });
     out.push({ task, token: task.leaseToken, runId });
     tx.events.push({
       type: "task.claimed",
-      taskId: r.id,
+      taskId: task.id,
       workerId: q.workerId,
       token: task.leaseToken,
       attempt: task.attempts,
     });
-    if (r.plan_id)
+    if (task.planId)
       transitions.push({
-        planId: r.plan_id,
+        planId: task.planId,
         from: "queued",
         to: "in_progress",
-        taskId: r.id,
-        phase: r.current_phase,
+        taskId: task.id,
+        phase: task.currentPhase,
       });
   }
   if (tx.ex.dialect === "sqlite")

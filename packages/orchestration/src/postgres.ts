@@ -59,6 +59,9 @@ function executorFor(client: pg.PoolClient | pg.Pool): SqlExecutor {
     run: async (sql: string, params?: readonly SqlParam[]) => ({
       changes: (await q(sql, params)).rowCount ?? 0,
     }),
+    values: async (sql: string, params: readonly SqlParam[] = []) =>
+      (await client.query({ ...toPg(sql), values: params as unknown[], rowMode: "array" }))
+        .rows as unknown[][],
   };
 }
 

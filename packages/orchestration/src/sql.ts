@@ -9,6 +9,8 @@ export interface SqlExecutor {
   all<T>(sql: string, params?: readonly SqlParam[]): Promise<T[]>;
   get<T>(sql: string, params?: readonly SqlParam[]): Promise<T | undefined>;
   run(sql: string, params?: readonly SqlParam[]): Promise<{ changes: number }>;
+  /** Rows as arrays of values in select-list order (cheaper than objects on hot paths). */
+  values(sql: string, params?: readonly SqlParam[]): Promise<unknown[][]>;
 }
 
 /** `(?, ?, ?)` for n values. */

@@ -27,6 +27,8 @@ export class SqliteBackend implements Backend {
   readonly kind = "sqlite" as const;
   private readonly mutex = new Mutex();
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  /** The same, in raw mode (rows as arrays): a statement's mode is part of it. */
+  private readonly rawStatements = new Map<string, BetterSqlite3.Statement>();
   private readonly executor: SqlExecutor;
   private readonly wakeListeners = new Set<() => void>();
   private wakeTimer: NodeJS.Timeout | null = null;
@@ -50,6 +52,14 @@ export class SqliteBackend implements Backend {
       run: async (sql: string, params: readonly SqlParam[] = []) => ({
         changes: stmt(sql).run(...params).changes,
       }),
+      values: async (sql: string, params: readonly SqlParam[] = []) => {
+        let s = this.rawStatements.get(sql);
+        if (!s) {
+          s = conn.prepare(sql).raw(true);
+          this.rawStatements.set(sql, s);
+        }
+        return s.all(...params) as unknown[][];
+      },
     };
   }
 
