@@ -2,7 +2,6 @@ import { resolve } from "node:path";
 import { z } from "zod";
 import { EventBus } from "./events.ts";
 import type { Backend, Database } from "./handle.ts";
-import { PostgresBackend } from "./postgres.ts";
 import { SqliteBackend } from "./sqlite.ts";
 import { parseInput } from "./validate.ts";
 
@@ -60,6 +59,8 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
   const url = opts.url ?? (opts.path ? undefined : process.env.HIVE_DATABASE_URL);
   if (url) {
     const schema = opts.schema ?? process.env.HIVE_DATABASE_SCHEMA ?? "public";
+    // Loaded only for PostgreSQL: `pg` adds ~7 MB to every SQLite process that never uses it.
+    const { PostgresBackend } = await import("./postgres.ts");
     const backend = await PostgresBackend.open({
       url,
       schema,
