@@ -267,22 +267,23 @@ async function completedRowsSqlite(
 ): Promise<TaskRowRaw[]> {
   // `+` keeps the planner off the status index: it would scan every task in progress and probe
   // the batch for each, instead of looking up each batch item by id.
+  const json = JSON.stringify(batch);
   const rows = await tx.ex.all<TaskRowRaw>(
     `UPDATE tasks SET status = 'completed', result = j.result, completed_at = ?, updated_at = ?, lease_expires_at = NULL
      FROM ${jsonRows("sqlite", { id: "text", token: "bigint", result: "text" })}
      WHERE tasks.id = j.id AND +tasks.status = 'in_progress' AND tasks.lease_token = j.token
      RETURNING ${lean ? "id, plan_id" : "*"}`,
-    [ts, ts, JSON.stringify(batch)],
+    [ts, ts, json],
   );
   if (rows.length === 0) return rows;
-  const matched = new Set(rows.map((r) => r.id));
-  const ids = [...matched];
+  const ids = rows.map((r) => r.id);
+  const matched = new Set(ids);
   await tx.ex.run(
     `UPDATE runs SET status = 'completed', completed_at = ?, result_data = j.result,
        output_log = COALESCE(j.log, runs.output_log)
      FROM ${jsonRows("sqlite", { id: "text", result: "text", log: "text" })}
      WHERE runs.task_id = j.id AND runs.run_number = (SELECT MAX(r.run_number) FROM runs r WHERE r.task_id = j.id)`,
-    [ts, JSON.stringify(batch.filter((b) => matched.has(b.id)))],
+    [ts, matched.size === batch.length ? json : JSON.stringify(batch.filter((b) => matched.has(b.id)))],
   );
   await tx.ex.run(
     `UPDATE workers SET current_task_id = NULL WHERE current_task_id IN (SELECT id FROM ${jsonIds("sqlite")})`,

@@ -48,15 +48,20 @@ export class EventBus {
   }
 
   publish(events: readonly HiveEvent[]): void {
+    // Most events of a busy worker (claimed, completed) have no listener: no array is copied for them.
+    const any = this.emitter.listenerCount("*") > 0;
     for (const event of events) {
-      for (const channel of [event.type, "*"]) {
-        for (const l of this.emitter.listeners(channel)) {
-          try {
-            (l as (e: HiveEvent) => void)(event);
-          } catch (err) {
-            for (const el of this.errorListeners) el(err, event);
-          }
-        }
+      if (this.emitter.listenerCount(event.type) > 0) this.deliver(event.type, event);
+      if (any) this.deliver("*", event);
+    }
+  }
+
+  private deliver(channel: string, event: HiveEvent): void {
+    for (const l of this.emitter.listeners(channel)) {
+      try {
+        (l as (e: HiveEvent) => void)(event);
+      } catch (err) {
+        for (const el of this.errorListeners) el(err, event);
       }
     }
   }

@@ -76,7 +76,8 @@ interface Held {
   token: number;
   /** Created when the handler first reads its signal, or when the task is aborted. */
   controller: AbortController | null;
-  output: string[];
+  /** Created by the first log line. */
+  output: string[] | null;
   outputBytes: number;
   started: boolean;
 }
@@ -186,12 +187,16 @@ export class Worker {
     });
     // Local enqueues wake the claim loop at once; other processes through the backend (SQLite:
     // data_version checks; PostgreSQL: NOTIFY), with polling as the fallback.
-    this.offEvents = this.db.events.on("*", (e) => {
-      if (e.type === "task.created" || e.type === "task.queued" || e.type === "plan.started") {
-        this.workHint = true;
-        this.waker.wake();
-      }
-    });
+    const hint = () => {
+      this.workHint = true;
+      this.waker.wake();
+    };
+    const offs = (["task.created", "task.queued", "plan.started"] as const).map((type) =>
+      this.db.events.on(type, hint),
+    );
+    this.offEvents = () => {
+      for (const off of offs) off();
+    };
     if (this.db._backend.onWake) {
       try {
         this.offWake = await this.db._backend.onWake(() => this.waker.wake());
@@ -276,7 +281,7 @@ export class Worker {
         task: c.task,
         token: c.token,
         controller: null,
-        output: [],
+        output: null,
         outputBytes: 0,
         started: false,
       };
@@ -315,6 +320,7 @@ export class Worker {
         return h.controller.signal;
       },
       log: (line) => {
+        h.output ??= [];
         h.output.push(line);
         h.outputBytes += line.length + 1;
         while (h.outputBytes > MAX_LOG_BYTES && h.output.length > 1)
@@ -359,14 +365,14 @@ export class Worker {
             taskId: o.held.task.id,
             token: o.held.token,
             result: o.result as JsonValue,
-            outputLog: o.held.output.length ? o.held.output.join("\n") : undefined,
+            outputLog: o.held.output?.join("\n"),
           })),
           fails.map((o) => ({
             taskId: o.held.task.id,
             token: o.held.token,
             error: o.error,
             retryable: o.retryable,
-            outputLog: o.held.output.length ? o.held.output.join("\n") : undefined,
+            outputLog: o.held.output?.join("\n"),
           })),
           this.backoff,
           claim,
