@@ -102,10 +102,7 @@ async function claimIn(tx: TxState, q: z.output<typeof ClaimTasksInputSchema>): 
   let tasks: Task[];
   const runIds = new Map<string, string>();
   if (tx.ex.dialect === "postgres") {
-    // Without fresh statistics (a table just filled) the planner picks a bitmap scan of every
-    // queued task and sorts them all for each claim (20 ms at 20k queued); the claim index
-    // already yields them in order, so the claim's transaction does without bitmap scans.
-    await tx.ex.run("SET LOCAL enable_bitmapscan = off");
+    // The transaction runs without bitmap scans (see PostgresBackend.transaction).
     const ids = Array.from({ length: q.limit }, newId);
     const all = await tx.ex.values(CLAIM_POSTGRES, [
       ...claimParams,

@@ -391,8 +391,9 @@ export class Worker {
           this.adopt(claimed);
           this.pump();
         }
-        // Slots may still be free: let the claim loop look at once instead of at its next poll.
-        if (!claim || claimed.length < claim.limit) this.waker.wake();
+        // Slots are free: let the claim loop refill them at once instead of at its next poll,
+        // unless this commit's own claim just looked (new work comes with its own wake-up).
+        if (!claim) this.waker.wake();
       } catch (err) {
         // A passing error (busy database): keep the outcomes and try again shortly, without the
         // claim (should it be what failed). Leases are still renewed meanwhile, so nothing is lost.
