@@ -93,7 +93,15 @@ export async function claimTasks(db: Db, input: ClaimTasksInput): Promise<Claime
   return withTx(db, (tx) => claimIn(tx, q));
 }
 
-async function claimIn(tx: TxState, q: z.output<typeof ClaimTasksInputSchema>): Promise<ClaimedTask[]> {
+/**
+ * `deferred`: the caller applies the plan transitions (with others of the same transaction, one
+ * plan_execution update per plan instead of one per step); else they are applied here.
+ */
+async function claimIn(
+  tx: TxState,
+  q: z.output<typeof ClaimTasksInputSchema>,
+  deferred?: Transition[],
+): Promise<ClaimedTask[]> {
   const types = q.taskTypes ? JSON.stringify(q.taskTypes) : null;
   const caps = JSON.stringify(q.capabilities);
   const ts = now();
@@ -160,7 +168,8 @@ async function claimIn(tx: TxState, q: z.output<typeof ClaimTasksInputSchema>): 
   }
   if (tx.ex.dialect === "sqlite")
     await tx.ex.run(insertRunsSql(tx.ex.dialect), [q.workerId, ts, JSON.stringify(runs)]);
-  await applyPlanTransitions(tx, transitions);
+  if (deferred) deferred.push(...transitions);
+  else await applyPlanTransitions(tx, transitions);
   return out;
 }
 
@@ -226,7 +235,12 @@ async function batchResults(
  * size. An item whose guard matched nothing wrote nothing, so the others need no savepoint; it
  * gets the reason (LeaseLostError, TaskNotFoundError). A task named twice completes once.
  */
-async function completeSet(tx: TxState, items: readonly CompleteItem[], lean = false): Promise<SetResult[]> {
+async function completeSet(
+  tx: TxState,
+  items: readonly CompleteItem[],
+  lean = false,
+  deferred?: Transition[],
+): Promise<SetResult[]> {
   const ts = now();
   const d = tx.ex.dialect;
   const first = new Map<string, CompleteItem>();
@@ -249,7 +263,8 @@ async function completeSet(tx: TxState, items: readonly CompleteItem[], lean = f
     if (r.plan_id)
       transitions.push({ planId: r.plan_id, from: "in_progress", to: "completed", taskId: r.id });
   }
-  await applyPlanTransitions(tx, transitions);
+  if (deferred) deferred.push(...transitions);
+  else await applyPlanTransitions(tx, transitions);
   return batchResults(tx, items, first, done);
 }
 
@@ -465,7 +480,9 @@ export async function reportOutcomes(
   const q = claim ? parseInput(ClaimTasksInputSchema, claim, "claimTasks input") : undefined;
   return withTx(db, async (tx) => {
     // Lean: the worker needs to know which outcomes were recorded, not the rows back.
-    const results: OutcomeResult[] = c.length > 0 ? await completeSet(tx, c, true) : [];
+    // The completions' and the claim's plan transitions are applied together at the end.
+    const transitions: Transition[] = [];
+    const results: OutcomeResult[] = c.length > 0 ? await completeSet(tx, c, true, transitions) : [];
     for (const item of f) {
       try {
         results.push({
@@ -477,7 +494,9 @@ export async function reportOutcomes(
         results.push({ taskId: item.taskId, ok: false, error: error as Error });
       }
     }
-    return { results, claimed: q ? await claimIn(tx, q) : [] };
+    const claimed = q ? await claimIn(tx, q, transitions) : [];
+    await applyPlanTransitions(tx, transitions);
+    return { results, claimed };
   });
 }
 
