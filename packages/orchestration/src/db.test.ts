@@ -50,6 +50,49 @@ describe.skipIf(testBackend === "postgres")("openDatabase (SQLite)", () => {
     await closeDatabase(db);
   });
 
+  it("waits for another connection's write lock without blocking the process, then commits", async () => {
+    const path = join(tempDir(), "lock.db");
+    const db = await openDatabase({ path, busyTimeoutMs: 5000 });
+    const other = new BetterSqlite3(path);
+    try {
+      other.exec("BEGIN IMMEDIATE");
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 5);
+      const creating = createTask(db, { title: "after the lock", taskType: "t" });
+      // The holder is in this very thread: a blocking wait could never see it let go.
+      await new Promise((r) => setTimeout(r, 200));
+      other.exec("COMMIT");
+      const task = await creating;
+      clearInterval(timer);
+      expect(ticks).toBeGreaterThan(10);
+      expect(task.status).toBe("queued");
+    } finally {
+      other.close();
+      await closeDatabase(db);
+    }
+  });
+
+  it("gives up on a write lock held past busyTimeoutMs with SQLITE_BUSY, writing nothing", async () => {
+    const path = join(tempDir(), "held.db");
+    const db = await openDatabase({ path, busyTimeoutMs: 150 });
+    const other = new BetterSqlite3(path);
+    try {
+      other.exec("BEGIN IMMEDIATE");
+      const started = Date.now();
+      await expect(createTask(db, { title: "never", taskType: "t" })).rejects.toMatchObject({
+        code: "SQLITE_BUSY",
+      });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+      other.exec("ROLLBACK");
+      expect(sqliteBackendOf(db).rawAll("SELECT id FROM tasks")).toEqual([]);
+      // The connection's own busy timeout is what was configured, not the 0 used while waiting.
+      expect(sqliteBackendOf(db).pragmas().busy_timeout).toBe(150);
+    } finally {
+      other.close();
+      await closeDatabase(db);
+    }
+  });
+
   it("puts WAL, foreign keys, synchronous=NORMAL and a busy timeout in effect", async () => {
     const db = await openDatabase({ path: join(tempDir(), "p.db"), busyTimeoutMs: 4321 });
     expect(sqliteBackendOf(db).pragmas()).toEqual({

@@ -33,7 +33,12 @@ export class SqliteBackend implements Backend {
   private readonly wakeListeners = new Set<() => void>();
   private wakeTimer: NodeJS.Timeout | null = null;
 
-  private constructor(readonly conn: BetterSqlite3.Database) {
+  private readonly stmt: (sql: string) => BetterSqlite3.Statement;
+
+  private constructor(
+    readonly conn: BetterSqlite3.Database,
+    private readonly busyTimeoutMs: number,
+  ) {
     const stmt = (sql: string): BetterSqlite3.Statement => {
       let s = this.statements.get(sql);
       if (!s) {
@@ -42,6 +47,7 @@ export class SqliteBackend implements Backend {
       }
       return s;
     };
+    this.stmt = stmt;
     this.executor = {
       dialect: "sqlite",
       all: async <T>(sql: string, params: readonly SqlParam[] = []) => stmt(sql).all(...params) as T[],
@@ -92,8 +98,9 @@ export class SqliteBackend implements Backend {
       if (!opts.readonly) conn.pragma("journal_mode = WAL");
       conn.pragma("foreign_keys = ON");
       conn.pragma("synchronous = NORMAL");
-      conn.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs))}`);
-      const backend = new SqliteBackend(conn);
+      const busyTimeoutMs = Math.max(0, Math.floor(opts.busyTimeoutMs));
+      conn.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      const backend = new SqliteBackend(conn, busyTimeoutMs);
       if (opts.migrate) backend.migrate();
       else backend.checkNotNewer();
       return backend;
@@ -138,9 +145,35 @@ export class SqliteBackend implements Backend {
     migrate(drizzle(this.conn), { migrationsFolder: SQLITE_MIGRATIONS_DIR });
   }
 
+  /**
+   * BEGIN IMMEDIATE without blocking the process. SQLite's busy handler sleeps the whole thread
+   * between tries (1, 2, 5, 10, 15, 20, 25… ms), so with several writer processes on one file a
+   * worker's handlers and heartbeats stalled while it waited, and it often slept well past the
+   * lock's release. Here the lock is tried without the handler and, while another connection
+   * holds it, tried again after short jittered async waits (up to ~4 ms) until busyTimeoutMs has
+   * passed; then the SQLITE_BUSY error, as before.
+   */
+  private async begin(): Promise<void> {
+    const deadline = Date.now() + this.busyTimeoutMs;
+    this.stmt("PRAGMA busy_timeout = 0").run();
+    try {
+      for (let wait = 1; ; wait = Math.min(wait * 2, 4)) {
+        try {
+          this.conn.exec("BEGIN IMMEDIATE");
+          return;
+        } catch (err) {
+          if ((err as { code?: string }).code !== "SQLITE_BUSY" || Date.now() >= deadline) throw err;
+        }
+        await new Promise((r) => setTimeout(r, wait * (0.5 + Math.random())));
+      }
+    } finally {
+      this.stmt(`PRAGMA busy_timeout = ${this.busyTimeoutMs}`).run();
+    }
+  }
+
   transaction<T>(fn: (ex: SqlExecutor) => Promise<T>): Promise<T> {
     return this.mutex.run(async () => {
-      this.conn.exec("BEGIN IMMEDIATE");
+      await this.begin();
       try {
         const result = await fn(this.executor);
         this.conn.exec("COMMIT");
