@@ -7,8 +7,8 @@
 /** Hive's claim (claims.ts), word for word: `tasks_claim_idx` walked in ORDER BY order. */
 export const SQLITE_CLAIM = `UPDATE tasks SET status = 'in_progress', assigned_worker = ?, lease_token = lease_token + 1,
     lease_expires_at = ?, attempts = attempts + 1, updated_at = ?, cancel_requested = 0
-  WHERE id IN (
-    SELECT id FROM tasks INDEXED BY tasks_claim_idx
+  WHERE rowid IN (
+    SELECT rowid FROM tasks INDEXED BY tasks_claim_idx
     WHERE status = 'queued' AND run_at <= ?
       AND (? IS NULL OR task_type IN (SELECT value FROM json_each(?)))
       AND (required_skills = '[]' OR NOT EXISTS (
@@ -76,3 +76,29 @@ export const PG_INSERT_TASKS = `INSERT INTO tasks (id, title, task_type, priorit
     created_at, updated_at, max_retries, tags, required_skills, run_at, pending_deps)
   SELECT c.id, c.title, 'bench', 1, 'queued', 'start', c.payload, $1, $1, 3, '[]', '[]', $1, 0
   FROM unnest($2::text[], $3::text[], $4::text[]) AS c(id, title, payload)`;
+
+// Hive's set-based statements (claims.ts, dependencies.ts), word for word, the batch bound as
+// one JSON parameter: what the batched raw baseline runs per claim and per group commit.
+
+/** Run rows of a claimed batch: `[{ run, id, phase }]`; run number = the task's next. */
+export const SQLITE_INSERT_RUNS = `INSERT INTO runs (id, task_id, worker_id, run_number, status, phase, started_at)
+    SELECT j.run, j.id, ?, COALESCE((SELECT MAX(r.run_number) FROM runs r WHERE r.task_id = j.id), 0) + 1,
+      'running', j.phase, ?
+    FROM (SELECT value ->> 'run' AS run, value ->> 'id' AS id, value ->> 'phase' AS phase FROM json_each(?)) AS j`;
+/** Guarded completion of `[{ id, token, result, log }]`; returns the ids completed. */
+export const SQLITE_COMPLETE_TASKS = `UPDATE tasks SET status = 'completed', result = j.result, completed_at = ?, updated_at = ?,
+    lease_expires_at = NULL
+  FROM (SELECT value ->> 'id' AS id, value ->> 'token' AS token, value ->> 'result' AS result FROM json_each(?)) AS j
+  WHERE tasks.id = j.id AND +tasks.status = 'in_progress' AND tasks.lease_token = j.token
+  RETURNING id`;
+export const SQLITE_COMPLETE_RUNS = `UPDATE runs SET status = 'completed', completed_at = ?, result_data = j.result,
+    output_log = COALESCE(j.log, runs.output_log)
+  FROM (SELECT value ->> 'id' AS id, value ->> 'result' AS result, value ->> 'log' AS log FROM json_each(?)) AS j
+  WHERE runs.task_id = j.id AND runs.run_number = (SELECT MAX(r.run_number) FROM runs r WHERE r.task_id = j.id)`;
+export const SQLITE_CLEAR_CURRENT_TASK = `UPDATE workers SET current_task_id = NULL
+  WHERE current_task_id IN (SELECT value FROM json_each(?))`;
+export const SQLITE_RELEASE_DEPENDENTS = `UPDATE tasks SET pending_deps = MAX(pending_deps - d.n, 0),
+    status = CASE WHEN pending_deps <= d.n AND status = 'blocked' THEN 'queued' ELSE status END, updated_at = ?
+  FROM (SELECT dep.task_id, count(*) AS n FROM task_dependencies dep
+        WHERE dep.depends_on_id IN (SELECT value FROM json_each(?)) GROUP BY dep.task_id) AS d
+  WHERE tasks.id = d.task_id AND tasks.pending_deps > 0`;

@@ -7,6 +7,7 @@ import BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
 import { INSERT_TASK, PG_INSERT_TASKS, pgText, rawTaskValues } from "../rawSql.ts";
 import { packageVersion } from "../versions.ts";
+import { HIVE_PREFETCH } from "../workers/hive.ts";
 import { verifyHiveTasks } from "./hive.ts";
 import {
   dropSchema,
@@ -23,7 +24,8 @@ const DONE = "SELECT count(*) FROM tasks WHERE status = 'completed'";
 
 /** Raw better-sqlite3: `batch` tasks per claim transaction (1 = naive, one task per transaction). */
 export function rawSqliteSystem(mode: "batched" | "naive", concurrency: number): System {
-  const batch = mode === "batched" ? 2 * concurrency : 1;
+  // The same batch as Hive's worker in this benchmark: concurrency + its prefetch.
+  const batch = mode === "batched" ? concurrency + HIVE_PREFETCH : 1;
   return {
     id: `raw-${mode}`,
     label: mode === "batched" ? "raw better-sqlite3, batched" : "raw better-sqlite3, naive",
@@ -32,7 +34,7 @@ export function rawSqliteSystem(mode: "batched" | "naive", concurrency: number):
     version: `better-sqlite3 ${packageVersion("better-sqlite3")}`,
     settings:
       mode === "batched"
-        ? `Hive's claim/complete SQL, prepared; ${batch} tasks per claim transaction, the batch completed in one transaction`
+        ? `Hive's set-based claim/complete SQL, prepared; claims of ${batch} tasks, each batch completed and the next claimed in one transaction (Hive's worker loop without the library)`
         : `Hive's claim/complete SQL, prepared; ${concurrency} loops, one task per claim transaction and one per completion`,
     async open(ctx): Promise<Store> {
       const path = sqlitePath(ctx, `raw-${mode}`);
