@@ -227,6 +227,28 @@ describe("Worker runtime", () => {
     }
   });
 
+  it("renews the lease when a handler calls its context's heartbeat (destructured, as handlers do)", async () => {
+    const task = await createTask(t.db, { title: "long", taskType: "t" });
+    const seen: number[] = [];
+    const w = await started({
+      role: "test",
+      handler: async ({ task: mine, heartbeat, token, attempt }) => {
+        expect([token, attempt]).toEqual([1, 1]);
+        seen.push((await getTask(t.db, mine.id))!.leaseExpiresAt!);
+        await sleep(30);
+        await heartbeat();
+        seen.push((await getTask(t.db, mine.id))!.leaseExpiresAt!);
+      },
+    });
+    try {
+      await waitUntil(async () => (await getTask(t.db, task.id))!.status === "completed", "completed");
+      expect(seen).toHaveLength(2);
+      expect(seen[1]!).toBeGreaterThan(seen[0]!);
+    } finally {
+      await w.stop();
+    }
+  });
+
   it("refuses invalid options with a ValidationError naming the field", () => {
     expect(() => new Worker({ db: t.db, role: "r", concurrency: 0, handler: () => null })).toThrow(
       ValidationError,

@@ -123,6 +123,47 @@ class Waker {
   }
 }
 
+function appendLog(h: Held, line: string): void {
+  h.output ??= [];
+  h.output.push(line);
+  h.outputBytes += line.length + 1;
+  while (h.outputBytes > MAX_LOG_BYTES && h.output.length > 1) h.outputBytes -= h.output.shift()!.length + 1;
+}
+
+/** A running task's context; `log` and `heartbeat` are made on first use (most handlers use neither). */
+class Context implements TaskContext {
+  readonly task: Task;
+  readonly token: number;
+  readonly attempt: number;
+  readonly #h: Held;
+  readonly #beat: (h: Held) => Promise<void>;
+  #log: ((line: string) => void) | null = null;
+  #heartbeat: (() => Promise<void>) | null = null;
+
+  constructor(h: Held, beat: (h: Held) => Promise<void>) {
+    this.task = h.task;
+    this.token = h.token;
+    this.attempt = h.task.attempts;
+    this.#h = h;
+    this.#beat = beat;
+  }
+
+  get signal(): AbortSignal {
+    this.#h.controller ??= new AbortController();
+    return this.#h.controller.signal;
+  }
+
+  get log(): (line: string) => void {
+    this.#log ??= (line) => appendLog(this.#h, line);
+    return this.#log;
+  }
+
+  get heartbeat(): () => Promise<void> {
+    this.#heartbeat ??= () => this.#beat(this.#h);
+    return this.#heartbeat;
+  }
+}
+
 function abortHeld(h: Held, reason: unknown): void {
   h.controller ??= new AbortController();
   h.controller.abort(reason);
@@ -311,32 +352,17 @@ export class Worker {
 
   private async execute(h: Held): Promise<void> {
     const handler = this.pick(h.task);
-    const ctx: TaskContext = {
-      task: h.task,
-      token: h.token,
-      attempt: h.task.attempts,
-      get signal() {
-        h.controller ??= new AbortController();
-        return h.controller.signal;
-      },
-      log: (line) => {
-        h.output ??= [];
-        h.output.push(line);
-        h.outputBytes += line.length + 1;
-        while (h.outputBytes > MAX_LOG_BYTES && h.output.length > 1)
-          h.outputBytes -= h.output.shift()!.length + 1;
-      },
-      heartbeat: () => this.heartbeatOne(h),
-    };
     try {
       if (!handler) throw new PermanentError(`no handler for task type "${h.task.taskType}"`);
-      const result = await handler(ctx);
+      const result = await handler(new Context(h, this.beat));
       this.report({ kind: "complete", held: h, result: result ?? undefined });
     } catch (err) {
       const message = err instanceof Error ? err.message || err.name : String(err);
       this.report({ kind: "fail", held: h, error: message, retryable: !(err instanceof PermanentError) });
     }
   }
+
+  private readonly beat = (h: Held): Promise<void> => this.heartbeatOne(h);
 
   /** Queues an outcome; outcomes finishing close together are committed in one transaction. */
   private report(o: Outcome): void {
