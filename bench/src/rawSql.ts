@@ -16,14 +16,15 @@ export const SQLITE_CLAIM = `UPDATE tasks SET status = 'in_progress', assigned_w
     ORDER BY priority DESC, created_at ASC LIMIT ?)
   RETURNING id, payload, attempts, lease_token, current_phase`;
 
+/** Hive's PostgreSQL claim: NULLS LAST to walk the claim index, picked ids looked up by key. */
 export const PG_CLAIM = `UPDATE tasks SET status = 'in_progress', assigned_worker = $1, lease_token = lease_token + 1,
     lease_expires_at = $2, attempts = attempts + 1, updated_at = $3, cancel_requested = 0
-  WHERE id IN (
+  WHERE id = ANY(ARRAY(
     SELECT id FROM tasks
     WHERE status = 'queued' AND run_at <= $3
       AND (required_skills = '[]' OR required_skills::jsonb <@ $4::jsonb)
-    ORDER BY priority DESC, created_at ASC LIMIT $5
-    FOR UPDATE SKIP LOCKED)
+    ORDER BY priority DESC NULLS LAST, created_at ASC LIMIT $5
+    FOR UPDATE SKIP LOCKED))
   RETURNING id, payload, attempts, lease_token, current_phase`;
 
 export const WORKER_SEEN = `UPDATE workers SET last_heartbeat = ?, status = 'active' WHERE id = ?`;

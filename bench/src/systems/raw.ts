@@ -68,16 +68,16 @@ export function rawSqliteSystem(mode: "batched" | "naive", concurrency: number):
   };
 }
 
-/** Raw pg: Hive's SKIP LOCKED claim, `2 × concurrency` per transaction, set-based completion. */
+/** Raw pg: Hive's SKIP LOCKED claim and set-based completion, Hive's worker loop (see rawPg.ts). */
 export function rawPgSystem(concurrency: number): System {
-  const batch = 2 * concurrency;
+  const batch = concurrency + HIVE_PREFETCH;
   return {
     id: "raw-pg",
     label: "raw pg, batched",
     backend: "postgres",
     role: "baseline",
     version: `pg ${packageVersion("pg")}`,
-    settings: `Hive's claim SQL (FOR UPDATE SKIP LOCKED), ${batch} tasks per claim transaction, completion as 3 set-based statements in one transaction; enqueue batch = one INSERT … SELECT FROM unnest`,
+    settings: `Hive's claim SQL (FOR UPDATE SKIP LOCKED, no bitmap scans), claims of ${batch} tasks, each batch completed (3 set-based statements) and the next claimed in one transaction; enqueue batch = one INSERT … SELECT FROM unnest`,
     async open(ctx): Promise<Store> {
       const url = pgUrlOf(ctx);
       const schema = pgSchemaName(ctx, "rawpg");

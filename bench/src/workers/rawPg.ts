@@ -1,7 +1,8 @@
 /**
- * The raw PostgreSQL baseline: Hive's claim (SKIP LOCKED) on Hive's schema from one connection,
- * `2 × concurrency` tasks per claim transaction, the batch completed in one transaction of
- * three set-based statements. What the PostgreSQL design allows without the library around it.
+ * The raw PostgreSQL baseline: Hive's claim (SKIP LOCKED) and set-based completion on Hive's
+ * schema from one connection, in the loop Hive's Worker runs: a claim of `batch` tasks, then one
+ * transaction per batch that completes it and claims the next. What the PostgreSQL design allows
+ * without the library around it.
  */
 import pg from "pg";
 import {
@@ -37,64 +38,65 @@ export const openWorker: OpenWorker = async (spec, onExecute) => {
   const ts0 = Date.now();
   await client.query(pgText(REGISTER_WORKER), [workerId, ts0, ts0]);
 
-  const claim = async (): Promise<Claimed[]> => {
-    const ts = Date.now();
-    await client.query("BEGIN");
+  // As Hive's write transactions: no bitmap scans, set in BEGIN's round trip.
+  const tx = async <T>(f: () => Promise<T>): Promise<T> => {
+    await client.query("BEGIN; SET LOCAL enable_bitmapscan = off");
     try {
-      await client.query(pgText(WORKER_SEEN), [ts, workerId]);
-      const { rows } = await client.query<Claimed>({
-        name: "claim",
-        text: PG_CLAIM,
-        values: [workerId, ts + 30_000, ts, "[]", batch],
-      });
-      if (rows.length > 0)
-        await client.query({
-          name: "runs",
-          text: PG_INSERT_RUNS,
-          values: [
-            workerId,
-            ts,
-            rows.map((r) => r.id),
-            rows.map((r) => r.attempts),
-            rows.map((r) => r.current_phase),
-          ],
-        });
+      const out = await f();
       await client.query("COMMIT");
-      return rows;
+      return out;
     } catch (err) {
       await client.query("ROLLBACK");
       throw err;
     }
   };
-  const complete = async (rows: Claimed[]): Promise<void> => {
+  const claimIn = async (): Promise<Claimed[]> => {
+    const ts = Date.now();
+    await client.query({ name: "seen", text: pgText(WORKER_SEEN), values: [ts, workerId] });
+    const { rows } = await client.query<Claimed>({
+      name: "claim",
+      text: PG_CLAIM,
+      values: [workerId, ts + 30_000, ts, "[]", batch],
+    });
+    if (rows.length > 0)
+      await client.query({
+        name: "runs",
+        text: PG_INSERT_RUNS,
+        values: [
+          workerId,
+          ts,
+          rows.map((r) => r.id),
+          rows.map((r) => r.attempts),
+          rows.map((r) => r.current_phase),
+        ],
+      });
+    return rows;
+  };
+  const completeIn = async (rows: Claimed[]): Promise<void> => {
     const ts = Date.now();
     const ids = rows.map((r) => r.id);
-    await client.query("BEGIN");
     const done = await client.query({
       name: "complete",
       text: PG_COMPLETE_TASKS,
       values: [ts, ids, rows.map((r) => r.lease_token)],
     });
-    if (done.rowCount !== rows.length) {
-      await client.query("ROLLBACK");
-      throw new Error("raw baseline lost a lease");
-    }
+    if (done.rowCount !== rows.length) throw new Error("raw baseline lost a lease");
     await client.query({
       name: "crun",
       text: PG_COMPLETE_RUNS,
       values: [ts, ids, rows.map((r) => r.attempts)],
     });
     await client.query({ name: "release", text: PG_RELEASE_DEPENDENTS, values: [ts, ids] });
-    await client.query("COMMIT");
   };
 
   let running = true;
   let loop: Promise<void> = Promise.resolve();
   const run = async (): Promise<void> => {
+    let rows: Claimed[] = [];
     while (running) {
-      const rows = await claim();
       if (rows.length === 0) {
-        await sleep(10);
+        rows = await tx(claimIn);
+        if (rows.length === 0) await sleep(10);
         continue;
       }
       await Promise.all(
@@ -102,7 +104,11 @@ export const openWorker: OpenWorker = async (spec, onExecute) => {
           onExecute((JSON.parse(r.payload) as { i: number }).i);
         }),
       );
-      await complete(rows);
+      const done = rows;
+      rows = await tx(async () => {
+        await completeIn(done);
+        return running ? claimIn() : [];
+      });
     }
   };
   return {
