@@ -23,7 +23,8 @@ export interface BenchConfig {
   /** Handlers at once per worker process (the issue: 8). */
   concurrency: number;
   enqueue: { oneN: number; batchN: number; batchSize: number };
-  processing: { n: number; batchSize: number };
+  /** `runs`: each processing figure is the median of this many runs (the machine is shared). */
+  processing: { n: number; batchSize: number; runs: number };
   latency: { samples: number; minGapMs: number; maxGapMs: number; settleMs: number };
   dag: { sizes: number[]; warmupNodes: number };
   memory: { queued: number };
@@ -63,7 +64,7 @@ function sizes(
     ? {
         concurrency: 8,
         enqueue: { oneN: 50, batchN: 500, batchSize: 100 },
-        processing: { n: 200, batchSize: 100 },
+        processing: { n: 200, batchSize: 100, runs: 1 },
         latency: { samples: 5, minGapMs: 20, maxGapMs: 60, settleMs: 200 },
         dag: { sizes: [20, 40, 80], warmupNodes: 20 },
         memory: { queued: 300 },
@@ -71,7 +72,7 @@ function sizes(
     : {
         concurrency: 8,
         enqueue: { oneN: 2000, batchN: 20_000, batchSize: 1000 },
-        processing: { n: 20_000, batchSize: 1000 },
+        processing: { n: 20_000, batchSize: 1000, runs: 3 },
         latency: { samples: 100, minGapMs: 100, maxGapMs: 400, settleMs: 1000 },
         dag: { sizes: [1000, 10_000, 100_000], warmupNodes: 1000 },
         memory: { queued: 100_000 },

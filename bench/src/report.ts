@@ -1,12 +1,20 @@
 /** The report of one backend: markdown (committed under bench/results/) and plain text (printed). */
 import type { BenchConfig } from "./config.ts";
 import { fmtFixed, fmtRate, fmtRatio, markdownTable, type Table, textTable } from "./format.ts";
-import type { BackendResults } from "./results.ts";
+import type { BackendResults, ProcessingRow } from "./results.ts";
 
 const TITLES = { sqlite: "SQLite", postgres: "PostgreSQL" } as const;
 
 function labelOf(r: BackendResults, id: string): string {
   return r.systems.find((s) => s.id === id)?.label ?? id;
+}
+
+/** A processing figure, with the range of its runs when it is a median of several. */
+function withRange(row: ProcessingRow | undefined): string {
+  if (!row) return fmtRate(undefined);
+  const runs = row.runRates;
+  if (!runs || runs.length < 2) return fmtRate(row.rate);
+  return `${fmtRate(row.rate)} (${fmtRate(Math.min(...runs))}–${fmtRate(Math.max(...runs))})`;
 }
 
 function met(v: boolean | null): string {
@@ -22,6 +30,7 @@ export function reportTables(
   const hiveProc = (p: number) => r.processing.find((x) => x.system === "hive" && x.processes === p)?.rate;
   const proc = (id: string, p: number) => r.processing.find((x) => x.system === id && x.processes === p);
   const procSystems = [...new Set(r.processing.map((x) => x.system))];
+  const procRuns = Math.max(1, ...r.processing.map((x) => x.runRates?.length ?? 1));
   const smallest = (shape: string) => r.dag.find((d) => d.shape === shape);
   return [
     {
@@ -56,7 +65,7 @@ export function reportTables(
     },
     {
       title: `Processing ${fmtRate(c.processing.n)} no-op tasks (tasks/s)`,
-      note: `Worker processes at concurrency ${c.concurrency} each, timed from the first handler start to the last completion committed. "exactly once": every task's handler ran once (recorded by the handlers) and the database shows each task done once.`,
+      note: `Worker processes at concurrency ${c.concurrency} each, timed from the first handler start to the last completion committed${procRuns > 1 ? `; each figure is the median of ${procRuns} runs (the lowest and highest in brackets), each run on a fresh store` : ""}. "exactly once": every task's handler ran once (recorded by the handlers) and the database shows each task done once, in every run.`,
       table: {
         headers: ["system", "1 process", "2 processes", "Hive ÷ this (1)", "Hive ÷ this (2)", "exactly once"],
         rows: procSystems.map((id) => {
@@ -64,8 +73,8 @@ export function reportTables(
           const ok = [a, b].filter((x) => x !== undefined);
           return [
             labelOf(r, id),
-            fmtRate(a?.rate),
-            fmtRate(b?.rate),
+            withRange(a),
+            withRange(b),
             fmtRatio(hiveProc(1), a?.rate),
             fmtRatio(hiveProc(2), b?.rate),
             ok.every((x) => x.exactlyOnce) ? "yes" : `NO: ${ok.flatMap((x) => x.problems).join("; ")}`,

@@ -27,9 +27,11 @@ export interface ProcessingRow {
   n: number;
   seconds: number;
   rate: number;
-  /** Every task executed exactly once (handler records) and the database agrees. */
+  /** Every task executed exactly once (handler records) and the database agrees, in every run. */
   exactlyOnce: boolean;
   problems: string[];
+  /** Each run's rate, in the order run, when the figure is the median of several runs. */
+  runRates?: number[];
 }
 
 export interface LatencyRow {

@@ -55,3 +55,18 @@ export async function measureProcessing(
     await store.close();
   }
 }
+
+/**
+ * The run of median rate among several runs of one measurement, carrying every run's rate; it
+ * is exactly once only if every run was. Null when no run succeeded.
+ */
+export function medianRun(runs: readonly ProcessingRow[]): ProcessingRow | null {
+  if (runs.length === 0) return null;
+  const median = [...runs].sort((a, b) => a.rate - b.rate)[Math.floor((runs.length - 1) / 2)]!;
+  return {
+    ...median,
+    exactlyOnce: runs.every((r) => r.exactlyOnce),
+    problems: [...new Set(runs.flatMap((r) => r.problems))],
+    runRates: runs.length > 1 ? runs.map((r) => r.rate) : undefined,
+  };
+}
