@@ -86,10 +86,11 @@ export function hiveSystem(backend: Backend): System {
     backend,
     role: "hive",
     version: `@hive/orchestration ${packageVersion("@hive/orchestration")} (${hiveModuleSource()})`,
-    settings:
+    settings: `Worker prefetch ${HIVE_PREFETCH} (claims and group commits of up to concurrency + prefetch), ${
       backend === "sqlite"
-        ? `Worker prefetch ${HIVE_PREFETCH} (claims and group commits of up to concurrency + prefetch), idle poll 10→250 ms; WAL, synchronous=NORMAL`
-        : `Worker prefetch ${HIVE_PREFETCH} (claims and group commits of up to concurrency + prefetch), LISTEN/NOTIFY wake-ups, pool 10`,
+        ? "idle poll 10→250 ms; WAL, synchronous=NORMAL"
+        : "LISTEN/NOTIFY wake-ups, pool 10"
+    }`,
     async open(ctx): Promise<Store> {
       const { countTasksByStatus, createTask, createTasks } = await hive();
       const h = await openHiveDatabase(ctx, backend);

@@ -74,12 +74,25 @@ const CLAIM_POSTGRES = `WITH c AS (${CLAIM_POSTGRES_UPDATE}),
 const PG_WORKER_FOUND = TASK_COLUMNS.length;
 const PG_RUN_ID = TASK_COLUMNS.length + 1;
 
-/** One run row per claimed task, for the whole claim in one statement (run number: the task's next). */
-function insertRunsSql(dialect: "sqlite" | "postgres"): string {
-  return `INSERT INTO runs (id, task_id, worker_id, run_number, status, phase, started_at)
+/** SQLite: one run row per claimed task, the whole claim in one statement (run number: the task's next). */
+const INSERT_RUNS_SQLITE = `INSERT INTO runs (id, task_id, worker_id, run_number, status, phase, started_at)
     SELECT j.run, j.id, ?, COALESCE((SELECT MAX(r.run_number) FROM runs r WHERE r.task_id = j.id), 0) + 1,
       'running', j.phase, ?
-    FROM ${jsonRows(dialect, { run: "text", id: "text", phase: "text" })}`;
+    FROM ${jsonRows("sqlite", { run: "text", id: "text", phase: "text" })}`;
+
+/**
+ * Runs `fn` with a list for the plan transitions of what it does, then applies them: one
+ * plan_execution update per plan for all the steps of a transaction (a group commit's
+ * completions and its claim), not one per step.
+ */
+async function withPlanTransitions<T>(
+  tx: TxState,
+  fn: (transitions: Transition[]) => Promise<T>,
+): Promise<T> {
+  const transitions: Transition[] = [];
+  const out = await fn(transitions);
+  await applyPlanTransitions(tx, transitions);
+  return out;
 }
 
 /**
@@ -90,25 +103,27 @@ function insertRunsSql(dialect: "sqlite" | "postgres"): string {
  */
 export async function claimTasks(db: Db, input: ClaimTasksInput): Promise<ClaimedTask[]> {
   const q = parseInput(ClaimTasksInputSchema, input, "claimTasks input");
-  return withTx(db, (tx) => claimIn(tx, q));
+  return withTx(db, (tx) => withPlanTransitions(tx, (transitions) => claimIn(tx, q, transitions)));
 }
 
-/**
- * `deferred`: the caller applies the plan transitions (with others of the same transaction, one
- * plan_execution update per plan instead of one per step); else they are applied here.
- */
+/** The claimed task of a row read as values (TASK_COLUMNS first), with its run's id. */
+function claimedFrom(values: readonly unknown[], runId: string): ClaimedTask {
+  const task = taskFromValues(values);
+  return { task, token: task.leaseToken, runId };
+}
+
+/** The claim inside a transaction; its plan transitions go to `transitions` (the caller applies them). */
 async function claimIn(
   tx: TxState,
   q: z.output<typeof ClaimTasksInputSchema>,
-  deferred?: Transition[],
+  transitions: Transition[],
 ): Promise<ClaimedTask[]> {
   const types = q.taskTypes ? JSON.stringify(q.taskTypes) : null;
   const caps = JSON.stringify(q.capabilities);
   const ts = now();
   const claimParams = [q.workerId, ts + q.leaseMs, ts, ts, types, types, caps, q.limit];
   // Rows as value arrays in TASK_COLUMNS order: building 28-key objects was a third of a claim.
-  let tasks: Task[];
-  const runIds = new Map<string, string>();
+  let out: ClaimedTask[];
   if (tx.ex.dialect === "postgres") {
     // The transaction runs without bitmap scans (see PostgresBackend.transaction).
     const ids = Array.from({ length: q.limit }, newId);
@@ -121,35 +136,26 @@ async function claimIn(
       JSON.stringify(ids),
     ]);
     if (Number(all[0]?.[PG_WORKER_FOUND] ?? 0) === 0) throw new WorkerNotFoundError(q.workerId);
-    tasks = [];
+    out = [];
     for (const v of all) {
       const runId = v[PG_RUN_ID] as string | null;
-      if (runId === null) continue;
-      const task = taskFromValues(v);
-      tasks.push(task);
-      runIds.set(task.id, runId);
+      if (runId !== null) out.push(claimedFrom(v, runId));
     }
   } else {
-    tasks = (await tx.ex.values(CLAIM_SQLITE, claimParams)).map(taskFromValues);
+    out = (await tx.ex.values(CLAIM_SQLITE, claimParams)).map((v) => claimedFrom(v, newId()));
     // After the claim, so one statement both proves the worker exists (else the transaction
     // rolls back: nothing claimed) and records its heartbeat and current task.
     const worker = await tx.ex.run(
       `UPDATE workers SET last_heartbeat = ?, status = CASE WHEN status = 'offline' THEN 'active' ELSE status END,
          current_task_id = COALESCE(?, current_task_id) WHERE id = ?`,
-      [ts, tasks[0]?.id ?? null, q.workerId],
+      [ts, out[0]?.task.id ?? null, q.workerId],
     );
     if (worker.changes === 0) throw new WorkerNotFoundError(q.workerId);
   }
-  if (tasks.length === 0) return [];
+  if (out.length === 0) return out;
   // RETURNING does not keep the subquery's order.
-  tasks.sort((a, b) => b.priority - a.priority || a.createdAt - b.createdAt);
-  const out: ClaimedTask[] = [];
-  const transitions: Transition[] = [];
-  const runs: { run: string; id: string; phase: string }[] = [];
-  for (const task of tasks) {
-    const runId = runIds.get(task.id) ?? newId();
-    runs.push({ run: runId, id: task.id, phase: task.currentPhase });
-    out.push({ task, token: task.leaseToken, runId });
+  out.sort((a, b) => b.task.priority - a.task.priority || a.task.createdAt - b.task.createdAt);
+  for (const { task } of out) {
     tx.events.push({
       type: "task.claimed",
       taskId: task.id,
@@ -167,9 +173,11 @@ async function claimIn(
       });
   }
   if (tx.ex.dialect === "sqlite")
-    await tx.ex.run(insertRunsSql(tx.ex.dialect), [q.workerId, ts, JSON.stringify(runs)]);
-  if (deferred) deferred.push(...transitions);
-  else await applyPlanTransitions(tx, transitions);
+    await tx.ex.run(INSERT_RUNS_SQLITE, [
+      q.workerId,
+      ts,
+      JSON.stringify(out.map((c) => ({ run: c.runId, id: c.task.id, phase: c.task.currentPhase }))),
+    ]);
   return out;
 }
 
@@ -238,8 +246,8 @@ async function batchResults(
 async function completeSet(
   tx: TxState,
   items: readonly CompleteItem[],
+  transitions: Transition[],
   lean = false,
-  deferred?: Transition[],
 ): Promise<SetResult[]> {
   const ts = now();
   const d = tx.ex.dialect;
@@ -256,51 +264,49 @@ async function completeSet(
       ? await completedRowsPostgres(tx, batch, ts, lean)
       : await completedRowsSqlite(tx, batch, ts, lean);
   const done = new Map<string, Task | null>();
-  const transitions: Transition[] = [];
   for (const r of rows) {
     done.set(r.id, lean ? null : taskFromRow(r));
     tx.events.push({ type: "task.completed", taskId: r.id, planId: r.plan_id });
     if (r.plan_id)
       transitions.push({ planId: r.plan_id, from: "in_progress", to: "completed", taskId: r.id });
   }
-  if (deferred) deferred.push(...transitions);
-  else await applyPlanTransitions(tx, transitions);
   return batchResults(tx, items, first, done);
 }
 
 type CompleteRow = { id: string; token: number; result: string | null; log: string | null };
 
 /** SQLite: the guarded UPDATE of the tasks, then their runs, workers and dependents. */
+// SQLite completion statements. `+` keeps the planner off the status index: it would scan every
+// task in progress and probe the batch for each, instead of looking up each batch item by id.
+const completeTasksSqlite = (returning: string) =>
+  `UPDATE tasks SET status = 'completed', result = j.result, completed_at = ?, updated_at = ?, lease_expires_at = NULL
+     FROM ${jsonRows("sqlite", { id: "text", token: "bigint", result: "text" })}
+     WHERE tasks.id = j.id AND +tasks.status = 'in_progress' AND tasks.lease_token = j.token
+     RETURNING ${returning}`;
+const COMPLETE_TASKS_SQLITE = { full: completeTasksSqlite("*"), lean: completeTasksSqlite("id, plan_id") };
+const COMPLETE_RUNS_SQLITE = `UPDATE runs SET status = 'completed', completed_at = ?, result_data = j.result,
+       output_log = COALESCE(j.log, runs.output_log)
+     FROM ${jsonRows("sqlite", { id: "text", result: "text", log: "text" })}
+     WHERE runs.task_id = j.id AND runs.run_number = (SELECT MAX(r.run_number) FROM runs r WHERE r.task_id = j.id)`;
+const CLEAR_CURRENT_TASK_SQLITE = `UPDATE workers SET current_task_id = NULL
+     WHERE current_task_id IN (SELECT id FROM ${jsonIds("sqlite")})`;
+
 async function completedRowsSqlite(
   tx: TxState,
   batch: readonly CompleteRow[],
   ts: number,
   lean: boolean,
 ): Promise<TaskRowRaw[]> {
-  // `+` keeps the planner off the status index: it would scan every task in progress and probe
-  // the batch for each, instead of looking up each batch item by id.
   const json = JSON.stringify(batch);
-  const rows = await tx.ex.all<TaskRowRaw>(
-    `UPDATE tasks SET status = 'completed', result = j.result, completed_at = ?, updated_at = ?, lease_expires_at = NULL
-     FROM ${jsonRows("sqlite", { id: "text", token: "bigint", result: "text" })}
-     WHERE tasks.id = j.id AND +tasks.status = 'in_progress' AND tasks.lease_token = j.token
-     RETURNING ${lean ? "id, plan_id" : "*"}`,
-    [ts, ts, json],
-  );
+  const rows = await tx.ex.all<TaskRowRaw>(COMPLETE_TASKS_SQLITE[lean ? "lean" : "full"], [ts, ts, json]);
   if (rows.length === 0) return rows;
   const ids = rows.map((r) => r.id);
   const matched = new Set(ids);
-  await tx.ex.run(
-    `UPDATE runs SET status = 'completed', completed_at = ?, result_data = j.result,
-       output_log = COALESCE(j.log, runs.output_log)
-     FROM ${jsonRows("sqlite", { id: "text", result: "text", log: "text" })}
-     WHERE runs.task_id = j.id AND runs.run_number = (SELECT MAX(r.run_number) FROM runs r WHERE r.task_id = j.id)`,
-    [ts, matched.size === batch.length ? json : JSON.stringify(batch.filter((b) => matched.has(b.id)))],
-  );
-  await tx.ex.run(
-    `UPDATE workers SET current_task_id = NULL WHERE current_task_id IN (SELECT id FROM ${jsonIds("sqlite")})`,
-    [JSON.stringify(ids)],
-  );
+  await tx.ex.run(COMPLETE_RUNS_SQLITE, [
+    ts,
+    matched.size === batch.length ? json : JSON.stringify(batch.filter((b) => matched.has(b.id))),
+  ]);
+  await tx.ex.run(CLEAR_CURRENT_TASK_SQLITE, [JSON.stringify(ids)]);
   await releaseDependents(tx, ids);
   return rows;
 }
@@ -326,6 +332,10 @@ const COMPLETE_POSTGRES = `WITH j AS (SELECT * FROM json_to_recordset(?::json) A
     WHERE tasks.id = dd.task_id AND tasks.pending_deps > 0 AND tasks.status <> 'in_progress'
     RETURNING tasks.id, tasks.status)
   SELECT %COLUMNS%, (SELECT json_agg(rel.id) FROM rel WHERE rel.status = 'queued') AS hive_released FROM d`;
+const COMPLETE_POSTGRES_SQL = {
+  full: COMPLETE_POSTGRES.replace("%COLUMNS%", "d.*"),
+  lean: COMPLETE_POSTGRES.replace("%COLUMNS%", "d.id, d.plan_id"),
+};
 
 /** PostgreSQL: all of it in one statement; the dependents it queued become events here. */
 async function completedRowsPostgres(
@@ -334,14 +344,10 @@ async function completedRowsPostgres(
   ts: number,
   lean: boolean,
 ): Promise<TaskRowRaw[]> {
-  const sql = COMPLETE_POSTGRES.replace("%COLUMNS%", lean ? "d.id, d.plan_id" : "d.*");
-  const rows = await tx.ex.all<TaskRowRaw & { hive_released: string[] | null }>(sql, [
-    JSON.stringify(batch),
-    ts,
-    ts,
-    ts,
-    ts,
-  ]);
+  const rows = await tx.ex.all<TaskRowRaw & { hive_released: string[] | null }>(
+    COMPLETE_POSTGRES_SQL[lean ? "lean" : "full"],
+    [JSON.stringify(batch), ts, ts, ts, ts],
+  );
   for (const id of rows[0]?.hive_released ?? []) tx.events.push({ type: "task.queued", taskId: id });
   return rows;
 }
@@ -353,7 +359,7 @@ async function completedRowsPostgres(
 export async function completeTask(db: Db, input: CompleteTaskInput): Promise<Task> {
   const c = parseInput(CompleteTaskInputSchema, input, "completeTask input");
   return withTx(db, async (tx) => {
-    const [r] = await completeSet(tx, [c]);
+    const [r] = await withPlanTransitions(tx, (transitions) => completeSet(tx, [c], transitions));
     if (!r!.ok) throw r!.error;
     return r!.task as Task;
   });
@@ -366,7 +372,11 @@ export async function completeTask(db: Db, input: CompleteTaskInput): Promise<Ta
 export async function completeTasks(db: Db, inputs: readonly CompleteTaskInput[]): Promise<BatchResult[]> {
   const items = parseInput(z.array(CompleteTaskInputSchema), inputs, "completeTasks input");
   if (items.length === 0) return [];
-  return withTx(db, async (tx) => (await completeSet(tx, items)) as BatchResult[]);
+  return withTx(
+    db,
+    async (tx) =>
+      (await withPlanTransitions(tx, (transitions) => completeSet(tx, items, transitions))) as BatchResult[],
+  );
 }
 
 /** Runs one item of a batch in a savepoint so its failure undoes only its own writes. */
@@ -440,21 +450,24 @@ export async function failTasks(
 ): Promise<BatchResult[]> {
   const items = parseInput(z.array(FailTaskInputSchema), inputs, "failTasks input");
   const o = parseInput(FailOptionsSchema, options, "failTasks options");
-  return withTx(db, async (tx) => {
-    const out: BatchResult[] = [];
-    for (const f of items) {
-      try {
-        out.push({
-          taskId: f.taskId,
-          ok: true,
-          task: await savepointed(tx, () => failIn(tx, f, o.backoff ?? {})),
-        });
-      } catch (error) {
-        out.push({ taskId: f.taskId, ok: false, error: error as Error });
-      }
+  return withTx(db, (tx) => failEach(tx, items, o.backoff ?? {}));
+}
+
+/** Fails each item in its own savepoint: its result, or why it could not be recorded. */
+async function failEach(
+  tx: TxState,
+  items: readonly z.output<typeof FailTaskInputSchema>[],
+  policy: RetryPolicy,
+): Promise<BatchResult[]> {
+  const out: BatchResult[] = [];
+  for (const f of items) {
+    try {
+      out.push({ taskId: f.taskId, ok: true, task: await savepointed(tx, () => failIn(tx, f, policy)) });
+    } catch (error) {
+      out.push({ taskId: f.taskId, ok: false, error: error as Error });
     }
-    return out;
-  });
+  }
+  return out;
 }
 
 /** What reportOutcomes says of each outcome: recorded (the task, for failures), or why not. */
@@ -478,26 +491,15 @@ export async function reportOutcomes(
   const c = parseInput(z.array(CompleteTaskInputSchema), completes, "completeTasks input");
   const f = parseInput(z.array(FailTaskInputSchema), fails, "failTasks input");
   const q = claim ? parseInput(ClaimTasksInputSchema, claim, "claimTasks input") : undefined;
-  return withTx(db, async (tx) => {
-    // Lean: the worker needs to know which outcomes were recorded, not the rows back.
-    // The completions' and the claim's plan transitions are applied together at the end.
-    const transitions: Transition[] = [];
-    const results: OutcomeResult[] = c.length > 0 ? await completeSet(tx, c, true, transitions) : [];
-    for (const item of f) {
-      try {
-        results.push({
-          taskId: item.taskId,
-          ok: true,
-          task: await savepointed(tx, () => failIn(tx, item, policy)),
-        });
-      } catch (error) {
-        results.push({ taskId: item.taskId, ok: false, error: error as Error });
-      }
-    }
-    const claimed = q ? await claimIn(tx, q, transitions) : [];
-    await applyPlanTransitions(tx, transitions);
-    return { results, claimed };
-  });
+  return withTx(db, (tx) =>
+    withPlanTransitions(tx, async (transitions) => {
+      // Lean: the worker needs to know which outcomes were recorded, not the rows back.
+      const results: OutcomeResult[] = c.length > 0 ? await completeSet(tx, c, transitions, true) : [];
+      results.push(...(await failEach(tx, f, policy)));
+      const claimed = q ? await claimIn(tx, q, transitions) : [];
+      return { results, claimed };
+    }),
+  );
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { SubTask } from "@hive/models";
 import type { SqlExecutor } from "./sql.ts";
+import { NEW_TASK_COLUMNS } from "./taskInsert.ts";
 
 /**
  * Multi-row writes of a plan's tasks and edges. Each chunk of rows travels as one JSON array
@@ -39,19 +40,15 @@ type TaskRow = [
   number,
 ];
 
-const TASK_COLUMNS = `id, title, description, task_type, priority, status, current_phase, workflow, payload,
-  created_at, updated_at, due_date, max_retries, tags, required_skills, run_at, idempotency_key, plan_id,
-  subtask_id, pending_deps`;
-
 // Parameters: id prefix, created_at, updated_at, tags, run_at, plan_id, then the chunk's JSON.
 const INSERT_TASKS = {
   // json_each walks the array in order (an ORDER BY key would only add a sort), so rowids, and
   // with them ties in claim order, follow the plan.
-  sqlite: `INSERT INTO tasks (${TASK_COLUMNS})
+  sqlite: `INSERT INTO tasks (${NEW_TASK_COLUMNS})
     SELECT ? || (value ->> 9), value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,
       NULL, value ->> 6, ?, ?, NULL, value ->> 7, ?, value ->> 8, ?, NULL, ?, value ->> 9, value ->> 10
     FROM json_each(?)`,
-  postgres: `INSERT INTO tasks (${TASK_COLUMNS})
+  postgres: `INSERT INTO tasks (${NEW_TASK_COLUMNS})
     SELECT CAST(? AS text) || (r ->> 9), r ->> 0, r ->> 1, r ->> 2, (r ->> 3)::integer, r ->> 4, r ->> 5,
       NULL, r ->> 6, CAST(? AS BIGINT), CAST(? AS BIGINT), NULL, (r ->> 7)::integer, ?, r ->> 8,
       CAST(? AS BIGINT), NULL, ?, r ->> 9, (r ->> 10)::integer

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { closeDatabase, openDatabase } from "./db.ts";
+import { openDatabase } from "./db.ts";
 import { DatabaseOpenError } from "./errors.ts";
 import { createTask, getTask } from "./tasks.ts";
 import { sleep, useTempDatabase } from "./testing/fixtures.ts";
 import { testBackend } from "./testing/tempdb.ts";
+import { wakeOnlyWorker } from "./testing/wakeOnlyWorker.ts";
 import { withRead } from "./tx.ts";
-import { Worker } from "./worker.ts";
 
 // PostgreSQL only: LISTEN/NOTIFY, the connection pool and server-side transient errors do not
 // exist on the embedded SQLite backend (its equivalents are covered in db.test.ts and tx.test.ts).
@@ -13,18 +13,7 @@ describe.skipIf(testBackend !== "postgres")("the PostgreSQL backend", () => {
   const t = useTempDatabase();
 
   it("re-opens its LISTEN connection after the server drops it, so wake-ups resume", async () => {
-    const other = await openDatabase(t.temp.openOptions);
-    const done: string[] = [];
-    const w = await new Worker({
-      db: other,
-      role: "test",
-      pollMinMs: 60_000,
-      pollMaxMs: 60_000,
-      reaperIntervalMs: 0,
-      handler: ({ task }) => {
-        done.push(task.id);
-      },
-    }).start();
+    const w = await wakeOnlyWorker(t.temp);
     try {
       await sleep(300);
       const killed = await withRead(t.db, (ex) =>
@@ -37,11 +26,10 @@ describe.skipIf(testBackend !== "postgres")("the PostgreSQL backend", () => {
       await sleep(1500); // reconnect backoff, then the worker's idle sleep again
       const task = await createTask(t.db, { title: "after the drop", taskType: "t" });
       const deadline = Date.now() + 20_000;
-      while (!done.includes(task.id) && Date.now() < deadline) await sleep(50);
-      expect(done).toContain(task.id);
+      while (!w.ran.includes(task.id) && Date.now() < deadline) await sleep(50);
+      expect(w.ran).toContain(task.id);
     } finally {
       await w.stop();
-      await closeDatabase(other);
     }
   });
 

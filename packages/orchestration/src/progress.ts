@@ -88,18 +88,17 @@ export async function applyPlanTransitions(tx: TxState, transitions: readonly Tr
     const total = Number(row.total_subtasks);
     const done = Number(row.completed_subtasks);
     const bad = Number(row.failed_subtasks) + Number(row.blocked_subtasks);
-    const plan =
+    // PostgreSQL returned it above (null: no plan); SQLite reads it through the covering index.
+    const status =
       row.plan_status !== undefined
-        ? row.plan_status === null
-          ? undefined
-          : { status: row.plan_status }
-        : await tx.ex.get<{ status: string }>(planStatusSql(tx.ex.dialect), [planId]);
-    if (!plan) continue;
-    let next = plan.status;
+        ? row.plan_status
+        : (await tx.ex.get<{ status: string }>(planStatusSql(tx.ex.dialect), [planId]))?.status;
+    if (status == null) continue;
+    let next = status;
     if (total > 0 && done === total) next = "completed";
-    else if (bad > 0) next = plan.status === "cancelled" ? "cancelled" : "failed";
-    else if (plan.status === "completed" || plan.status === "failed") next = "executing";
-    if (next !== plan.status) {
+    else if (bad > 0) next = status === "cancelled" ? "cancelled" : "failed";
+    else if (status === "completed" || status === "failed") next = "executing";
+    if (next !== status) {
       // Written only when the status changes: the row holds plan_data (megabytes for a large
       // plan), and SQLite rewrites the whole record on any update, so writing it at every task
       // transition made dispatching a plan quadratic in its size (bench/results/ANALYSIS.md).

@@ -113,6 +113,11 @@ export const TASK_COLUMNS = [
 /** `TASK_COLUMNS` as a select list. */
 export const TASK_SELECT = TASK_COLUMNS.join(", ");
 
+/** Each column's position in TASK_COLUMNS, so the mapping below cannot drift from the list. */
+const C = Object.fromEntries(TASK_COLUMNS.map((c, i) => [c, i])) as {
+  readonly [K in (typeof TASK_COLUMNS)[number]]: number;
+};
+
 const text = (v: unknown): string => v as string;
 const textOrNull = (v: unknown): string | null => (v ?? null) as string | null;
 
@@ -135,39 +140,39 @@ function list(v: unknown, column: string, id: string): string[] {
  * object with 28 keys.
  */
 export function taskFromValues(v: readonly unknown[]): Task {
-  const id = text(v[0]);
-  const status = text(v[5]);
+  const id = text(v[C.id]);
+  const status = text(v[C.status]);
   if (!TASK_STATUSES.has(status))
     throw new HiveError(`stored task "${id}" is malformed: unknown status "${status}"`);
   return {
     id,
-    title: text(v[1]),
-    description: textOrNull(v[2]),
-    taskType: text(v[3]),
-    priority: num(v[4]),
+    title: text(v[C.title]),
+    description: textOrNull(v[C.description]),
+    taskType: text(v[C.task_type]),
+    priority: num(v[C.priority]),
     status: status as TaskStatus,
-    currentPhase: text(v[6]),
-    workflow: jsonOrNull<Task["workflow"]>(v[7], "workflow", id),
-    payload: jsonOrNull<Task["payload"]>(v[8], "payload", id),
-    tags: list(v[14], "tags", id),
-    requiredSkills: list(v[15], "required_skills", id),
-    createdAt: num(v[9]),
-    updatedAt: num(v[10]),
-    assignedWorker: textOrNull(v[11]),
-    dueDate: numOrNull(v[12]),
-    maxRetries: num(v[13]),
-    attempts: num(v[16]),
-    leaseToken: num(v[17]),
-    leaseExpiresAt: numOrNull(v[18]),
-    runAt: num(v[19]),
-    idempotencyKey: textOrNull(v[20]),
-    planId: textOrNull(v[21]),
-    subtaskId: textOrNull(v[22]),
-    pendingDependencies: num(v[23]),
-    cancelRequested: num(v[24]) !== 0,
-    result: jsonOrNull<Task["result"]>(v[25], "result", id),
-    lastError: textOrNull(v[26]),
-    completedAt: numOrNull(v[27]),
+    currentPhase: text(v[C.current_phase]),
+    workflow: jsonOrNull<Task["workflow"]>(v[C.workflow], "workflow", id),
+    payload: jsonOrNull<Task["payload"]>(v[C.payload], "payload", id),
+    tags: list(v[C.tags], "tags", id),
+    requiredSkills: list(v[C.required_skills], "required_skills", id),
+    createdAt: num(v[C.created_at]),
+    updatedAt: num(v[C.updated_at]),
+    assignedWorker: textOrNull(v[C.assigned_worker]),
+    dueDate: numOrNull(v[C.due_date]),
+    maxRetries: num(v[C.max_retries]),
+    attempts: num(v[C.attempts]),
+    leaseToken: num(v[C.lease_token]),
+    leaseExpiresAt: numOrNull(v[C.lease_expires_at]),
+    runAt: num(v[C.run_at]),
+    idempotencyKey: textOrNull(v[C.idempotency_key]),
+    planId: textOrNull(v[C.plan_id]),
+    subtaskId: textOrNull(v[C.subtask_id]),
+    pendingDependencies: num(v[C.pending_deps]),
+    cancelRequested: num(v[C.cancel_requested]) !== 0,
+    result: jsonOrNull<Task["result"]>(v[C.result], "result", id),
+    lastError: textOrNull(v[C.last_error]),
+    completedAt: numOrNull(v[C.completed_at]),
   };
 }
 

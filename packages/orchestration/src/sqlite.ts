@@ -16,13 +16,13 @@ export interface SqliteOptions {
   readonly?: boolean;
 }
 
+/** How often idle listeners check for commits by other connections (see onWake). */
+const WAKE_POLL_MS = 5;
+
 /**
  * The embedded backend: one better-sqlite3 connection per handle, WAL, foreign keys on,
  * synchronous=NORMAL, a busy timeout. Statements are prepared once and cached by their text.
  */
-/** How often idle listeners check for commits by other connections (see onWake). */
-const WAKE_POLL_MS = 5;
-
 export class SqliteBackend implements Backend {
   readonly kind = "sqlite" as const;
   private readonly mutex = new Mutex();
@@ -33,40 +33,36 @@ export class SqliteBackend implements Backend {
   private readonly wakeListeners = new Set<() => void>();
   private wakeTimer: NodeJS.Timeout | null = null;
 
-  private readonly stmt: (sql: string) => BetterSqlite3.Statement;
-
   private constructor(
     readonly conn: BetterSqlite3.Database,
     private readonly busyTimeoutMs: number,
   ) {
-    const stmt = (sql: string): BetterSqlite3.Statement => {
-      let s = this.statements.get(sql);
-      if (!s) {
-        s = conn.prepare(sql);
-        this.statements.set(sql, s);
-      }
-      return s;
-    };
-    this.stmt = stmt;
+    // SAVEPOINT / RELEASE / ROLLBACK TO are prepared and cached too: a batch of failures runs
+    // two of them per item, and exec() would parse them every time.
     this.executor = {
       dialect: "sqlite",
-      all: async <T>(sql: string, params: readonly SqlParam[] = []) => stmt(sql).all(...params) as T[],
+      all: async <T>(sql: string, params: readonly SqlParam[] = []) =>
+        this.statement(sql).all(...params) as T[],
       get: async <T>(sql: string, params: readonly SqlParam[] = []) =>
-        stmt(sql).get(...params) as T | undefined,
-      // SAVEPOINT / RELEASE / ROLLBACK TO are prepared and cached too: a batch of completions
-      // runs two of them per item, and exec() would parse them every time.
+        this.statement(sql).get(...params) as T | undefined,
       run: async (sql: string, params: readonly SqlParam[] = []) => ({
-        changes: stmt(sql).run(...params).changes,
+        changes: this.statement(sql).run(...params).changes,
       }),
-      values: async (sql: string, params: readonly SqlParam[] = []) => {
-        let s = this.rawStatements.get(sql);
-        if (!s) {
-          s = conn.prepare(sql).raw(true);
-          this.rawStatements.set(sql, s);
-        }
-        return s.all(...params) as unknown[][];
-      },
+      values: async (sql: string, params: readonly SqlParam[] = []) =>
+        this.statement(sql, true).all(...params) as unknown[][],
     };
+  }
+
+  /** The prepared statement of this text (prepared on first use), in raw mode if asked. */
+  private statement(sql: string, raw = false): BetterSqlite3.Statement {
+    const cache = raw ? this.rawStatements : this.statements;
+    let s = cache.get(sql);
+    if (!s) {
+      s = this.conn.prepare(sql);
+      if (raw) s.raw(true);
+      cache.set(sql, s);
+    }
+    return s;
   }
 
   static open(opts: SqliteOptions): SqliteBackend {
@@ -155,7 +151,7 @@ export class SqliteBackend implements Backend {
    */
   private async begin(): Promise<void> {
     const deadline = Date.now() + this.busyTimeoutMs;
-    this.stmt("PRAGMA busy_timeout = 0").run();
+    this.statement("PRAGMA busy_timeout = 0").run();
     try {
       for (let wait = 1; ; wait = Math.min(wait * 2, 4)) {
         try {
@@ -167,7 +163,7 @@ export class SqliteBackend implements Backend {
         await new Promise((r) => setTimeout(r, wait * (0.5 + Math.random())));
       }
     } finally {
-      this.stmt(`PRAGMA busy_timeout = ${this.busyTimeoutMs}`).run();
+      this.statement(`PRAGMA busy_timeout = ${this.busyTimeoutMs}`).run();
     }
   }
 
@@ -198,10 +194,10 @@ export class SqliteBackend implements Backend {
   async onWake(cb: () => void): Promise<() => void> {
     this.wakeListeners.add(cb);
     if (!this.wakeTimer) {
-      let seen = this.conn.pragma("data_version", { simple: true }) as number;
+      let seen = this.dataVersion();
       this.wakeTimer = setInterval(() => {
         if (!this.conn.open) return;
-        const v = this.conn.pragma("data_version", { simple: true }) as number;
+        const v = this.dataVersion();
         if (v === seen) return;
         seen = v;
         for (const l of this.wakeListeners) l();
@@ -217,8 +213,13 @@ export class SqliteBackend implements Backend {
     };
   }
 
-  async changeCounter(): Promise<number | null> {
+  /** Moves when another connection commits (never for this connection's own commits). */
+  private dataVersion(): number {
     return this.conn.pragma("data_version", { simple: true }) as number;
+  }
+
+  async changeCounter(): Promise<number | null> {
+    return this.dataVersion();
   }
 
   /** Pragmas in effect (for tests and `hive status`). */

@@ -7,6 +7,7 @@
 import type { CreateTaskInputSchema, Task, TaskStatus } from "@hive/models";
 import type { z } from "zod";
 import type { TxState } from "./handle.ts";
+import { toJson } from "./rows.ts";
 
 export type ParsedCreate = z.output<typeof CreateTaskInputSchema>;
 
@@ -15,14 +16,13 @@ export interface NewTaskFields {
   id: string;
   status: TaskStatus;
   pendingDeps: number;
-  planId?: string | null;
-  subtaskId?: string | null;
   ts: number;
 }
 
 /**
  * The Task as `taskFromRow` will read it back once written: defaults for the columns a new row
- * does not set. `t` may come from outside zod (plans), hence the `?? null` on optional fields.
+ * does not set, null for optional fields the input left out. (A plan's tasks are written by
+ * planInsert.ts.)
  */
 export function newTask(t: ParsedCreate, f: NewTaskFields): Task {
   return {
@@ -47,8 +47,8 @@ export function newTask(t: ParsedCreate, f: NewTaskFields): Task {
     leaseExpiresAt: null,
     runAt: t.runAt ?? f.ts + (t.delayMs ?? 0),
     idempotencyKey: t.idempotencyKey ?? null,
-    planId: f.planId ?? null,
-    subtaskId: f.subtaskId ?? null,
+    planId: null,
+    subtaskId: null,
     pendingDependencies: f.pendingDeps,
     cancelRequested: false,
     result: null,
@@ -59,15 +59,19 @@ export function newTask(t: ParsedCreate, f: NewTaskFields): Task {
 
 /** Most tasks have no tags or skills: no stringify for them. */
 const listJson = (a: readonly string[]): string => (a.length === 0 ? "[]" : JSON.stringify(a));
-const objJson = (v: object | null): string | null => (v === null ? null : JSON.stringify(v));
 
-const COLUMNS = `id, title, description, task_type, priority, status, current_phase, workflow, payload,
+/** The columns a new task row sets (the rest take their defaults), in putRow's order. */
+export const NEW_TASK_COLUMNS = `id, title, description, task_type, priority, status, current_phase, workflow, payload,
   created_at, updated_at, due_date, max_retries, tags, required_skills, run_at, idempotency_key, plan_id,
   subtask_id, pending_deps`;
 
-const INSERT_ONE = `INSERT INTO tasks (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const ROW = `(${new Array(20).fill("?").join(", ")})`;
+/** A multi-row INSERT of `n` new task rows. */
+const insertRows = (n: number): string =>
+  `INSERT INTO tasks (${NEW_TASK_COLUMNS}) VALUES ${new Array(n).fill(ROW).join(", ")}`;
+const INSERT_ONE = insertRows(1);
 
-/** Writes the 20 column values of a task's row, in COLUMNS order, into `out` from `at`. */
+/** Writes the 20 column values of a task's row, in NEW_TASK_COLUMNS order, into `out` from `at`. */
 function putRow(task: Task, out: (string | number | null)[], at: number): void {
   out[at] = task.id;
   out[at + 1] = task.title;
@@ -76,8 +80,8 @@ function putRow(task: Task, out: (string | number | null)[], at: number): void {
   out[at + 4] = task.priority;
   out[at + 5] = task.status;
   out[at + 6] = task.currentPhase;
-  out[at + 7] = objJson(task.workflow);
-  out[at + 8] = objJson(task.payload);
+  out[at + 7] = toJson(task.workflow);
+  out[at + 8] = toJson(task.payload);
   out[at + 9] = task.createdAt;
   out[at + 10] = task.updatedAt;
   out[at + 11] = task.dueDate;
@@ -108,10 +112,7 @@ export async function insertTask(tx: TxState, task: Task): Promise<void> {
 // JSON text. Statement sizes are a fixed set so the backend's statement cache stays small
 // (a batch of n rows uses at most n/200 + 4 + 4 + 7 statements).
 const SQLITE_SIZES = [200, 40, 8, 1] as const;
-const ROW = `(${new Array(20).fill("?").join(", ")})`;
-const SQLITE_INSERT_N = new Map(
-  SQLITE_SIZES.map((n) => [n, `INSERT INTO tasks (${COLUMNS}) VALUES ${new Array(n).fill(ROW).join(", ")}`]),
-);
+const SQLITE_INSERT_N = new Map(SQLITE_SIZES.map((n) => [n, insertRows(n)]));
 
 async function insertTasksSqlite(tx: TxState, tasks: readonly Task[]): Promise<void> {
   let i = 0;
@@ -126,10 +127,10 @@ async function insertTasksSqlite(tx: TxState, tasks: readonly Task[]): Promise<v
 }
 
 // PostgreSQL: one round trip per chunk; the rows travel as one JSON text parameter, an array of
-// rows in COLUMNS order. JSON columns travel as JSON text inside the array (a string), so what is
+// rows in NEW_TASK_COLUMNS order. JSON columns travel as JSON text inside the array (a string), so what is
 // stored is what JSON.stringify wrote, as on the single-row path. jsonb, not json: `->>` on json
 // re-parses the element for every column. WITH ORDINALITY: rows are written in the order given.
-const PG_INSERT_MANY = `INSERT INTO tasks (${COLUMNS})
+const PG_INSERT_MANY = `INSERT INTO tasks (${NEW_TASK_COLUMNS})
   SELECT v ->> 0, v ->> 1, v ->> 2, v ->> 3, (v ->> 4)::integer, v ->> 5, v ->> 6, v ->> 7, v ->> 8,
     (v ->> 9)::bigint, (v ->> 10)::bigint, (v ->> 11)::bigint, (v ->> 12)::integer, v ->> 13, v ->> 14,
     (v ->> 15)::bigint, v ->> 16, v ->> 17, v ->> 18, (v ->> 19)::integer

@@ -18,15 +18,9 @@ import { applyPlanTransitions } from "./progress.ts";
 import { type TaskRowRaw, taskFromRow } from "./rows.ts";
 import { LATEST_RUN_NUMBER } from "./runs.ts";
 import { chunk, placeholders, type SqlExecutor } from "./sql.ts";
-import { insertTask, insertTasks, type NewTaskFields, newTask, type ParsedCreate } from "./taskInsert.ts";
+import { insertTask, insertTasks, newTask, type ParsedCreate } from "./taskInsert.ts";
 import { withRead, withTx } from "./tx.ts";
 import { parseInput } from "./validate.ts";
-
-/** @internal Writes one task row and its edges. Dependencies must exist (checked by the caller). */
-export async function insertTaskRow(tx: TxState, t: ParsedCreate, opts: NewTaskFields): Promise<void> {
-  await insertTask(tx, newTask(t, opts));
-  await insertEdges(tx, opts.id, t.dependsOn);
-}
 
 async function insertEdges(tx: TxState, id: string, deps: readonly string[]): Promise<void> {
   for (const dep of deps)

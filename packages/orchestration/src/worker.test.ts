@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { claimTasks } from "./claims.ts";
-import { closeDatabase, openDatabase } from "./db.ts";
 import { ValidationError } from "./errors.ts";
 import { getRuns } from "./runs.ts";
 import { cancelTask, countTasksByStatus, createTask, createTasks, getTask } from "./tasks.ts";
 import { sleep, useTempDatabase } from "./testing/fixtures.ts";
 import { waitUntil } from "./testing/waitUntil.ts";
+import { wakeOnlyWorker } from "./testing/wakeOnlyWorker.ts";
 import { PermanentError, Worker, type WorkerOptions } from "./worker.ts";
 import { getWorker, unregisterWorker } from "./workers.ts";
 
@@ -18,19 +18,8 @@ async function started(options: Omit<WorkerOptions, "db">): Promise<Worker> {
 
 describe("Worker runtime", () => {
   it("is woken by a commit on another connection, not by its next poll (SQLite: data_version; PostgreSQL: NOTIFY)", async () => {
-    const other = await openDatabase(t.temp.openOptions);
-    const ran: string[] = [];
     // Polls at most once a minute: only a wake-up can make it pick the task up before the deadline.
-    const w = await new Worker({
-      db: other,
-      role: "test",
-      pollMinMs: 60_000,
-      pollMaxMs: 60_000,
-      reaperIntervalMs: 0,
-      handler: ({ task }) => {
-        ran.push(task.id);
-      },
-    }).start();
+    const w = await wakeOnlyWorker(t.temp);
     try {
       await sleep(300); // its first probe found nothing; it now waits for a minute
       const task = await createTask(t.db, { title: "wake up", taskType: "t" });
@@ -39,10 +28,9 @@ describe("Worker runtime", () => {
         "the task completed by the woken worker",
         20_000,
       );
-      expect(ran).toEqual([task.id]);
+      expect(w.ran).toEqual([task.id]);
     } finally {
       await w.stop();
-      await closeDatabase(other);
     }
   });
 

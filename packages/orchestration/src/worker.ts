@@ -212,6 +212,11 @@ export class Worker {
       this.o.taskTypes = Object.keys(handler).length > 0 ? Object.keys(handler) : undefined;
   }
 
+  /** Tasks held at most: running plus buffered (concurrency + prefetch). */
+  private get capacity(): number {
+    return this.o.concurrency + (this.o.prefetch ?? this.o.concurrency);
+  }
+
   private get heartbeatMs(): number {
     return this.o.heartbeatMs ?? Math.max(50, Math.floor(this.o.leaseMs / 3));
   }
@@ -261,10 +266,9 @@ export class Worker {
   private async claimLoop(): Promise<void> {
     let idle = this.o.pollMinMs;
     let lastFull = false;
-    const prefetch = this.o.prefetch ?? this.o.concurrency;
     while (this.state === "running") {
       // A group commit claiming right now fills the buffer itself.
-      const want = this.claiming ? 0 : this.o.concurrency + prefetch - this.held.size;
+      const want = this.claiming ? 0 : this.capacity - this.held.size;
       let got = 0;
       if (want > 0) {
         try {
@@ -292,7 +296,7 @@ export class Worker {
       this.pump();
       if (got > 0) {
         idle = this.o.pollMinMs;
-        if (this.held.size < this.o.concurrency + prefetch) continue;
+        if (this.held.size < this.capacity) continue;
       }
       if (want > 0 && got === 0) {
         // Nothing to claim: back off, unless woken (local enqueue, NOTIFY, released dependents).
@@ -377,8 +381,7 @@ export class Worker {
       const completes = batch.filter((o) => o.kind === "complete");
       const fails = batch.filter((o) => o.kind === "fail");
       // The slots this batch frees are refilled in its own transaction: one commit, not two.
-      const want =
-        this.o.concurrency + (this.o.prefetch ?? this.o.concurrency) - (this.held.size - batch.length);
+      const want = this.capacity - (this.held.size - batch.length);
       const claim =
         claimWithOutcomes && this.state === "running" && !this.claiming && want > 0
           ? this.claimInput(want)
