@@ -93,14 +93,27 @@ describe.skipIf(testBackend === "postgres")("openDatabase (SQLite)", () => {
     }
   });
 
-  it("puts WAL, foreign keys, synchronous=NORMAL and a busy timeout in effect", async () => {
+  it("puts WAL, foreign keys, synchronous=NORMAL, a busy timeout and 8 KiB pages in effect", async () => {
     const db = await openDatabase({ path: join(tempDir(), "p.db"), busyTimeoutMs: 4321 });
     expect(sqliteBackendOf(db).pragmas()).toEqual({
       journal_mode: "wal",
       foreign_keys: 1,
       synchronous: 1,
       busy_timeout: 4321,
+      page_size: 8192,
     });
+    await closeDatabase(db);
+  });
+
+  it("keeps the page size of an existing file, and its data", async () => {
+    const path = join(tempDir(), "old.db");
+    const old = new BetterSqlite3(path);
+    old.exec("CREATE TABLE keep (v TEXT); INSERT INTO keep VALUES ('still here')");
+    old.close();
+    const db = await openDatabase({ path });
+    expect(sqliteBackendOf(db).pragmas().page_size).toBe(4096);
+    expect(sqliteBackendOf(db).rawAll("SELECT v FROM keep")).toEqual([{ v: "still here" }]);
+    await createTask(db, { title: "t", taskType: "x" });
     await closeDatabase(db);
   });
 

@@ -19,6 +19,12 @@ export interface SqliteOptions {
 /** How often idle listeners check for commits by other connections (see onWake). */
 const WAKE_POLL_MS = 5;
 
+/** Page size of a database file this backend creates. */
+const PAGE_SIZE = 8192;
+
+/** Prepared statements kept per cache (see `statement`). */
+const STATEMENT_CACHE_MAX = 500;
+
 /**
  * The embedded backend: one better-sqlite3 connection per handle, WAL, foreign keys on,
  * synchronous=NORMAL, a busy timeout. Statements are prepared once and cached by their text.
@@ -53,11 +59,16 @@ export class SqliteBackend implements Backend {
     };
   }
 
-  /** The prepared statement of this text (prepared on first use), in raw mode if asked. */
+  /**
+   * The prepared statement of this text (prepared on first use), in raw mode if asked. Each cache
+   * keeps at most STATEMENT_CACHE_MAX texts, dropping the oldest: texts built for a size (IN lists,
+   * multi-row inserts) must not grow it without bound in a long-lived process.
+   */
   private statement(sql: string, raw = false): BetterSqlite3.Statement {
     const cache = raw ? this.rawStatements : this.statements;
     let s = cache.get(sql);
     if (!s) {
+      if (cache.size >= STATEMENT_CACHE_MAX) cache.delete(cache.keys().next().value!);
       s = this.conn.prepare(sql);
       if (raw) s.raw(true);
       cache.set(sql, s);
@@ -90,7 +101,10 @@ export class SqliteBackend implements Backend {
     try {
       // Reading the schema first fails fast (SQLITE_NOTADB) on a file that is not a database,
       // before any pragma could write to it.
-      conn.prepare("SELECT count(*) FROM sqlite_master").get();
+      const objects = conn.prepare("SELECT count(*) FROM sqlite_master").pluck().get() as number;
+      // A new file gets 8 KiB pages (set before WAL and the first table; an existing file keeps
+      // its own): half the WAL frames per commit, measured +4 % batch enqueue, processing alike.
+      if (objects === 0 && !opts.readonly && path !== ":memory:") conn.pragma(`page_size = ${PAGE_SIZE}`);
       if (!opts.readonly) conn.pragma("journal_mode = WAL");
       conn.pragma("foreign_keys = ON");
       conn.pragma("synchronous = NORMAL");
@@ -229,6 +243,7 @@ export class SqliteBackend implements Backend {
       foreign_keys: this.conn.pragma("foreign_keys", { simple: true }),
       synchronous: this.conn.pragma("synchronous", { simple: true }),
       busy_timeout: this.conn.pragma("busy_timeout", { simple: true }),
+      page_size: this.conn.pragma("page_size", { simple: true }),
     };
   }
 

@@ -112,6 +112,27 @@ describe("createTasks", () => {
     expect(tasks[1]).toMatchObject({ tags: [], requiredSkills: [], workflow: null, description: null });
   });
 
+  it("writes a value that differs from the rest of its batch only in the first or last row", async () => {
+    // Rows 0-199 and 200-399 are one statement each; columns alike in a whole chunk are bound once.
+    const inputs = Array.from({ length: 400 }, (_, i) => ({
+      title: i < 200 ? `t${i}` : "same",
+      taskType: "uniform",
+      ...(i === 0 ? { priority: 7 } : {}),
+      ...(i === 199 ? { description: "last", tags: ["z"] } : {}),
+      ...(i === 200 ? { payload: { first: true } } : {}),
+      ...(i === 399 ? { maxRetries: 9, currentPhase: "end" } : {}),
+    }));
+    const tasks = await createTasks(t.db, inputs);
+    for (const task of tasks) expect(await getTask(t.db, task.id)).toEqual(task);
+    expect(tasks.map((x) => x.priority)).toEqual(inputs.map((_, i) => (i === 0 ? 7 : 1)));
+    expect(tasks.filter((x) => x.description !== null).map((x) => x.title)).toEqual(["t199"]);
+    expect(tasks.filter((x) => x.tags.length > 0).map((x) => x.title)).toEqual(["t199"]);
+    expect(tasks.map((x) => x.payload)).toEqual(inputs.map((_, i) => (i === 200 ? { first: true } : null)));
+    expect(tasks[399]).toMatchObject({ maxRetries: 9, currentPhase: "end", title: "same" });
+    expect(tasks.filter((x) => x.maxRetries !== 3 || x.currentPhase !== "start")).toHaveLength(1);
+    expect(new Set(tasks.map((x) => x.id)).size).toBe(400);
+  });
+
   it("keeps order and meaning when plain tasks mix with ids, keys and dependencies", async () => {
     const before = await createTask(t.db, { title: "keyed earlier", taskType: "t", idempotencyKey: "k0" });
     const ids = created();
