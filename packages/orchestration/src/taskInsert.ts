@@ -1,8 +1,9 @@
 /**
  * Writing new task rows. A task just created is built in JS from its validated input (the row we
  * write is exactly what we know), so nothing is read back and nothing is re-validated. Batches
- * go in as multi-row statements: on SQLite multi-row VALUES, on PostgreSQL one JSON text
- * parameter per chunk expanded by `jsonb_array_elements` (one round trip per 2,000 tasks).
+ * go in as multi-row statements (see insertManySql): on SQLite multi-row VALUES, on PostgreSQL
+ * one JSON text parameter per chunk (one round trip per 2,000 tasks); values alike in a whole
+ * chunk are bound once.
  */
 import type { CreateTaskInputSchema, Task, TaskStatus } from "@hive/models";
 import type { z } from "zod";
@@ -108,19 +109,37 @@ export async function insertTask(tx: TxState, task: Task): Promise<void> {
   await tx.ex.run(INSERT_ONE, rowValues(task));
 }
 
-// SQLite: multi-row VALUES, bound parameters. Measured against `INSERT … SELECT … FROM
-// json_each(?)`: the statement itself ran at ~12 µs a row through json_each and ~4-5 µs through
-// VALUES (in memory, 1,000-row batches); building the parameters costs about the same as the
-// JSON text. Statement sizes are a fixed set (and shared-column texts a bounded map below) so
-// the backend's statement cache stays small.
-const SQLITE_SIZES = [200, 40, 8, 1] as const;
-const SQLITE_INSERT_N = new Map<number, string>(SQLITE_SIZES.map((n) => [n, insertRows(n)]));
+type Value = string | number | null;
+
+/** PostgreSQL type of each value of a new task row, in NEW_TASK_COLUMNS order. */
+const PG_TYPES = [
+  "text",
+  "text",
+  "text",
+  "text",
+  "integer",
+  "text",
+  "text",
+  "text",
+  "text",
+  "bigint",
+  "bigint",
+  "bigint",
+  "integer",
+  "text",
+  "text",
+  "bigint",
+  "text",
+  "text",
+  "text",
+  "integer",
+] as const;
 
 /**
  * Bit c set: column c holds the same value in every row of the chunk (`flat` holds `n` rows of
  * COLUMN_COUNT values). The id (column 0) never is.
  */
-function sameColumns(flat: readonly (string | number | null)[], n: number): number {
+function sameColumns(flat: readonly Value[], n: number): number {
   let mask = 0;
   for (let c = 1; c < COLUMN_COUNT; c++) {
     const v = flat[c];
@@ -131,77 +150,95 @@ function sameColumns(flat: readonly (string | number | null)[], n: number): numb
   return mask;
 }
 
+const isShared = (mask: number, c: number): boolean => (mask & (1 << c)) !== 0;
+
 /**
- * A multi-row INSERT of `n` rows where the columns in `mask` are bound once for the whole
- * statement and the rest per row: `INSERT … SELECT ?, column1, … FROM (VALUES (…), …)`. Most
- * batches differ only in a few columns (id, title, payload), and binding a value costs about as
- * much as writing it: 3 of 20 values per row for a batch like the benchmark's (measured in one
- * process, 200k tasks in batches of 1,000: 216-232k → 265-284k tasks/s).
+ * A multi-row INSERT whose columns in `mask` are bound once for the whole statement (the first
+ * parameters, in column order) and the rest per row (after them). Most batches differ only in
+ * a few columns (id, title, payload), and binding or sending a value costs about as much as
+ * writing it: 3 of 20 values per row for a batch like the benchmark's.
+ *
+ * SQLite: `INSERT … SELECT ?, column1, … FROM (VALUES (…), …)`, `n` rows (a plain multi-row
+ * VALUES when nothing is shared). Measured against `json_each(?)`: ~12 µs a row through
+ * json_each, ~4-5 µs through VALUES.
+ *
+ * PostgreSQL: the rows travel as one JSON text parameter, an array of arrays of the per-row
+ * values, expanded by `jsonb_array_elements`: one round trip per chunk. JSON columns travel as
+ * JSON text inside the array (a string), so what is stored is what JSON.stringify wrote. jsonb,
+ * not json: `->>` on json re-parses the element for every column. WITH ORDINALITY: rows are
+ * written in the order given.
  */
-function insertSharedSql(n: number, mask: number): string {
+function insertManySql(dialect: "sqlite" | "postgres", n: number, mask: number): string {
   const select: string[] = [];
   let perRow = 0;
-  for (let c = 0; c < COLUMN_COUNT; c++) select.push(mask & (1 << c) ? "?" : `column${++perRow}`);
+  for (let c = 0; c < COLUMN_COUNT; c++) {
+    const type = PG_TYPES[c]!;
+    if (isShared(mask, c)) select.push(dialect === "sqlite" ? "?" : `?::${type}`);
+    else if (dialect === "sqlite") select.push(`column${++perRow}`);
+    else select.push(type === "text" ? `v ->> ${perRow++}` : `(v ->> ${perRow++})::${type}`);
+  }
+  const into = `INSERT INTO tasks (${NEW_TASK_COLUMNS})`;
+  if (dialect === "postgres")
+    return `${into} SELECT ${select.join(", ")} FROM jsonb_array_elements(?::jsonb) WITH ORDINALITY AS e(v, n) ORDER BY n`;
+  if (mask === 0) return insertRows(n);
   const tuple = `(${new Array(perRow).fill("?").join(", ")})`;
-  return `INSERT INTO tasks (${NEW_TASK_COLUMNS}) SELECT ${select.join(", ")} FROM (VALUES ${new Array(n).fill(tuple).join(", ")})`;
+  return `${into} SELECT ${select.join(", ")} FROM (VALUES ${new Array(n).fill(tuple).join(", ")})`;
 }
 
-/** Shared-column statement texts by size and mask (a batch rarely has more than one or two masks). */
-const sharedSql = new Map<number, string>();
-const SHARED_SQL_MAX = 64;
+/**
+ * Statement texts by dialect, size and mask. Bounded, so the backends' statement caches (and
+ * PostgreSQL's prepared statements) stay small: a mask not seen before the bound was reached
+ * takes the text with nothing shared.
+ */
+const manySql = new Map<string, string>();
+const MANY_SQL_MAX = 64;
 
-async function insertChunkSqlite(
-  tx: TxState,
-  tasks: readonly Task[],
-  from: number,
-  n: number,
-): Promise<void> {
-  const flat: (string | number | null)[] = new Array(n * COLUMN_COUNT);
-  for (let k = 0; k < n; k++) putRow(tasks[from + k]!, flat, k * COLUMN_COUNT);
-  const mask = n >= 40 ? sameColumns(flat, n) : 0;
-  if (mask === 0) return void (await tx.ex.run(SQLITE_INSERT_N.get(n)!, flat));
-  const key = mask * 256 + n;
-  let sql = sharedSql.get(key);
+function manySqlFor(dialect: "sqlite" | "postgres", n: number, mask: number): { sql: string; mask: number } {
+  const key = `${dialect} ${dialect === "sqlite" ? n : 0} ${mask}`;
+  let sql = manySql.get(key);
   if (sql === undefined) {
-    if (sharedSql.size >= SHARED_SQL_MAX) sharedSql.clear();
-    sharedSql.set(key, (sql = insertSharedSql(n, mask)));
+    if (manySql.size >= MANY_SQL_MAX && mask !== 0) return manySqlFor(dialect, n, 0);
+    sql = insertManySql(dialect, n, mask);
+    manySql.set(key, sql);
   }
-  const params: (string | number | null)[] = [];
-  for (let c = 0; c < COLUMN_COUNT; c++) if (mask & (1 << c)) params.push(flat[c] ?? null);
-  for (let k = 0; k < n; k++)
+  return { sql, mask };
+}
+
+/** Writes tasks[from, from + n) in one statement. */
+async function insertChunk(tx: TxState, tasks: readonly Task[], from: number, n: number): Promise<void> {
+  const dialect = tx.ex.dialect;
+  const flat: Value[] = new Array(n * COLUMN_COUNT);
+  for (let k = 0; k < n; k++) putRow(tasks[from + k]!, flat, k * COLUMN_COUNT);
+  const { sql, mask } = manySqlFor(dialect, n, n >= 40 ? sameColumns(flat, n) : 0);
+  if (dialect === "sqlite" && mask === 0) return void (await tx.ex.run(sql, flat));
+  const params: Value[] = [];
+  for (let c = 0; c < COLUMN_COUNT; c++) if (isShared(mask, c)) params.push(flat[c] ?? null);
+  const perRow = (k: number, out: Value[]): Value[] => {
     for (let c = 0; c < COLUMN_COUNT; c++)
-      if (!(mask & (1 << c))) params.push(flat[k * COLUMN_COUNT + c] ?? null);
+      if (!isShared(mask, c)) out.push(flat[k * COLUMN_COUNT + c] ?? null);
+    return out;
+  };
+  if (dialect === "sqlite") for (let k = 0; k < n; k++) perRow(k, params);
+  else params.push(JSON.stringify(Array.from({ length: n }, (_, k) => perRow(k, []))));
   await tx.ex.run(sql, params);
 }
 
-async function insertTasksSqlite(tx: TxState, tasks: readonly Task[]): Promise<void> {
-  let i = 0;
-  for (const size of SQLITE_SIZES)
-    for (; i + size <= tasks.length; i += size) await insertChunkSqlite(tx, tasks, i, size);
-}
-
-// PostgreSQL: one round trip per chunk; the rows travel as one JSON text parameter, an array of
-// rows in NEW_TASK_COLUMNS order. JSON columns travel as JSON text inside the array (a string), so what is
-// stored is what JSON.stringify wrote, as on the single-row path. jsonb, not json: `->>` on json
-// re-parses the element for every column. WITH ORDINALITY: rows are written in the order given.
-const PG_INSERT_MANY = `INSERT INTO tasks (${NEW_TASK_COLUMNS})
-  SELECT v ->> 0, v ->> 1, v ->> 2, v ->> 3, (v ->> 4)::integer, v ->> 5, v ->> 6, v ->> 7, v ->> 8,
-    (v ->> 9)::bigint, (v ->> 10)::bigint, (v ->> 11)::bigint, (v ->> 12)::integer, v ->> 13, v ->> 14,
-    (v ->> 15)::bigint, v ->> 16, v ->> 17, v ->> 18, (v ->> 19)::integer
-  FROM jsonb_array_elements(?::jsonb) WITH ORDINALITY AS e(v, n) ORDER BY n`;
-
-/** Rows per PostgreSQL statement: bounds the JSON text (and the memory) of one statement. */
+/**
+ * Rows per statement: SQLite's fixed sizes keep its statement texts few (a batch of n rows uses
+ * at most n/200 + 4 + 4 + 7 statements); PostgreSQL's chunk bounds one statement's JSON text.
+ */
+const SQLITE_SIZES = [200, 40, 8, 1] as const;
 const PG_CHUNK = 2000;
-
-async function insertTasksPg(tx: TxState, tasks: readonly Task[]): Promise<void> {
-  for (let i = 0; i < tasks.length; i += PG_CHUNK) {
-    const rows = tasks.slice(i, i + PG_CHUNK).map(rowValues);
-    await tx.ex.run(PG_INSERT_MANY, [JSON.stringify(rows)]);
-  }
-}
 
 /** Writes many new task rows, a few statements per batch. */
 export async function insertTasks(tx: TxState, tasks: readonly Task[]): Promise<void> {
   if (tasks.length === 1) return insertTask(tx, tasks[0]!);
-  return tx.ex.dialect === "postgres" ? insertTasksPg(tx, tasks) : insertTasksSqlite(tx, tasks);
+  if (tx.ex.dialect === "postgres") {
+    for (let i = 0; i < tasks.length; i += PG_CHUNK)
+      await insertChunk(tx, tasks, i, Math.min(PG_CHUNK, tasks.length - i));
+    return;
+  }
+  let i = 0;
+  for (const size of SQLITE_SIZES)
+    for (; i + size <= tasks.length; i += size) await insertChunk(tx, tasks, i, size);
 }

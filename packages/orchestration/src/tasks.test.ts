@@ -133,6 +133,32 @@ describe("createTasks", () => {
     expect(new Set(tasks.map((x) => x.id)).size).toBe(400);
   });
 
+  it("writes every batch right when batches differ in more column combinations than are kept", async () => {
+    // 100 batches, each differing from the others in which columns vary (past the 64 statement
+    // texts kept, later ones fall back to binding every column per row).
+    const variants = [
+      { priority: 9 },
+      { description: "d" },
+      { currentPhase: "p" },
+      { maxRetries: 0 },
+      { tags: ["t"] },
+      { dueDate: 77 },
+      { workflow: { w: 1 } },
+    ];
+    for (let j = 0; j < 100; j++) {
+      const inputs = Array.from({ length: 40 }, (_, i) => ({
+        title: `b${j}-${i}`,
+        taskType: "masks",
+        ...Object.assign({}, ...variants.filter((_, b) => i === 1 && (j >> b) & 1)),
+      }));
+      const tasks = await createTasks(t.db, inputs);
+      for (const [i, task] of tasks.entries()) {
+        expect(await getTask(t.db, task.id)).toEqual(task);
+        expect(task).toMatchObject({ ...inputs[i], description: inputs[i]!.description ?? null });
+      }
+    }
+  });
+
   it("keeps order and meaning when plain tasks mix with ids, keys and dependencies", async () => {
     const before = await createTask(t.db, { title: "keyed earlier", taskType: "t", idempotencyKey: "k0" });
     const ids = created();
