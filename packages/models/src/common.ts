@@ -14,12 +14,76 @@ export const IdSchema = z
   .min(1, "must not be empty")
   .max(200, "must be at most 200 characters");
 
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 /** A JSON object (string keys, any JSON values). */
-export const JsonObjectSchema = z.record(z.string(), z.json());
-export type JsonObject = z.infer<typeof JsonObjectSchema>;
+export type JsonObject = { [key: string]: JsonValue };
 
-export const JsonValueSchema = z.json();
-export type JsonValue = z.infer<typeof JsonValueSchema>;
+/** Deepest nesting of arrays and objects a JSON value may have (a cyclic value never ends). */
+export const MAX_JSON_DEPTH = 1000;
+
+type JsonProblem = { path: PropertyKey[]; message: string };
+
+function isPlainObject(v: object): boolean {
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** The problem of a child, seen from its parent. */
+function under(key: PropertyKey, p: JsonProblem): JsonProblem {
+  p.path.unshift(key);
+  return p;
+}
+
+/**
+ * Where `v` stops being JSON (the path to the first such value, and why), or null. One walk, no
+ * copy, no allocation unless there is a problem: z.json() copied every object and array of a
+ * payload and tracked cycles through a WeakMap, half of a task's validation time.
+ */
+function jsonProblem(v: unknown, depth: number): JsonProblem | null {
+  switch (typeof v) {
+    case "string":
+    case "boolean":
+      return null;
+    case "number":
+      return Number.isFinite(v) ? null : { path: [], message: "must be a finite number" };
+    case "object": {
+      if (v === null) return null;
+      if (depth >= MAX_JSON_DEPTH)
+        return { path: [], message: `nested more than ${MAX_JSON_DEPTH} levels deep (or cyclic)` };
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) {
+          const p = jsonProblem(v[i], depth + 1);
+          if (p) return under(i, p);
+        }
+        return null;
+      }
+      if (!isPlainObject(v))
+        return { path: [], message: "must be JSON (a plain object, not a class instance)" };
+      for (const key of Object.keys(v)) {
+        const p = jsonProblem((v as Record<string, unknown>)[key], depth + 1);
+        if (p) return under(key, p);
+      }
+      return null;
+    }
+    default:
+      return { path: [], message: `must be JSON, not ${typeof v}` };
+  }
+}
+
+/** Any JSON value. Validated in place: the output is the input itself. */
+export const JsonValueSchema = z.custom<JsonValue>().superRefine((v, ctx) => {
+  const p = jsonProblem(v, 0);
+  if (p) ctx.addIssue({ code: "custom", path: p.path, message: p.message, input: v });
+});
+
+/** A JSON object (string keys, any JSON values). Validated in place: the output is the input itself. */
+export const JsonObjectSchema = z.custom<JsonObject>().superRefine((v, ctx) => {
+  const p =
+    typeof v !== "object" || v === null || Array.isArray(v)
+      ? { path: [], message: "must be a JSON object" }
+      : jsonProblem(v, 0);
+  if (p) ctx.addIssue({ code: "custom", path: p.path, message: p.message, input: v });
+});
 
 export const TagListSchema = z.array(z.string().min(1).max(100)).max(100);
 export const SkillListSchema = z.array(z.string().trim().min(1).max(100)).max(100);

@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import type { ClaimedTask, JsonValue, RetryPolicy, Task } from "@hive/models";
+import { JsonObjectSchema } from "@hive/models";
 import { z } from "zod";
 import { claimTasks, hasClaimableTasks, heartbeatTask, releaseTasks, reportOutcomes } from "./claims.ts";
 import { LeaseLostError } from "./errors.ts";
@@ -58,7 +59,7 @@ const OptionsSchema = z.object({
   reaperIntervalMs: z.number().int().min(0).default(2000),
   /** A worker silent this long is marked offline by reapers (default 3 × heartbeatMs). */
   workerTimeoutMs: z.number().int().min(1).optional(),
-  metadata: z.record(z.string(), z.json()).optional(),
+  metadata: JsonObjectSchema.optional(),
   /** Unregister (delete the worker row) on stop instead of marking it offline. */
   unregisterOnStop: z.boolean().default(false),
 });
