@@ -71,7 +71,7 @@ function sizes(
       }
     : {
         concurrency: 8,
-        enqueue: { oneN: 2000, batchN: 20_000, batchSize: 1000 },
+        enqueue: { oneN: 2000, batchN: 100_000, batchSize: 1000 },
         processing: { n: 20_000, batchSize: 1000, runs: 3 },
         latency: { samples: 100, minGapMs: 100, maxGapMs: 400, settleMs: 1000 },
         dag: { sizes: [1000, 10_000, 100_000], warmupNodes: 1000 },
