@@ -117,13 +117,16 @@ export const ListTasksInputSchema = z.strictObject({
 });
 export type ListTasksInput = z.input<typeof ListTasksInputSchema>;
 
+/** Most tasks one claim hands out. */
+export const MAX_CLAIM_LIMIT = 1000;
+
 export const ClaimTasksInputSchema = z.strictObject({
   workerId: IdSchema,
   /** Skills of the worker; a task is handed out only if its requiredSkills are a subset. */
   capabilities: SkillListSchema.default([]),
   /** Restrict to these task types (all types when absent). */
   taskTypes: z.array(z.string().min(1)).min(1).max(100).optional(),
-  limit: z.number().int().min(1).max(1000).default(1),
+  limit: z.number().int().min(1).max(MAX_CLAIM_LIMIT).default(1),
   /** Lease length in ms (default 30 s). */
   leaseMs: z
     .number()

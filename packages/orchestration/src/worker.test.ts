@@ -1,3 +1,4 @@
+import { MAX_CLAIM_LIMIT } from "@hive/models";
 import { describe, expect, it } from "vitest";
 import { claimTasks } from "./claims.ts";
 import { ValidationError } from "./errors.ts";
@@ -65,6 +66,32 @@ describe("Worker runtime", () => {
     const runs = await getRuns(t.db, one.id);
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ status: "completed", outputLog: "working on t5", workerId: w.id });
+  });
+
+  it("holds more than one claim may hand out (concurrency + prefetch > MAX_CLAIM_LIMIT) and runs them all", async () => {
+    // 8 + 1000 = 1008 held at most: its claims must be split, not refused as invalid input.
+    const n = MAX_CLAIM_LIMIT + 200;
+    await createTasks(
+      t.db,
+      Array.from({ length: n }, (_, i) => ({ title: `t${i}`, taskType: "noop" })),
+    );
+    const seen = new Set<string>();
+    let maxHeld = 0;
+    const w = await started({
+      role: "test",
+      concurrency: 8,
+      prefetch: MAX_CLAIM_LIMIT,
+      handler: async ({ task }) => {
+        seen.add(task.id);
+        maxHeld = Math.max(maxHeld, w.holding);
+        await sleep(1);
+      },
+    });
+    await waitUntil(async () => (await countTasksByStatus(t.db)).completed === n, "all completed", 30_000);
+    await w.stop();
+    expect(seen.size).toBe(n);
+    expect(maxHeld).toBeGreaterThan(MAX_CLAIM_LIMIT);
+    expect(w.stats).toMatchObject({ completed: n, lostLeases: 0 });
   });
 
   it("dispatches by task type and claims only the types it has handlers for", async () => {

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import type { ClaimedTask, JsonValue, RetryPolicy, Task } from "@hive/models";
-import { JsonObjectSchema } from "@hive/models";
+import { JsonObjectSchema, MAX_CLAIM_LIMIT } from "@hive/models";
 import { z } from "zod";
 import { claimTasks, hasClaimableTasks, heartbeatTask, releaseTasks, reportOutcomes } from "./claims.ts";
 import { LeaseLostError } from "./errors.ts";
@@ -287,7 +287,7 @@ export class Worker {
             } finally {
               this.claiming = false;
             }
-            lastFull = got === want;
+            lastFull = got === Math.min(want, MAX_CLAIM_LIMIT);
           }
         } catch (err) {
           lastFull = false;
@@ -310,12 +310,13 @@ export class Worker {
     }
   }
 
+  /** A claim of up to `limit` tasks; more than one claim may hand out takes several claims. */
   private claimInput(limit: number) {
     return {
       workerId: this.id,
       capabilities: this.o.capabilities,
       taskTypes: this.o.taskTypes,
-      limit,
+      limit: Math.min(limit, MAX_CLAIM_LIMIT),
       leaseMs: this.o.leaseMs,
     };
   }
