@@ -70,20 +70,22 @@ function jsonProblem(v: unknown, depth: number): JsonProblem | null {
   }
 }
 
+/** A schema that validates in place (the output is the input itself) with `problemOf`. */
+const checkedInPlace = <T>(problemOf: (v: unknown) => JsonProblem | null) =>
+  z.custom<T>().superRefine((v, ctx) => {
+    const p = problemOf(v);
+    if (p) ctx.addIssue({ code: "custom", path: p.path, message: p.message, input: v });
+  });
+
 /** Any JSON value. Validated in place: the output is the input itself. */
-export const JsonValueSchema = z.custom<JsonValue>().superRefine((v, ctx) => {
-  const p = jsonProblem(v, 0);
-  if (p) ctx.addIssue({ code: "custom", path: p.path, message: p.message, input: v });
-});
+export const JsonValueSchema = checkedInPlace<JsonValue>((v) => jsonProblem(v, 0));
 
 /** A JSON object (string keys, any JSON values). Validated in place: the output is the input itself. */
-export const JsonObjectSchema = z.custom<JsonObject>().superRefine((v, ctx) => {
-  const p =
-    typeof v !== "object" || v === null || Array.isArray(v)
-      ? { path: [], message: "must be a JSON object" }
-      : jsonProblem(v, 0);
-  if (p) ctx.addIssue({ code: "custom", path: p.path, message: p.message, input: v });
-});
+export const JsonObjectSchema = checkedInPlace<JsonObject>((v) =>
+  typeof v !== "object" || v === null || Array.isArray(v)
+    ? { path: [], message: "must be a JSON object" }
+    : jsonProblem(v, 0),
+);
 
 export const TagListSchema = z.array(z.string().min(1).max(100)).max(100);
 export const SkillListSchema = z.array(z.string().trim().min(1).max(100)).max(100);

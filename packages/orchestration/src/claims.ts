@@ -275,7 +275,6 @@ async function completeSet(
 
 type CompleteRow = { id: string; token: number; result: string | null; log: string | null };
 
-/** SQLite: the guarded UPDATE of the tasks, then their runs, workers and dependents. */
 // SQLite completion statements. `+` keeps the planner off the status index: it would scan every
 // task in progress and probe the batch for each, instead of looking up each batch item by id.
 const completeTasksSqlite = (returning: string) =>
@@ -291,6 +290,7 @@ const COMPLETE_RUNS_SQLITE = `UPDATE runs SET status = 'completed', completed_at
 const CLEAR_CURRENT_TASK_SQLITE = `UPDATE workers SET current_task_id = NULL
      WHERE current_task_id IN (SELECT id FROM ${jsonIds("sqlite")})`;
 
+/** SQLite: the guarded UPDATE of the tasks, then their runs, workers and dependents. */
 async function completedRowsSqlite(
   tx: TxState,
   batch: readonly CompleteRow[],

@@ -50,12 +50,25 @@ describe.skipIf(testBackend === "postgres")("openDatabase (SQLite)", () => {
     await closeDatabase(db);
   });
 
-  it("waits for another connection's write lock without blocking the process, then commits", async () => {
+  /** `run(db, other)` on a new file while a second connection (`other`) holds its write lock. */
+  async function withLockHeld(
+    busyTimeoutMs: number,
+    run: (db: Awaited<ReturnType<typeof openDatabase>>, other: BetterSqlite3.Database) => Promise<void>,
+  ): Promise<void> {
     const path = join(tempDir(), "lock.db");
-    const db = await openDatabase({ path, busyTimeoutMs: 5000 });
+    const db = await openDatabase({ path, busyTimeoutMs });
     const other = new BetterSqlite3(path);
     try {
       other.exec("BEGIN IMMEDIATE");
+      await run(db, other);
+    } finally {
+      other.close();
+      await closeDatabase(db);
+    }
+  }
+
+  it("waits for another connection's write lock without blocking the process, then commits", async () => {
+    await withLockHeld(5000, async (db, other) => {
       let ticks = 0;
       const timer = setInterval(() => ticks++, 5);
       const creating = createTask(db, { title: "after the lock", taskType: "t" });
@@ -66,18 +79,11 @@ describe.skipIf(testBackend === "postgres")("openDatabase (SQLite)", () => {
       clearInterval(timer);
       expect(ticks).toBeGreaterThan(10);
       expect(task.status).toBe("queued");
-    } finally {
-      other.close();
-      await closeDatabase(db);
-    }
+    });
   });
 
   it("gives up on a write lock held past busyTimeoutMs with SQLITE_BUSY, writing nothing", async () => {
-    const path = join(tempDir(), "held.db");
-    const db = await openDatabase({ path, busyTimeoutMs: 150 });
-    const other = new BetterSqlite3(path);
-    try {
-      other.exec("BEGIN IMMEDIATE");
+    await withLockHeld(150, async (db, other) => {
       const started = Date.now();
       await expect(createTask(db, { title: "never", taskType: "t" })).rejects.toMatchObject({
         code: "SQLITE_BUSY",
@@ -87,10 +93,7 @@ describe.skipIf(testBackend === "postgres")("openDatabase (SQLite)", () => {
       expect(sqliteBackendOf(db).rawAll("SELECT id FROM tasks")).toEqual([]);
       // The connection's own busy timeout is what was configured, not the 0 used while waiting.
       expect(sqliteBackendOf(db).pragmas().busy_timeout).toBe(150);
-    } finally {
-      other.close();
-      await closeDatabase(db);
-    }
+    });
   });
 
   it("puts WAL, foreign keys, synchronous=NORMAL, a busy timeout and 8 KiB pages in effect", async () => {

@@ -61,13 +61,36 @@ export function newTask(t: ParsedCreate, f: NewTaskFields): Task {
 /** Most tasks have no tags or skills: no stringify for them. */
 const listJson = (a: readonly string[]): string => (a.length === 0 ? "[]" : JSON.stringify(a));
 
-/** The columns a new task row sets (the rest take their defaults), in putRow's order. */
-export const NEW_TASK_COLUMNS = `id, title, description, task_type, priority, status, current_phase, workflow, payload,
-  created_at, updated_at, due_date, max_retries, tags, required_skills, run_at, idempotency_key, plan_id,
-  subtask_id, pending_deps`;
-
-/** Values per new task row (the columns of NEW_TASK_COLUMNS). */
-const COLUMN_COUNT = 20;
+/**
+ * The columns a new task row sets (the rest take their defaults), in putRow's order, with their
+ * PostgreSQL types (for the typed parameters and casts of insertManySql).
+ */
+const NEW_TASK_COLUMN_TYPES = {
+  id: "text",
+  title: "text",
+  description: "text",
+  task_type: "text",
+  priority: "integer",
+  status: "text",
+  current_phase: "text",
+  workflow: "text",
+  payload: "text",
+  created_at: "bigint",
+  updated_at: "bigint",
+  due_date: "bigint",
+  max_retries: "integer",
+  tags: "text",
+  required_skills: "text",
+  run_at: "bigint",
+  idempotency_key: "text",
+  plan_id: "text",
+  subtask_id: "text",
+  pending_deps: "integer",
+} as const;
+const PG_TYPES = Object.values(NEW_TASK_COLUMN_TYPES);
+export const NEW_TASK_COLUMNS = Object.keys(NEW_TASK_COLUMN_TYPES).join(", ");
+/** Values per new task row. */
+const COLUMN_COUNT = PG_TYPES.length;
 const ROW = `(${new Array(COLUMN_COUNT).fill("?").join(", ")})`;
 /** A multi-row INSERT of `n` new task rows. */
 const insertRows = (n: number): string =>
@@ -110,30 +133,6 @@ export async function insertTask(tx: TxState, task: Task): Promise<void> {
 }
 
 type Value = string | number | null;
-
-/** PostgreSQL type of each value of a new task row, in NEW_TASK_COLUMNS order. */
-const PG_TYPES = [
-  "text",
-  "text",
-  "text",
-  "text",
-  "integer",
-  "text",
-  "text",
-  "text",
-  "text",
-  "bigint",
-  "bigint",
-  "bigint",
-  "integer",
-  "text",
-  "text",
-  "bigint",
-  "text",
-  "text",
-  "text",
-  "integer",
-] as const;
 
 /**
  * Bit c set: column c holds the same value in every row of the chunk (`flat` holds `n` rows of

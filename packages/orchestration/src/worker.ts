@@ -281,13 +281,14 @@ export class Worker {
             hinted ||
             (await hasClaimableTasks(this.db, this.o.taskTypes, this.o.capabilities))
           ) {
+            const input = this.claimInput(want);
             this.claiming = true;
             try {
-              got = this.adopt(await claimTasks(this.db, this.claimInput(want)));
+              got = this.adopt(await claimTasks(this.db, input));
             } finally {
               this.claiming = false;
             }
-            lastFull = got === Math.min(want, MAX_CLAIM_LIMIT);
+            lastFull = got === input.limit;
           }
         } catch (err) {
           lastFull = false;
