@@ -11,7 +11,7 @@ import {
 import { LeaseLostError, TaskNotFoundError, WorkerNotFoundError } from "./errors.ts";
 import { reapExpiredLeases } from "./reaper.ts";
 import { getRuns } from "./runs.ts";
-import { cancelTask, createTask, getTask, getTasksByStatus, requeueTask } from "./tasks.ts";
+import { cancelTask, createTask, createTasks, getTask, getTasksByStatus, requeueTask } from "./tasks.ts";
 import { makeWorker, sleep, useTempDatabase } from "./testing/fixtures.ts";
 import { getWorker } from "./workers.ts";
 
@@ -147,6 +147,35 @@ describe("leases and fencing", () => {
     await sleep(150);
     expect((await reapExpiredLeases(t.db)).failed).toEqual([task.id]);
     expect((await getTask(t.db, task.id))!.status).toBe("failed");
+  });
+
+  it("reaps each expired lease once when reapers run at once, and leaves leases granted meanwhile", async () => {
+    await makeWorker(t.db);
+    await createTasks(
+      t.db,
+      Array.from({ length: 200 }, (_, i) => ({ title: `t${i}`, taskType: "t" })),
+    );
+    await claimTasks(t.db, { workerId: "w1", limit: 200, leaseMs: 100 });
+    await sleep(130);
+    let events = 0;
+    const off = t.db.events.on("task.lease_expired", () => {
+      events++;
+    });
+    // Six reapers and a claim with a long lease, all at once: every reaper that finds a task
+    // the claim took back must leave it (its lease has not expired).
+    const [claimedAgain, ...reaps] = await Promise.all([
+      sleep(5).then(() => claimTasks(t.db, { workerId: "w1", limit: 200, leaseMs: 60_000 })),
+      ...Array.from({ length: 6 }, () => reapExpiredLeases(t.db)),
+    ]);
+    off();
+    const requeued = reaps.flatMap((r) => r.requeued);
+    expect(new Set(requeued).size).toBe(requeued.length);
+    expect(requeued.length).toBe(200);
+    expect(events).toBe(200);
+    for (const c of claimedAgain) {
+      expect((await getTask(t.db, c.task.id))!.status).toBe("in_progress");
+      expect((await getRuns(t.db, c.task.id)).map((r) => r.status)).toEqual(["lost", "running"]);
+    }
   });
 
   it("marks silent workers offline", async () => {

@@ -33,13 +33,19 @@ export async function reapExpiredLeases(db: Db, options: ReapOptions = {}): Prom
   const o = parseInput(ReapOptionsSchema, options, "reap options");
   return withTx(db, async (tx) => {
     const ts = now();
+    // The outer conditions repeat the inner ones: on PostgreSQL a reaper that waited for a row
+    // another reaper (or a claim) changed re-checks them on the row's new version, so a task is
+    // reaped once and a lease granted meanwhile is left alone. SKIP LOCKED: concurrent reapers
+    // split the expired leases instead of queueing behind each other.
+    const skipLocked = tx.ex.dialect === "postgres" ? " FOR UPDATE SKIP LOCKED" : "";
     const rows = await tx.ex.all<{ id: string; status: string; plan_id: string | null; attempts: number }>(
       `UPDATE tasks SET status = CASE WHEN attempts > max_retries THEN 'failed' ELSE 'queued' END,
          lease_expires_at = NULL, assigned_worker = NULL, run_at = ?, updated_at = ?,
          last_error = 'lease expired: the worker stopped heartbeating'
-       WHERE id IN (SELECT id FROM tasks WHERE status = 'in_progress' AND lease_expires_at < ? LIMIT ?)
+       WHERE id IN (SELECT id FROM tasks WHERE status = 'in_progress' AND lease_expires_at < ? LIMIT ?${skipLocked})
+         AND status = 'in_progress' AND lease_expires_at < ?
        RETURNING id, status, plan_id, attempts`,
-      [ts, ts, ts, o.limit],
+      [ts, ts, ts, o.limit, ts],
     );
     const result: ReapResult = { requeued: [], failed: [], offlineWorkers: [] };
     const transitions: Transition[] = [];
