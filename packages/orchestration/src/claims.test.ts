@@ -8,7 +8,7 @@ import {
   hasClaimableTasks,
   heartbeatTask,
 } from "./claims.ts";
-import { LeaseLostError, TaskNotFoundError, WorkerNotFoundError } from "./errors.ts";
+import { HiveError, LeaseLostError, TaskNotFoundError, WorkerNotFoundError } from "./errors.ts";
 import { reapExpiredLeases } from "./reaper.ts";
 import { getRuns } from "./runs.ts";
 import { cancelTask, createTask, createTasks, getTask, getTasksByStatus, requeueTask } from "./tasks.ts";
@@ -195,6 +195,32 @@ describe("leases and fencing", () => {
     );
     expect(results.map((r) => r.ok)).toEqual([true, false, true]);
     expect((await getTasksByStatus(t.db, "completed")).length).toBe(2);
+  });
+});
+
+describe("concurrent commands on one task", () => {
+  it("a cancel racing the worker's completion or failure: one wins, the other is refused, nothing is half done", async () => {
+    await makeWorker(t.db);
+    for (let i = 0; i < 30; i++) {
+      const a = await createTask(t.db, { title: `a${i}`, taskType: `race${i}`, maxRetries: 0 });
+      const child = await createTask(t.db, { title: `c${i}`, taskType: "child", dependsOn: [a.id] });
+      const [c] = await claimTasks(t.db, { workerId: "w1", taskTypes: [`race${i}`] });
+      const viaFail = i % 2 === 1;
+      const [cancel, worker] = await Promise.allSettled([
+        cancelTask(t.db, a.id),
+        viaFail
+          ? failTask(t.db, { taskId: a.id, token: c!.token, error: "boom" })
+          : completeTask(t.db, { taskId: a.id, token: c!.token }),
+      ]);
+      for (const r of [cancel, worker])
+        if (r.status === "rejected") expect(r.reason).toBeInstanceOf(HiveError);
+      expect([cancel.status, worker.status].filter((s) => s === "fulfilled")).toHaveLength(1);
+      const end = (await getTask(t.db, a.id))!.status;
+      const childEnd = (await getTask(t.db, child.id))!.status;
+      if (cancel.status === "fulfilled") expect([end, childEnd]).toEqual(["cancelled", "upstream_failed"]);
+      else if (viaFail) expect([end, childEnd]).toEqual(["failed", "upstream_failed"]);
+      else expect([end, childEnd]).toEqual(["completed", "queued"]);
+    }
   });
 });
 

@@ -20,7 +20,15 @@ import { blockDescendants, releaseDependents } from "./dependencies.ts";
 import { LeaseLostError, TaskNotFoundError, WorkerNotFoundError } from "./errors.ts";
 import type { Db, TxState } from "./handle.ts";
 import { applyPlanTransitions, type Transition } from "./progress.ts";
-import { TASK_COLUMNS, TASK_SELECT, type TaskRowRaw, taskFromRow, taskFromValues, toJson } from "./rows.ts";
+import {
+  lockTaskRow,
+  TASK_COLUMNS,
+  TASK_SELECT,
+  type TaskRowRaw,
+  taskFromRow,
+  taskFromValues,
+  toJson,
+} from "./rows.ts";
 import { LATEST_RUN_NUMBER } from "./runs.ts";
 import { jsonIds, jsonRows } from "./sql.ts";
 import { withRead, withTx } from "./tx.ts";
@@ -392,10 +400,9 @@ async function failIn(
   policy: RetryPolicy,
 ): Promise<Task> {
   const ts = now();
-  const cur = await tx.ex.get<TaskRowRaw>(
-    "SELECT * FROM tasks WHERE id = ? AND status = 'in_progress' AND lease_token = ?",
-    [f.taskId, f.token],
-  );
+  const locked = await lockTaskRow(tx.ex, f.taskId);
+  const cur =
+    locked && locked.status === "in_progress" && Number(locked.lease_token) === f.token ? locked : null;
   if (!cur) throw await leaseFailure(tx, f.taskId, f.token);
   const attempts = Number(cur.attempts);
   const retry = f.retryable && attempts <= Number(cur.max_retries);
@@ -403,7 +410,7 @@ async function failIn(
   const row = await tx.ex.get<TaskRowRaw>(
     `UPDATE tasks SET status = ?, last_error = ?, run_at = ?, updated_at = ?, lease_expires_at = NULL,
        assigned_worker = CASE WHEN ? = 1 THEN NULL ELSE assigned_worker END, result = COALESCE(?, result)
-     WHERE id = ? AND lease_token = ? RETURNING *`,
+     WHERE id = ? AND lease_token = ? AND status = 'in_progress' RETURNING *`,
     [retry ? "queued" : "failed", f.error, runAt, ts, retry ? 1 : 0, toJson(f.result), f.taskId, f.token],
   );
   await tx.ex.run(

@@ -63,9 +63,15 @@ export async function blockDescendants(tx: TxState, taskId: string, reason: stri
   await applyPlanTransitions(tx, transitions);
 }
 
+/** Statuses a dependency never leaves by itself: a task waiting on one can never run. */
+export const DEAD_STATUSES = ["failed", "cancelled", "upstream_failed"] as const;
+const isDead = (status: string) => (DEAD_STATUSES as readonly string[]).includes(status);
+
 /**
  * A task was requeued by an operator: its descendants that were failed because of it go back
- * to blocked, with their count of unfinished dependencies recomputed.
+ * to blocked (or queued), with their count of unfinished dependencies recomputed. A descendant
+ * that also waits on another dependency that is still dead (failed, cancelled, upstream_failed,
+ * and not revived here) stays as it is: revived, it would wait forever.
  */
 export async function unblockDescendants(tx: TxState, taskId: string): Promise<void> {
   const rows = await tx.ex.all<{ id: string; plan_id: string | null; status: string }>(
@@ -77,20 +83,56 @@ export async function unblockDescendants(tx: TxState, taskId: string): Promise<v
      WHERE t.status IN ('upstream_failed', 'cancelled') AND t.last_error LIKE 'upstream:%'`,
     [taskId],
   );
+  if (rows.length === 0) return;
+  const deps = await tx.ex.all<{ task_id: string; dep: string; status: string }>(
+    `SELECT d.task_id, d.depends_on_id AS dep, t.status FROM task_dependencies d
+     JOIN tasks t ON t.id = d.depends_on_id WHERE d.task_id IN (SELECT id FROM ${jsonIds(tx.ex.dialect)})`,
+    [JSON.stringify(rows.map((r) => r.id))],
+  );
+  // Revived: every candidate, minus (until nothing changes) those with a dead dependency that
+  // is not itself revived.
+  const revived = new Set(rows.map((r) => r.id));
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const d of deps)
+      if (revived.has(d.task_id) && isDead(d.status) && !revived.has(d.dep)) {
+        revived.delete(d.task_id);
+        changed = true;
+      }
+  }
+  const pending = new Map<string, number>();
+  for (const d of deps)
+    if (d.status !== "completed") pending.set(d.task_id, (pending.get(d.task_id) ?? 0) + 1);
   const transitions: Transition[] = [];
   for (const r of rows) {
-    const pending = await tx.ex.get<{ n: number }>(
-      `SELECT count(*) AS n FROM task_dependencies d JOIN tasks t ON t.id = d.depends_on_id
-       WHERE d.task_id = ? AND t.status <> 'completed'`,
-      [r.id],
-    );
-    const n = Number(pending?.n ?? 0);
+    if (!revived.has(r.id)) continue;
+    const n = pending.get(r.id) ?? 0;
     const to = n === 0 ? "queued" : "blocked";
     await tx.ex.run(
       "UPDATE tasks SET status = ?, pending_deps = ?, last_error = NULL, updated_at = ? WHERE id = ?",
       [to, n, now(), r.id],
     );
+    if (to === "queued") tx.events.push({ type: "task.queued", taskId: r.id });
     transitions.push({ planId: r.plan_id, from: r.status, to, taskId: r.id });
   }
   await applyPlanTransitions(tx, transitions);
+}
+
+/**
+ * A completed task was requeued: it is unfinished again, so each dependent that has not started
+ * (blocked or queued) waits for it once more (its count goes up; a queued one becomes blocked).
+ * Dependents that already ran are left as they are.
+ */
+export async function reblockDependents(tx: TxState, taskId: string): Promise<void> {
+  const rows = await tx.ex.all<{ id: string; plan_id: string | null; old: string }>(
+    `UPDATE tasks SET pending_deps = pending_deps + d.n, status = 'blocked', updated_at = ?
+     FROM (SELECT task_id, count(*) AS n FROM task_dependencies WHERE depends_on_id = ? GROUP BY task_id) AS d
+     WHERE tasks.id = d.task_id AND tasks.status IN ('blocked', 'queued')
+     RETURNING tasks.id, tasks.plan_id, 'blocked' AS old`,
+    [now(), taskId],
+  );
+  await applyPlanTransitions(
+    tx,
+    rows.map((r) => ({ planId: r.plan_id, from: "queued", to: "blocked", taskId: r.id })),
+  );
 }

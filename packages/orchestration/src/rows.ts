@@ -13,6 +13,7 @@ import {
 } from "@hive/models";
 import type { z } from "zod";
 import { HiveError } from "./errors.ts";
+import type { SqlExecutor } from "./sql.ts";
 
 /** Raw rows as SQL returns them (snake_case, JSON as text, booleans as 0/1). */
 export interface TaskRowRaw {
@@ -313,5 +314,19 @@ export function planFromRow(r: PlanRowRaw): ExecutionPlan {
       status: r.status,
     },
     "execution plan",
+  );
+}
+
+/**
+ * The task's row, locked until the transaction ends: on PostgreSQL (FOR UPDATE) a concurrent
+ * cancel, failure, completion or requeue waits, and this transaction decides on the row as it is
+ * after theirs (SQLite's write transactions are serial already). Null when there is no such task.
+ */
+export async function lockTaskRow(ex: SqlExecutor, id: string): Promise<TaskRowRaw | null> {
+  return (
+    (await ex.get<TaskRowRaw>(
+      `SELECT * FROM tasks WHERE id = ?${ex.dialect === "postgres" ? " FOR UPDATE" : ""}`,
+      [id],
+    )) ?? null
   );
 }

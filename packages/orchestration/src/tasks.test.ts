@@ -2,6 +2,7 @@ import type { HiveEvent } from "@hive/models";
 import { describe, expect, it } from "vitest";
 import { claimTasks, completeTask } from "./claims.ts";
 import { DependencyNotFoundError, HiveError, InvalidTransitionError, ValidationError } from "./errors.ts";
+import { checkDatabase } from "./integrity.ts";
 import { getRuns } from "./runs.ts";
 import {
   cancelTask,
@@ -300,6 +301,52 @@ describe("cancel, requeue, delete", () => {
     await expect(cancelTask(t.db, a.id)).rejects.toBeInstanceOf(InvalidTransitionError);
     await requeueTask(t.db, a.id);
     expect((await getTask(t.db, b.id))!.status).toBe("blocked");
+  });
+
+  it("requeueing a completed task makes its dependents that have not started wait for it again", async () => {
+    await makeWorker(t.db);
+    const a = await createTask(t.db, { title: "a", taskType: "a" });
+    const b = await createTask(t.db, { title: "b", taskType: "b" });
+    const c = await createTask(t.db, { title: "c", taskType: "c", dependsOn: [a.id, b.id] });
+    const d = await createTask(t.db, { title: "d", taskType: "d", dependsOn: [a.id] });
+    const runA = async () => {
+      const [x] = await claimTasks(t.db, { workerId: "w1", taskTypes: ["a"] });
+      await completeTask(t.db, { taskId: a.id, token: x!.token });
+    };
+    await runA();
+    expect((await getTask(t.db, d.id))!.status).toBe("queued");
+    await requeueTask(t.db, a.id);
+    expect((await getTask(t.db, c.id))!).toMatchObject({ status: "blocked", pendingDependencies: 2 });
+    expect((await getTask(t.db, d.id))!).toMatchObject({ status: "blocked", pendingDependencies: 1 });
+    await runA();
+    // c still waits for b; d is released again.
+    expect((await getTask(t.db, c.id))!).toMatchObject({ status: "blocked", pendingDependencies: 1 });
+    expect((await getTask(t.db, d.id))!.status).toBe("queued");
+    expect(await claimTasks(t.db, { workerId: "w1", taskTypes: ["c"] })).toEqual([]);
+    expect((await checkDatabase(t.db)).dependencyCounterMismatches).toBe(0);
+  });
+
+  it("refuses to requeue a task whose dependency is still dead, and revives only what can run", async () => {
+    const a = await createTask(t.db, { title: "a", taskType: "t" });
+    const x = await createTask(t.db, { title: "x", taskType: "t" });
+    const b = await createTask(t.db, { title: "b", taskType: "t", dependsOn: [a.id] });
+    const c = await createTask(t.db, { title: "c", taskType: "t", dependsOn: [b.id, x.id] });
+    const e = await createTask(t.db, { title: "e", taskType: "t", dependsOn: [c.id] });
+    await cancelTask(t.db, a.id);
+    await cancelTask(t.db, x.id);
+    const err = await requeueTask(t.db, b.id).catch((e) => e);
+    expect(err).toBeInstanceOf(InvalidTransitionError);
+    expect(err.message).toContain(a.id);
+    expect((await getTask(t.db, b.id))!.status).toBe("upstream_failed");
+    // a comes back: b with it; c (and e behind it) still wait on the cancelled x, so they stay.
+    await requeueTask(t.db, a.id);
+    expect((await getTask(t.db, b.id))!.status).toBe("blocked");
+    expect((await getTask(t.db, c.id))!.status).toBe("upstream_failed");
+    expect((await getTask(t.db, e.id))!.status).toBe("upstream_failed");
+    await requeueTask(t.db, x.id);
+    expect((await getTask(t.db, c.id))!).toMatchObject({ status: "blocked", pendingDependencies: 2 });
+    expect((await getTask(t.db, e.id))!).toMatchObject({ status: "blocked", pendingDependencies: 1 });
+    expect((await checkDatabase(t.db)).dependencyCounterMismatches).toBe(0);
   });
 
   it("deleting a task cascades to its runs; unknown ids return false", async () => {

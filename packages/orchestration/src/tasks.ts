@@ -11,11 +11,17 @@ import {
 } from "@hive/models";
 import { z } from "zod";
 import { newId, now } from "./clock.ts";
-import { blockDescendants, releaseDependents, unblockDescendants } from "./dependencies.ts";
+import {
+  blockDescendants,
+  DEAD_STATUSES,
+  reblockDependents,
+  releaseDependents,
+  unblockDescendants,
+} from "./dependencies.ts";
 import { DependencyNotFoundError, InvalidTransitionError, TaskNotFoundError } from "./errors.ts";
 import type { Db, TxState } from "./handle.ts";
 import { applyPlanTransitions } from "./progress.ts";
-import { type TaskRowRaw, taskFromRow } from "./rows.ts";
+import { lockTaskRow, type TaskRowRaw, taskFromRow } from "./rows.ts";
 import { LATEST_RUN_NUMBER } from "./runs.ts";
 import { chunk, placeholders, type SqlExecutor } from "./sql.ts";
 import { insertTask, insertTasks, newTask, type ParsedCreate } from "./taskInsert.ts";
@@ -216,7 +222,7 @@ export async function getTaskDependencies(db: Db, taskId: string): Promise<strin
 }
 
 async function loadForUpdate(ex: SqlExecutor, id: string): Promise<TaskRowRaw> {
-  const row = await ex.get<TaskRowRaw>("SELECT * FROM tasks WHERE id = ?", [id]);
+  const row = await lockTaskRow(ex, id);
   if (!row) throw new TaskNotFoundError(id);
   return row;
 }
@@ -289,12 +295,21 @@ export async function requeueTask(
         "queued",
         "only finished tasks can be requeued",
       );
-    const pending = await tx.ex.get<{ n: number }>(
-      `SELECT count(*) AS n FROM task_dependencies d JOIN tasks t ON t.id = d.depends_on_id
-       WHERE d.task_id = ? AND t.status <> 'completed'`,
+    const deps = await tx.ex.all<{ id: string; status: string }>(
+      `SELECT t.id, t.status FROM task_dependencies d JOIN tasks t ON t.id = d.depends_on_id
+       WHERE d.task_id = ?`,
       [id],
     );
-    const n = Number(pending?.n ?? 0);
+    const dead = deps.find((d) => (DEAD_STATUSES as readonly string[]).includes(d.status));
+    if (dead)
+      throw new InvalidTransitionError(
+        "task",
+        id,
+        row.status,
+        "queued",
+        `its dependency ${dead.id} is ${dead.status}: requeue that one first (its dependents follow)`,
+      );
+    const n = deps.filter((d) => d.status !== "completed").length;
     const to = n > 0 ? "blocked" : "queued";
     const ts = now();
     const updated = await tx.ex.get<TaskRowRaw>(
@@ -304,7 +319,8 @@ export async function requeueTask(
       [to, n, o.resetAttempts ? 1 : 0, ts + o.delayMs, ts, id],
     );
     await applyPlanTransitions(tx, [{ planId: row.plan_id, from: row.status, to, taskId: id }]);
-    if (row.status !== "completed") await unblockDescendants(tx, id);
+    if (row.status === "completed") await reblockDependents(tx, id);
+    else await unblockDescendants(tx, id);
     if (to === "queued") tx.events.push({ type: "task.queued", taskId: id });
     return taskFromRow(updated!);
   });
@@ -363,7 +379,7 @@ export async function updateTaskStatus(db: Db, input: UpdateTaskStatusInput): Pr
 export async function deleteTask(db: Db, taskId: string): Promise<boolean> {
   const id = parseInput(IdArg, taskId, "task id");
   return withTx(db, async (tx) => {
-    const row = await tx.ex.get<TaskRowRaw>("SELECT * FROM tasks WHERE id = ?", [id]);
+    const row = await lockTaskRow(tx.ex, id);
     if (!row) return false;
     if (row.status === "in_progress")
       throw new InvalidTransitionError("task", id, row.status, "deleted", "cancel the running task first");
