@@ -120,20 +120,19 @@ describe.skipIf(testBackend === "postgres")("openDatabase (SQLite)", () => {
     await closeDatabase(db);
   });
 
-  it("enforces foreign keys: deleting a task deletes its runs, a run cannot name a missing task", async () => {
+  it("enforces foreign keys: an edge cannot name a missing task, and deleting a task deletes its edges", async () => {
     const db = await openDatabase({ path: join(tempDir(), "fk.db") });
-    await registerWorker(db, { workerId: "w", role: "r" });
-    const task = await createTask(db, { title: "a", taskType: "t" });
-    const [c] = await claimTasks(db, { workerId: "w" });
-    await completeTask(db, { taskId: task.id, token: c!.token });
+    const a = await createTask(db, { title: "a", taskType: "t" });
+    const b = await createTask(db, { title: "b", taskType: "t", dependsOn: [a.id] });
     const raw = sqliteBackendOf(db);
     expect(() =>
       raw.rawAll(
-        "INSERT INTO runs (id, task_id, run_number, status, started_at) VALUES ('r', 'missing', 1, 'running', 0) RETURNING id",
+        "INSERT INTO task_dependencies (task_id, depends_on_id) VALUES (?, 'missing') RETURNING task_id",
+        b.id,
       ),
     ).toThrow(/FOREIGN KEY/);
-    raw.rawAll("DELETE FROM tasks WHERE id = ? RETURNING id", task.id);
-    expect(await getRuns(db, task.id)).toEqual([]);
+    raw.rawAll("DELETE FROM tasks WHERE id = ? RETURNING id", a.id);
+    expect(raw.rawAll("SELECT * FROM task_dependencies")).toEqual([]);
     await closeDatabase(db);
   });
 

@@ -4,7 +4,11 @@ import { withRead } from "./tx.ts";
 export interface DatabaseCheck {
   /** "ok" when SQLite's integrity_check passes (always "ok" on PostgreSQL). */
   integrity: string;
-  /** Rows violating a foreign key (SQLite foreign_key_check). */
+  /**
+   * Rows naming a row that does not exist: SQLite's foreign_key_check, and on both backends runs
+   * whose task is gone or whose worker_id names no worker (runs carry no constraint; triggers
+   * keep them in step, see schema.ts).
+   */
   foreignKeyViolations: number;
   /** Tasks whose pending-dependency counter disagrees with their edges. */
   dependencyCounterMismatches: number;
@@ -24,6 +28,11 @@ export async function checkDatabase(db: Db): Promise<DatabaseCheck> {
       integrity = rows.map((r) => r.integrity_check).join("; ");
       fk = (await ex.all("PRAGMA foreign_key_check")).length;
     }
+    const orphans = await ex.get<{ n: number }>(
+      `SELECT count(*) AS n FROM runs r WHERE NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = r.task_id)
+         OR (r.worker_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM workers w WHERE w.id = r.worker_id))`,
+    );
+    fk += Number(orphans?.n ?? 0);
     const deps = await ex.get<{ n: number }>(
       `SELECT count(*) AS n FROM tasks t WHERE t.status IN ('blocked','queued') AND t.pending_deps <>
          (SELECT count(*) FROM task_dependencies d JOIN tasks u ON u.id = d.depends_on_id WHERE d.task_id = t.id AND u.status <> 'completed')

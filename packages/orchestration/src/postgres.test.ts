@@ -1,9 +1,12 @@
+import pg from "pg";
 import { describe, expect, it } from "vitest";
+import { claimTasks, completeTask } from "./claims.ts";
 import { openDatabase } from "./db.ts";
 import { DatabaseOpenError } from "./errors.ts";
+import { getRuns } from "./runs.ts";
 import { createTask, getTask } from "./tasks.ts";
-import { sleep, useTempDatabase } from "./testing/fixtures.ts";
-import { testBackend } from "./testing/tempdb.ts";
+import { makeWorker, sleep, useTempDatabase } from "./testing/fixtures.ts";
+import { TEST_PG_URL, testBackend } from "./testing/tempdb.ts";
 import { wakeOnlyWorker } from "./testing/wakeOnlyWorker.ts";
 import { withRead } from "./tx.ts";
 
@@ -31,6 +34,22 @@ describe.skipIf(testBackend !== "postgres")("the PostgreSQL backend", () => {
     } finally {
       await w.stop();
     }
+  });
+
+  it("deletes a task's runs from a session whose search_path does not name Hive's schema", async () => {
+    const task = await createTask(t.db, { title: "a", taskType: "t" });
+    const [c] = await claimTasks(t.db, { workerId: await makeWorker(t.db) });
+    await completeTask(t.db, { taskId: task.id, token: c!.token });
+    expect(await getRuns(t.db, task.id)).toHaveLength(1);
+    const other = new pg.Client({ connectionString: TEST_PG_URL });
+    await other.connect();
+    try {
+      await other.query("SET search_path = pg_catalog");
+      await other.query(`DELETE FROM "${t.temp.openOptions.schema}".tasks WHERE id = $1`, [task.id]);
+    } finally {
+      await other.end();
+    }
+    expect(await getRuns(t.db, task.id)).toEqual([]);
   });
 
   it("retries a transaction the server aborted for a deadlock, and both writers succeed", async () => {
