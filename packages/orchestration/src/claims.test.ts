@@ -29,6 +29,29 @@ describe("claimTasks", () => {
     expect(claimed.map((x) => x.task.id)).toEqual([b.id, c.id, a.id]);
   });
 
+  it("opens one run per claimed task, its id a distinct UUID v7 of the claim's time", async () => {
+    await makeWorker(t.db);
+    await createTasks(
+      t.db,
+      Array.from({ length: 300 }, (_, i) => ({ title: `t${i}`, taskType: "t" })),
+    );
+    const before = Date.now();
+    const claimed = await claimTasks(t.db, { workerId: "w1", limit: 300 });
+    const after = Date.now();
+    expect(claimed).toHaveLength(300);
+    const ids = claimed.map((c) => c.runId);
+    expect(new Set(ids).size).toBe(300);
+    for (const id of ids) {
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      const ms = Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+      expect(ms).toBeGreaterThanOrEqual(before);
+      expect(ms).toBeLessThanOrEqual(after);
+    }
+    const [first] = claimed;
+    const runs = await getRuns(t.db, first!.task.id);
+    expect(runs.map((r) => [r.id, r.status])).toEqual([[first!.runId, "running"]]);
+  });
+
   it("gives a task only to workers whose capabilities cover its required skills", async () => {
     await makeWorker(t.db, "weak", ["python"]);
     await makeWorker(t.db, "strong", ["python", "gpu", "docker"]);

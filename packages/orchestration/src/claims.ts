@@ -61,19 +61,23 @@ const CLAIM_POSTGRES_UPDATE = `UPDATE tasks SET status = 'in_progress', assigned
     FOR UPDATE SKIP LOCKED))
   RETURNING ${TASK_SELECT}`;
 
-// PostgreSQL: the claim, its run rows (ids bound as a JSON array, matched by position) and the
-// worker's heartbeat in one statement, so a claim is one round trip inside BEGIN/COMMIT. The
-// outer LEFT JOIN returns one row even when nothing was claimed, telling whether the worker exists.
-// Read as value arrays: the task's columns in TASK_COLUMNS order, then the two below.
+// PostgreSQL: the claim, its run rows and the worker's heartbeat in one statement, so a claim is
+// one round trip inside BEGIN/COMMIT. Run ids are made by the server, UUID v7 like newId (the
+// claim's time in ms, then the random bits of gen_random_uuid with the version nibble set to 7):
+// binding one id per slot asked for cost a claim of 256 about 0.3 ms of Node time and 10 KB of
+// JSON for the server to parse, however few tasks it found. The outer LEFT JOIN returns one row
+// even when nothing was claimed, telling whether the worker exists. Read as value arrays: the
+// task's columns in TASK_COLUMNS order, then the two below.
+const RUN_ID_V7 = `substr(lpad(to_hex(?::bigint), 12, '0'), 1, 8) || '-' || substr(lpad(to_hex(?::bigint), 12, '0'), 9, 4)
+      || '-7' || substr(u.hex, 14, 3) || '-' || substr(u.hex, 17, 4) || '-' || substr(u.hex, 21, 12)`;
 const CLAIM_POSTGRES = `WITH c AS (${CLAIM_POSTGRES_UPDATE}),
   w AS (UPDATE workers SET last_heartbeat = ?, status = CASE WHEN status = 'offline' THEN 'active' ELSE status END,
       current_task_id = COALESCE((SELECT c.id FROM c LIMIT 1), current_task_id)
     WHERE id = ? RETURNING id),
-  n AS (SELECT c.id, c.current_phase, row_number() OVER () AS k FROM c),
   r AS (INSERT INTO runs (id, task_id, worker_id, run_number, status, phase, started_at)
-    SELECT ids.id, n.id, ?, COALESCE((SELECT MAX(x.run_number) FROM runs x WHERE x.task_id = n.id), 0) + 1,
-      'running', n.current_phase, ?
-    FROM n JOIN json_array_elements_text(?::json) WITH ORDINALITY AS ids(id, k) ON ids.k = n.k
+    SELECT ${RUN_ID_V7}, c.id, ?,
+      COALESCE((SELECT MAX(x.run_number) FROM runs x WHERE x.task_id = c.id), 0) + 1, 'running', c.current_phase, ?
+    FROM c CROSS JOIN LATERAL (SELECT replace(gen_random_uuid()::text, '-', '') || left(c.id, 0) AS hex) u
     WHERE EXISTS (SELECT 1 FROM w)
     RETURNING id, task_id)
   SELECT ${TASK_COLUMNS.map((col) => `c.${col}`).join(", ")}, (SELECT count(*) FROM w), r.id
@@ -134,15 +138,7 @@ async function claimIn(
   let out: ClaimedTask[];
   if (tx.ex.dialect === "postgres") {
     // The transaction runs without bitmap scans (see PostgresBackend.transaction).
-    const ids = Array.from({ length: q.limit }, newId);
-    const all = await tx.ex.values(CLAIM_POSTGRES, [
-      ...claimParams,
-      ts,
-      q.workerId,
-      q.workerId,
-      ts,
-      JSON.stringify(ids),
-    ]);
+    const all = await tx.ex.values(CLAIM_POSTGRES, [...claimParams, ts, q.workerId, ts, ts, q.workerId, ts]);
     if (Number(all[0]?.[PG_WORKER_FOUND] ?? 0) === 0) throw new WorkerNotFoundError(q.workerId);
     out = [];
     for (const v of all) {

@@ -8,14 +8,18 @@ import type { SqlExecutor } from "./sql.ts";
  */
 export interface Backend {
   readonly kind: "sqlite" | "postgres";
-  /** Run `fn` in a write transaction; commit when it resolves, roll back when it throws. */
-  transaction<T>(fn: (ex: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * Run `fn` in a write transaction; commit when it resolves, roll back when it throws. When
+   * `wakes` (asked once `fn` has resolved) says the transaction left work for others, idle
+   * workers of other processes are woken by its commit (PostgreSQL: a NOTIFY sent with the
+   * COMMIT, so it is delivered only if the commit succeeds; SQLite workers see the commit itself).
+   */
+  transaction<T>(fn: (ex: SqlExecutor) => Promise<T>, wakes?: () => boolean): Promise<T>;
   /** Run reads outside a transaction (but never inside someone else's open one). */
   read<T>(fn: (ex: SqlExecutor) => Promise<T>): Promise<T>;
   /** A number that changes whenever another connection commits (cache validation). */
   changeCounter(): Promise<number | null>;
-  /** Cross-process wake-up of idle workers (PostgreSQL LISTEN/NOTIFY); absent where workers poll. */
-  notify?(): Promise<void>;
+  /** Calls `cb` when another process's commit woke idle workers (PostgreSQL LISTEN); absent where workers poll. */
   onWake?(cb: () => void): Promise<() => void>;
   close(): Promise<void>;
 }

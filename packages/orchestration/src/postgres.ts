@@ -178,7 +178,7 @@ export class PostgresBackend implements Backend {
     }
   }
 
-  async transaction<T>(fn: (ex: SqlExecutor) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (ex: SqlExecutor) => Promise<T>, wakes?: () => boolean): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       let broken = false;
@@ -189,7 +189,8 @@ export class PostgresBackend implements Backend {
         // the setting rides BEGIN's round trip instead of costing one per claim.
         await client.query("BEGIN; SET LOCAL enable_bitmapscan = off");
         const result = await fn(executorFor(client));
-        await client.query("COMMIT");
+        // NOTIFY rides COMMIT's round trip and is delivered only if the commit succeeds.
+        await client.query(wakes?.() ? `NOTIFY ${this.channel}; COMMIT` : "COMMIT");
         return result;
       } catch (err) {
         try {
@@ -213,9 +214,9 @@ export class PostgresBackend implements Backend {
     return null;
   }
 
-  /** Sends a wake-up to every listening worker (after a commit that queued work). */
-  async notify(): Promise<void> {
-    await this.pool.query(`NOTIFY hive_${this.opts.schema}`).catch(() => {});
+  /** The LISTEN/NOTIFY channel of this schema's workers. */
+  private get channel(): string {
+    return `hive_${this.opts.schema}`;
   }
 
   /**
@@ -243,7 +244,7 @@ export class PostgresBackend implements Backend {
     });
     try {
       await client.connect();
-      await client.query(`LISTEN hive_${this.opts.schema}`);
+      await client.query(`LISTEN ${this.channel}`);
     } catch (err) {
       if (this.listener === client) this.listener = null;
       await client.end().catch(() => {});

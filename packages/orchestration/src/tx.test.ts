@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { DependencyNotFoundError } from "./errors.ts";
 import { countTasksByStatus, createTask } from "./tasks.ts";
 import { useTempDatabase } from "./testing/fixtures.ts";
-import { transaction } from "./tx.ts";
+import { leavesWork, transaction } from "./tx.ts";
 
 const t = useTempDatabase();
 
@@ -57,5 +57,32 @@ describe("transactions and events", () => {
     });
     await expect(createTask(t.db, { title: "a", taskType: "t" })).resolves.toBeTruthy();
     expect(errors).toHaveLength(1);
+  });
+
+  it("wakes other workers only for work the transaction left claimable", () => {
+    const created = (taskId: string): HiveEvent => ({
+      type: "task.created",
+      taskId,
+      taskType: "t",
+      planId: null,
+    });
+    const queued = (taskId: string): HiveEvent => ({ type: "task.queued", taskId });
+    const claimed = (taskId: string): HiveEvent => ({
+      type: "task.claimed",
+      taskId,
+      workerId: "w",
+      token: 1,
+      attempt: 1,
+    });
+    const completed: HiveEvent = { type: "task.completed", taskId: "a", planId: null };
+    expect(leavesWork([])).toBe(false);
+    expect(leavesWork([completed])).toBe(false);
+    expect(leavesWork([created("a")])).toBe(true);
+    // A group commit that released the next node of a chain and claimed it: nothing for others.
+    expect(leavesWork([completed, queued("b"), claimed("b")])).toBe(false);
+    expect(leavesWork([completed, queued("b"), queued("c"), claimed("b")])).toBe(true);
+    // Claimed, then handed back in the same transaction: claimable again.
+    expect(leavesWork([claimed("b"), queued("b")])).toBe(true);
+    expect(leavesWork([{ type: "plan.started", planId: "p" } as HiveEvent])).toBe(true);
   });
 });

@@ -31,24 +31,35 @@ export async function withTx<T>(db: Db, fn: (tx: TxState) => Promise<T>): Promis
   }
   assertOpen(db);
   let state: TxState | undefined;
-  const result = await db._backend.transaction(async (ex) => {
-    state = { root: db, ex, events: [], touchedPlans: new Set(), savepoints: 0 };
-    return fn(state);
-  });
+  const result = await db._backend.transaction(
+    async (ex) => {
+      state = { root: db, ex, events: [], touchedPlans: new Set(), savepoints: 0 };
+      return fn(state);
+    },
+    () => state !== undefined && leavesWork(state.events),
+  );
   if (state) afterCommit(db, state.events, state.touchedPlans);
   return result;
 }
 
+/**
+ * Whether a transaction's events leave claimable work for other workers: a plan started, or a
+ * task created or queued that the same transaction did not claim itself. A worker's group commit
+ * that completes a chain's node and claims the node it released wakes nobody.
+ */
+export function leavesWork(events: readonly HiveEvent[]): boolean {
+  const left = new Set<string>();
+  for (const e of events) {
+    if (e.type === "plan.started") return true;
+    if (e.type === "task.created" || e.type === "task.queued") left.add(e.taskId);
+    else if (e.type === "task.claimed") left.delete(e.taskId);
+  }
+  return left.size > 0;
+}
+
 function afterCommit(db: Database, events: HiveEvent[], touchedPlans: Set<string>): void {
   for (const planId of touchedPlans) db._planStatusCache.delete(planId);
-  if (events.length > 0) {
-    db.events.publish(events);
-    if (
-      db._backend.notify &&
-      events.some((e) => e.type === "task.queued" || e.type === "task.created" || e.type === "plan.started")
-    )
-      void db._backend.notify();
-  }
+  if (events.length > 0) db.events.publish(events);
 }
 
 /** Runs reads: inside a transaction on its connection, else on the database outside any transaction. */
