@@ -1,6 +1,6 @@
 import type { HiveEvent } from "@hive/models";
 import { describe, expect, it } from "vitest";
-import { claimTasks, completeTask } from "./claims.ts";
+import { claimTasks, completeTask, failTask } from "./claims.ts";
 import { DependencyNotFoundError, HiveError, InvalidTransitionError, ValidationError } from "./errors.ts";
 import { checkDatabase } from "./integrity.ts";
 import { getRuns } from "./runs.ts";
@@ -71,6 +71,60 @@ describe("createTask", () => {
     expect(await claimTasks(t.db, { workerId: "w1" })).toHaveLength(0);
     await sleep(350);
     expect(await claimTasks(t.db, { workerId: "w1" })).toHaveLength(1);
+  });
+
+  it.each([
+    ["completes", "queued"],
+    ["fails for good", "upstream_failed"],
+  ] as const)(
+    "waits on a dependency that %s in a transaction still open, then sees its outcome",
+    async (what, want) => {
+      const w = await makeWorker(t.db);
+      const dep = await createTask(t.db, { title: "dep", taskType: "t", maxRetries: 0 });
+      const [c] = await claimTasks(t.db, { workerId: w });
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let changed!: () => void;
+      const inside = new Promise<void>((r) => (changed = r));
+      // The dependency's outcome is written, not yet committed, when the dependent is created.
+      const outcome = transaction(t.db, async (tx) => {
+        if (what === "completes") await completeTask(tx, { taskId: dep.id, token: c!.token });
+        else await failTask(tx, { taskId: dep.id, token: c!.token, error: "boom", retryable: false });
+        changed();
+        await held;
+      });
+      await inside;
+      const dependent = createTask(t.db, { title: "after", taskType: "t", dependsOn: [dep.id] });
+      await sleep(150);
+      release();
+      await outcome;
+      const created = await dependent;
+      // Whichever commits first, the dependent must not wait for an outcome it missed.
+      expect((await getTask(t.db, created.id))!.status).toBe(want);
+      expect(await checkDatabase(t.db)).toMatchObject({ dependencyCounterMismatches: 0 });
+    },
+  );
+
+  it("is released by a dependency's completion that came while its own creation was uncommitted", async () => {
+    const w = await makeWorker(t.db);
+    const dep = await createTask(t.db, { title: "dep", taskType: "t" });
+    const [c] = await claimTasks(t.db, { workerId: w });
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let made!: (id: string) => void;
+    const inside = new Promise<string>((r) => (made = r));
+    const creation = transaction(t.db, async (tx) => {
+      made((await createTask(tx, { title: "after", taskType: "t", dependsOn: [dep.id] })).id);
+      await held;
+    });
+    const id = await inside;
+    const completion = completeTask(t.db, { taskId: dep.id, token: c!.token });
+    await sleep(150);
+    release();
+    await creation;
+    await completion;
+    expect((await getTask(t.db, id))!.status).toBe("queued");
+    expect(await checkDatabase(t.db)).toMatchObject({ dependencyCounterMismatches: 0 });
   });
 
   it("can be enqueued inside the caller's transaction, and rolls back with it", async () => {

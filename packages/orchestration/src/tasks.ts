@@ -50,9 +50,14 @@ async function createOne(tx: TxState, t: ParsedCreate): Promise<Task> {
   }
   const deps = [...new Set(t.dependsOn)];
   const found = new Map<string, string>();
+  // PostgreSQL: FOR SHARE waits for a dependency's outcome being written by a transaction still
+  // open (and reads it once committed), and makes an outcome written after this waits for this
+  // commit, so its release sees the new edge. Without it the task was created blocked on a
+  // dependency that completed meanwhile, and waited forever. SQLite's writers are serialized.
+  const lock = tx.ex.dialect === "postgres" ? " FOR SHARE" : "";
   for (const part of chunk(deps))
     for (const r of await tx.ex.all<{ id: string; status: string }>(
-      `SELECT id, status FROM tasks WHERE id IN ${placeholders(part.length)}`,
+      `SELECT id, status FROM tasks WHERE id IN ${placeholders(part.length)}${lock}`,
       part,
     ))
       found.set(r.id, r.status);
