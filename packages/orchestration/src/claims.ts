@@ -315,12 +315,10 @@ async function completedRowsSqlite(
   return rows;
 }
 
-// PostgreSQL: the completion, the runs and the workers' current task in one statement (one round
-// trip). `= ANY(ARRAY(...))` looks the batch up by primary key (else the planner scans every task
-// in progress). The dependents are released by a statement of their own (releaseDependents),
-// after this one: a statement that waited for a task's row lock keeps the snapshot it started
-// with, so a release inside it would miss an edge that a createTask holding that lock committed
-// meanwhile (FOR SHARE, see tasks.ts), and the dependent would wait forever.
+// PostgreSQL: the completion, the runs, the workers' current task and the dependents' release
+// in one statement (one round trip). `= ANY(ARRAY(...))` looks the batch up by primary key (else
+// the planner scans every task in progress). The release touches only tasks waiting on dependencies,
+// never one of the completed ones, so the two UPDATEs of tasks never meet the same row.
 const COMPLETE_POSTGRES = `WITH j AS (SELECT * FROM json_to_recordset(?::json) AS j(id text, token bigint, result text, log text)),
   d AS (UPDATE tasks SET status = 'completed', result = j.result, completed_at = ?, updated_at = ?, lease_expires_at = NULL
     FROM j WHERE tasks.id = ANY(ARRAY(SELECT j.id FROM j)) AND tasks.id = j.id AND tasks.status = 'in_progress'
@@ -329,31 +327,32 @@ const COMPLETE_POSTGRES = `WITH j AS (SELECT * FROM json_to_recordset(?::json) A
     FROM j JOIN d ON d.id = j.id
     WHERE runs.task_id = j.id AND runs.run_number = (SELECT MAX(x.run_number) FROM runs x WHERE x.task_id = j.id)
     RETURNING 1),
-  w AS (UPDATE workers SET current_task_id = NULL WHERE current_task_id IN (SELECT id FROM d) RETURNING 1)
-  SELECT %COLUMNS% FROM d`;
+  w AS (UPDATE workers SET current_task_id = NULL WHERE current_task_id IN (SELECT id FROM d) RETURNING 1),
+  rel AS (UPDATE tasks SET pending_deps = GREATEST(tasks.pending_deps - dd.n, 0),
+      status = CASE WHEN tasks.pending_deps <= dd.n AND tasks.status = 'blocked' THEN 'queued' ELSE tasks.status END,
+      updated_at = ?
+    FROM (SELECT dep.task_id, count(*) AS n FROM task_dependencies dep JOIN d ON dep.depends_on_id = d.id
+          GROUP BY dep.task_id) AS dd
+    WHERE tasks.id = dd.task_id AND tasks.pending_deps > 0 AND tasks.status <> 'in_progress'
+    RETURNING tasks.id, tasks.status)
+  SELECT %COLUMNS%, (SELECT json_agg(rel.id) FROM rel WHERE rel.status = 'queued') AS hive_released FROM d`;
 const COMPLETE_POSTGRES_SQL = {
   full: COMPLETE_POSTGRES.replace("%COLUMNS%", "d.*"),
   lean: COMPLETE_POSTGRES.replace("%COLUMNS%", "d.id, d.plan_id"),
 };
 
-/** PostgreSQL: the completion in one statement, then the release of the dependents. */
+/** PostgreSQL: all of it in one statement; the dependents it queued become events here. */
 async function completedRowsPostgres(
   tx: TxState,
   batch: readonly CompleteRow[],
   ts: number,
   lean: boolean,
 ): Promise<TaskRowRaw[]> {
-  const rows = await tx.ex.all<TaskRowRaw>(COMPLETE_POSTGRES_SQL[lean ? "lean" : "full"], [
-    JSON.stringify(batch),
-    ts,
-    ts,
-    ts,
-  ]);
-  if (rows.length > 0)
-    await releaseDependents(
-      tx,
-      rows.map((r) => r.id),
-    );
+  const rows = await tx.ex.all<TaskRowRaw & { hive_released: string[] | null }>(
+    COMPLETE_POSTGRES_SQL[lean ? "lean" : "full"],
+    [JSON.stringify(batch), ts, ts, ts, ts],
+  );
+  for (const id of rows[0]?.hive_released ?? []) tx.events.push({ type: "task.queued", taskId: id });
   return rows;
 }
 

@@ -105,28 +105,6 @@ describe("createTask", () => {
     },
   );
 
-  it("is released by a dependency's completion that came while its own creation was uncommitted", async () => {
-    const w = await makeWorker(t.db);
-    const dep = await createTask(t.db, { title: "dep", taskType: "t" });
-    const [c] = await claimTasks(t.db, { workerId: w });
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    let made!: (id: string) => void;
-    const inside = new Promise<string>((r) => (made = r));
-    const creation = transaction(t.db, async (tx) => {
-      made((await createTask(tx, { title: "after", taskType: "t", dependsOn: [dep.id] })).id);
-      await held;
-    });
-    const id = await inside;
-    const completion = completeTask(t.db, { taskId: dep.id, token: c!.token });
-    await sleep(150);
-    release();
-    await creation;
-    await completion;
-    expect((await getTask(t.db, id))!.status).toBe("queued");
-    expect(await checkDatabase(t.db)).toMatchObject({ dependencyCounterMismatches: 0 });
-  });
-
   it("can be enqueued inside the caller's transaction, and rolls back with it", async () => {
     await expect(
       transaction(t.db, async (tx) => {
