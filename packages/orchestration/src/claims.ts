@@ -68,8 +68,10 @@ const CLAIM_POSTGRES_UPDATE = `UPDATE tasks SET status = 'in_progress', assigned
 // JSON for the server to parse, however few tasks it found. The outer LEFT JOIN returns one row
 // even when nothing was claimed, telling whether the worker exists. Read as value arrays: the
 // task's columns in TASK_COLUMNS order, then the two below.
-const RUN_ID_V7 = `substr(lpad(to_hex(?::bigint), 12, '0'), 1, 8) || '-' || substr(lpad(to_hex(?::bigint), 12, '0'), 9, 4)
-      || '-7' || substr(u.hex, 14, 3) || '-' || substr(u.hex, 17, 4) || '-' || substr(u.hex, 21, 12)`;
+// The random part is made per claimed row: the LATERAL names c.id (an empty slice of it), so
+// the planner cannot evaluate it once for the whole claim.
+const RUN_ID_V7 = `substr(u.ms, 1, 8) || '-' || substr(u.ms, 9, 4) || '-7' || substr(u.hex, 14, 3) || '-'
+      || substr(u.hex, 17, 4) || '-' || substr(u.hex, 21, 12)`;
 const CLAIM_POSTGRES = `WITH c AS (${CLAIM_POSTGRES_UPDATE}),
   w AS (UPDATE workers SET last_heartbeat = ?, status = CASE WHEN status = 'offline' THEN 'active' ELSE status END,
       current_task_id = COALESCE((SELECT c.id FROM c LIMIT 1), current_task_id)
@@ -77,7 +79,8 @@ const CLAIM_POSTGRES = `WITH c AS (${CLAIM_POSTGRES_UPDATE}),
   r AS (INSERT INTO runs (id, task_id, worker_id, run_number, status, phase, started_at)
     SELECT ${RUN_ID_V7}, c.id, ?,
       COALESCE((SELECT MAX(x.run_number) FROM runs x WHERE x.task_id = c.id), 0) + 1, 'running', c.current_phase, ?
-    FROM c CROSS JOIN LATERAL (SELECT replace(gen_random_uuid()::text, '-', '') || left(c.id, 0) AS hex) u
+    FROM c CROSS JOIN LATERAL (SELECT lpad(to_hex(?::bigint), 12, '0') AS ms,
+      replace(gen_random_uuid()::text, '-', '') || left(c.id, 0) AS hex) u
     WHERE EXISTS (SELECT 1 FROM w)
     RETURNING id, task_id)
   SELECT ${TASK_COLUMNS.map((col) => `c.${col}`).join(", ")}, (SELECT count(*) FROM w), r.id
@@ -138,7 +141,7 @@ async function claimIn(
   let out: ClaimedTask[];
   if (tx.ex.dialect === "postgres") {
     // The transaction runs without bitmap scans (see PostgresBackend.transaction).
-    const all = await tx.ex.values(CLAIM_POSTGRES, [...claimParams, ts, q.workerId, ts, ts, q.workerId, ts]);
+    const all = await tx.ex.values(CLAIM_POSTGRES, [...claimParams, ts, q.workerId, q.workerId, ts, ts]);
     if (Number(all[0]?.[PG_WORKER_FOUND] ?? 0) === 0) throw new WorkerNotFoundError(q.workerId);
     out = [];
     for (const v of all) {

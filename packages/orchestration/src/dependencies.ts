@@ -3,29 +3,6 @@ import type { TxState } from "./handle.ts";
 import { applyPlanTransitions, type Transition } from "./progress.ts";
 import { jsonIds } from "./sql.ts";
 
-// SQLite's planner walks the depends_on index for each completed id and finds each dependent by
-// rowid. PostgreSQL's, with no statistics on a queue table, hash-joined a scan of every edge with
-// a scan of every task instead (8 ms per completion at 10k tasks, growing with the table): the
-// LATERAL with OFFSET 0 keeps one index probe per completed id, `= ANY(ARRAY(...))` the lookup
-// of each dependent by primary key.
-const RELEASE = {
-  sqlite: `UPDATE tasks SET pending_deps = MAX(pending_deps - d.n, 0),
-       status = CASE WHEN pending_deps <= d.n AND status = 'blocked' THEN 'queued' ELSE status END,
-       updated_at = ?
-     FROM (SELECT dep.task_id, count(*) AS n FROM task_dependencies dep
-           WHERE dep.depends_on_id IN (SELECT id FROM ${jsonIds("sqlite")}) GROUP BY dep.task_id) AS d
-     WHERE tasks.id = d.task_id AND tasks.pending_deps > 0
-     RETURNING tasks.id, tasks.status`,
-  postgres: `WITH d AS (SELECT dep.task_id, count(*) AS n FROM json_array_elements_text(?::json) AS ids(id)
-       CROSS JOIN LATERAL (SELECT x.task_id FROM task_dependencies x WHERE x.depends_on_id = ids.id OFFSET 0) AS dep
-       GROUP BY dep.task_id)
-     UPDATE tasks SET pending_deps = GREATEST(tasks.pending_deps - d.n, 0),
-       status = CASE WHEN tasks.pending_deps <= d.n AND tasks.status = 'blocked' THEN 'queued' ELSE tasks.status END,
-       updated_at = ?
-     FROM d WHERE tasks.id = ANY(ARRAY(SELECT task_id FROM d)) AND tasks.id = d.task_id AND tasks.pending_deps > 0
-     RETURNING tasks.id, tasks.status`,
-};
-
 /**
  * Tasks completed: each dependent's count of unfinished dependencies drops by the number of them
  * it waits on, and those reaching zero become queued. One statement for the whole batch, using
@@ -34,10 +11,16 @@ const RELEASE = {
 export async function releaseDependents(tx: TxState, taskIds: string | readonly string[]): Promise<void> {
   const ids = typeof taskIds === "string" ? [taskIds] : taskIds;
   if (ids.length === 0) return;
-  const json = JSON.stringify(ids);
+  const sqlite = tx.ex.dialect === "sqlite";
   const released = await tx.ex.all<{ id: string; status: string }>(
-    RELEASE[tx.ex.dialect],
-    tx.ex.dialect === "sqlite" ? [now(), json] : [json, now()],
+    `UPDATE tasks SET pending_deps = ${sqlite ? "MAX" : "GREATEST"}(pending_deps - d.n, 0),
+       status = CASE WHEN pending_deps <= d.n AND status = 'blocked' THEN 'queued' ELSE status END,
+       updated_at = ?
+     FROM (SELECT dep.task_id, count(*) AS n FROM task_dependencies dep
+           WHERE dep.depends_on_id IN (SELECT id FROM ${jsonIds(tx.ex.dialect)}) GROUP BY dep.task_id) AS d
+     WHERE tasks.id = d.task_id AND tasks.pending_deps > 0
+     RETURNING tasks.id, tasks.status`,
+    [now(), JSON.stringify(ids)],
   );
   for (const r of released) if (r.status === "queued") tx.events.push({ type: "task.queued", taskId: r.id });
 }

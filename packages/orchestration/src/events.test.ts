@@ -1,10 +1,9 @@
 import { type HiveEvent, HiveEventSchema } from "@hive/models";
 import { describe, expect, it } from "vitest";
 import { claimTasks, completeTask, failTask } from "./claims.ts";
-import { claimPlanningRequests, completePlanningRequest, submitPlanningRequest } from "./planning.ts";
 import { reapExpiredLeases } from "./reaper.ts";
 import { cancelTask, createTask } from "./tasks.ts";
-import { makeWorker, sleep, useTempDatabase } from "./testing/fixtures.ts";
+import { makeWorker, sleep, startedPlan, useTempDatabase } from "./testing/fixtures.ts";
 
 const t = useTempDatabase();
 
@@ -61,13 +60,7 @@ describe("the event bus", () => {
   it("tells a plan's life: request submitted, plan created and started, then completed", async () => {
     const w = await makeWorker(t.db);
     const seen = record();
-    const req = await submitPlanningRequest(t.db, { taskDescription: "one step" });
-    await claimPlanningRequests(t.db, { agentId: "planner" });
-    const { plan } = await completePlanningRequest(t.db, {
-      requestId: req.id,
-      agentId: "planner",
-      planData: { sub_tasks: [{ id: "only", title: "Only" }] },
-    });
+    const plan = await startedPlan(t.db, { sub_tasks: [{ id: "only", title: "Only" }] });
     const [c] = await claimTasks(t.db, { workerId: w });
     await completeTask(t.db, { taskId: c!.task.id, token: c!.token });
     const types = seen.map((e) => e.type);

@@ -20,7 +20,7 @@ import {
 } from "./plans.ts";
 import { getRuns } from "./runs.ts";
 import { countTasksByStatus, createTask, getTask, getTaskDependencies, listTasks } from "./tasks.ts";
-import { makeWorker, useTempDatabase } from "./testing/fixtures.ts";
+import { makeWorker, startedPlan as started, useTempDatabase } from "./testing/fixtures.ts";
 
 const t = useTempDatabase();
 
@@ -28,12 +28,8 @@ async function request(): Promise<string> {
   return (await submitPlanningRequest(t.db, { taskDescription: "do it" })).id;
 }
 
-/** Stores and starts a plan through the planner's path (claim request → complete with plan). */
-async function startedPlan(planData: PlanDataInput): Promise<string> {
-  const id = await request();
-  await claimPlanningRequests(t.db, { agentId: "planner" });
-  return (await completePlanningRequest(t.db, { requestId: id, agentId: "planner", planData })).plan.id;
-}
+/** A started plan's id (testing/fixtures.ts startedPlan). */
+const startedPlan = async (planData: PlanDataInput): Promise<string> => (await started(t.db, planData)).id;
 
 const chain = {
   sub_tasks: [

@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { claimTasks, completeTask } from "./claims.ts";
 import { checkDatabase } from "./integrity.ts";
-import { claimPlanningRequests, completePlanningRequest, submitPlanningRequest } from "./planning.ts";
 import { getRuns } from "./runs.ts";
 import { createTask, deleteTask, listTasks } from "./tasks.ts";
-import { makeWorker, useTempDatabase } from "./testing/fixtures.ts";
+import { makeWorker, startedPlan, useTempDatabase } from "./testing/fixtures.ts";
 import { withRead, withTx } from "./tx.ts";
 import { unregisterWorker } from "./workers.ts";
 
@@ -40,13 +39,7 @@ describe("run rows follow deletes", () => {
 
   it("go with the tasks of a deleted plan (the plan's cascade deletes its tasks)", async () => {
     const w = await makeWorker(t.db);
-    const req = await submitPlanningRequest(t.db, { taskDescription: "p" });
-    await claimPlanningRequests(t.db, { agentId: "planner" });
-    const { plan } = await completePlanningRequest(t.db, {
-      requestId: req.id,
-      agentId: "planner",
-      planData: { sub_tasks: [{ id: "x", title: "X" }] },
-    });
+    const plan = await startedPlan(t.db, { sub_tasks: [{ id: "x", title: "X" }] });
     const [c] = await claimTasks(t.db, { workerId: w });
     expect(c!.task.planId).toBe(plan.id);
     const kept = await finishedTask(w, "outside the plan");

@@ -1,5 +1,7 @@
+import type { ExecutionPlan, PlanDataInput } from "@hive/models";
 import { afterEach, beforeEach } from "vitest";
 import type { Database } from "../handle.ts";
+import { claimPlanningRequests, completePlanningRequest, submitPlanningRequest } from "../planning.ts";
 import { registerWorker } from "../workers.ts";
 import { type TempDatabase, tempDatabase } from "./tempdb.ts";
 
@@ -30,3 +32,10 @@ export async function makeWorker(db: Database, id = "w1", capabilities: string[]
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Stores and starts a plan through the planner's path (submit a request, claim it, complete it with the plan). */
+export async function startedPlan(db: Database, planData: PlanDataInput): Promise<ExecutionPlan> {
+  const request = await submitPlanningRequest(db, { taskDescription: "do it" });
+  await claimPlanningRequests(db, { agentId: "planner" });
+  return (await completePlanningRequest(db, { requestId: request.id, agentId: "planner", planData })).plan;
+}
