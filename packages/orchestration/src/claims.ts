@@ -289,7 +289,10 @@ const completeTasksSqlite = (returning: string) =>
      FROM ${jsonRows("sqlite", { id: "text", token: "bigint", result: "text" })}
      WHERE tasks.id = j.id AND +tasks.status = 'in_progress' AND tasks.lease_token = j.token
      RETURNING ${returning}`;
-const COMPLETE_TASKS_SQLITE = { full: completeTasksSqlite("*"), lean: completeTasksSqlite("id, plan_id") };
+const COMPLETE_TASKS_SQLITE = {
+  full: completeTasksSqlite("*"),
+  lean: completeTasksSqlite("id, plan_id, dependents_version"),
+};
 const COMPLETE_RUNS_SQLITE = `UPDATE runs SET status = 'completed', completed_at = ?, result_data = j.result,
        output_log = COALESCE(j.log, runs.output_log)
      FROM ${jsonRows("sqlite", { id: "text", result: "text", log: "text" })}
@@ -314,18 +317,34 @@ async function completedRowsSqlite(
     matched.size === batch.length ? json : JSON.stringify(batch.filter((b) => matched.has(b.id))),
   ]);
   await tx.ex.run(CLEAR_CURRENT_TASK_SQLITE, [JSON.stringify(ids)]);
-  await releaseDependents(tx, ids);
+  // Most tasks have no dependents: no release statement for a batch of them.
+  await releaseDependents(
+    tx,
+    rows.filter((r) => Number(r.dependents_version) !== 0).map((r) => r.id),
+  );
   return rows;
 }
 
-// PostgreSQL: the completion, the runs, the workers' current task and the dependents' release
-// in one statement (one round trip). `= ANY(ARRAY(...))` looks the batch up by primary key (else
-// the planner scans every task in progress). The release touches only tasks waiting on dependencies,
-// never one of the completed ones, so the two UPDATEs of tasks never meet the same row.
+// PostgreSQL: the completion, the runs, the workers' current task and the dependents' release in
+// one statement (one round trip). `= ANY(ARRAY(...))` looks the batch up by primary key (else the
+// planner scans every task in progress). The release touches only tasks waiting on dependencies,
+// never one of the completed ones, so the two UPDATEs of tasks never meet the same row; it skips
+// tasks without dependents (dependents_version 0).
+//
+// A createTask naming a task of the batch as its dependency bumps that task's dependents_version
+// and holds its row lock until it commits (tasks.ts). The completion waits for it, but keeps the
+// snapshot it started with: the release here would miss the new edge, and the new task would
+// wait forever. `d` holds the row's latest version, the subquery the one of this statement's
+// snapshot: when they differ, this statement waited for such a creation, so that task's
+// dependents are released by a statement of their own (releaseDependents, with a snapshot that
+// sees the edge) instead of here. Rare: only a creation and a completion of its dependency at
+// the same moment.
 const COMPLETE_POSTGRES = `WITH j AS (SELECT * FROM json_to_recordset(?::json) AS j(id text, token bigint, result text, log text)),
   d AS (UPDATE tasks SET status = 'completed', result = j.result, completed_at = ?, updated_at = ?, lease_expires_at = NULL
     FROM j WHERE tasks.id = ANY(ARRAY(SELECT j.id FROM j)) AND tasks.id = j.id AND tasks.status = 'in_progress'
       AND tasks.lease_token = j.token RETURNING tasks.*),
+  v AS (SELECT d.id, d.dependents_version <> (SELECT s.dependents_version FROM tasks s WHERE s.id = d.id) AS late
+    FROM d WHERE d.dependents_version <> 0),
   r AS (UPDATE runs SET status = 'completed', completed_at = ?, result_data = j.result, output_log = COALESCE(j.log, runs.output_log)
     FROM j JOIN d ON d.id = j.id
     WHERE runs.task_id = j.id AND runs.run_number = (SELECT MAX(x.run_number) FROM runs x WHERE x.task_id = j.id)
@@ -334,28 +353,33 @@ const COMPLETE_POSTGRES = `WITH j AS (SELECT * FROM json_to_recordset(?::json) A
   rel AS (UPDATE tasks SET pending_deps = GREATEST(tasks.pending_deps - dd.n, 0),
       status = CASE WHEN tasks.pending_deps <= dd.n AND tasks.status = 'blocked' THEN 'queued' ELSE tasks.status END,
       updated_at = ?
-    FROM (SELECT dep.task_id, count(*) AS n FROM task_dependencies dep JOIN d ON dep.depends_on_id = d.id
-          GROUP BY dep.task_id) AS dd
+    FROM (SELECT dep.task_id, count(*) AS n FROM task_dependencies dep JOIN v ON dep.depends_on_id = v.id
+          WHERE NOT v.late GROUP BY dep.task_id) AS dd
     WHERE tasks.id = dd.task_id AND tasks.pending_deps > 0 AND tasks.status <> 'in_progress'
     RETURNING tasks.id, tasks.status)
-  SELECT %COLUMNS%, (SELECT json_agg(rel.id) FROM rel WHERE rel.status = 'queued') AS hive_released FROM d`;
+  SELECT %COLUMNS%, (SELECT json_agg(rel.id) FROM rel WHERE rel.status = 'queued') AS hive_released,
+    (SELECT json_agg(v.id) FROM v WHERE v.late) AS hive_late FROM d`;
 const COMPLETE_POSTGRES_SQL = {
   full: COMPLETE_POSTGRES.replace("%COLUMNS%", "d.*"),
   lean: COMPLETE_POSTGRES.replace("%COLUMNS%", "d.id, d.plan_id"),
 };
 
-/** PostgreSQL: all of it in one statement; the dependents it queued become events here. */
+/**
+ * PostgreSQL: all of it in one statement; the dependents it queued become events here, and those
+ * of tasks whose creation it waited for are released by a statement of their own.
+ */
 async function completedRowsPostgres(
   tx: TxState,
   batch: readonly CompleteRow[],
   ts: number,
   lean: boolean,
 ): Promise<TaskRowRaw[]> {
-  const rows = await tx.ex.all<TaskRowRaw & { hive_released: string[] | null }>(
+  const rows = await tx.ex.all<TaskRowRaw & { hive_released: string[] | null; hive_late: string[] | null }>(
     COMPLETE_POSTGRES_SQL[lean ? "lean" : "full"],
     [JSON.stringify(batch), ts, ts, ts, ts],
   );
   for (const id of rows[0]?.hive_released ?? []) tx.events.push({ type: "task.queued", taskId: id });
+  await releaseDependents(tx, rows[0]?.hive_late ?? []);
   return rows;
 }
 

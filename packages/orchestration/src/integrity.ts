@@ -10,7 +10,10 @@ export interface DatabaseCheck {
    * keep them in step, see schema.ts).
    */
   foreignKeyViolations: number;
-  /** Tasks whose pending-dependency counter disagrees with their edges. */
+  /**
+   * Tasks whose pending-dependency counter disagrees with their edges, and tasks with dependents
+   * whose dependents_version is 0 (their completion would release nobody).
+   */
   dependencyCounterMismatches: number;
   /** Plans whose plan_execution counters disagree with their tasks. */
   planCounterMismatches: number;
@@ -38,6 +41,10 @@ export async function checkDatabase(db: Db): Promise<DatabaseCheck> {
          (SELECT count(*) FROM task_dependencies d JOIN tasks u ON u.id = d.depends_on_id WHERE d.task_id = t.id AND u.status <> 'completed')
          + CASE WHEN t.plan_id IS NOT NULL AND (SELECT status FROM execution_plans p WHERE p.id = t.plan_id) IN ('draft','approved') THEN 1 ELSE 0 END`,
     );
+    const unflagged = await ex.get<{ n: number }>(
+      `SELECT count(*) AS n FROM tasks u WHERE u.dependents_version = 0
+         AND EXISTS (SELECT 1 FROM task_dependencies d WHERE d.depends_on_id = u.id)`,
+    );
     const plans = await ex.get<{ n: number }>(
       `SELECT count(*) AS n FROM plan_execution pe WHERE
          pe.completed_subtasks <> (SELECT count(*) FROM tasks t WHERE t.plan_id = pe.plan_id AND t.status = 'completed')
@@ -52,7 +59,7 @@ export async function checkDatabase(db: Db): Promise<DatabaseCheck> {
     return {
       integrity,
       foreignKeyViolations: fk,
-      dependencyCounterMismatches: Number(deps?.n ?? 0),
+      dependencyCounterMismatches: Number(deps?.n ?? 0) + Number(unflagged?.n ?? 0),
       planCounterMismatches: Number(plans?.n ?? 0),
       runMismatches: Number(runs?.n ?? 0),
     };

@@ -21,7 +21,8 @@ export const EDGE_CHUNK = 5000;
 
 /**
  * One task row, in the order the SQL below reads it: title, description, task_type, priority,
- * status, current_phase, payload, max_retries, required_skills, subtask_id, pending_deps.
+ * status, current_phase, payload, max_retries, required_skills, subtask_id, pending_deps,
+ * dependents_version.
  * Columns equal for the whole plan (timestamps, tags, plan_id) are parameters, and the task id
  * is the plan's id prefix (a parameter) joined to subtask_id, so the plan id is not repeated in
  * every row (the same for edges).
@@ -38,20 +39,21 @@ type TaskRow = [
   string,
   string,
   number,
+  number,
 ];
 
 // Parameters: id prefix, created_at, updated_at, tags, run_at, plan_id, then the chunk's JSON.
 const INSERT_TASKS = {
   // json_each walks the array in order (an ORDER BY key would only add a sort), so rowids, and
   // with them ties in claim order, follow the plan.
-  sqlite: `INSERT INTO tasks (${NEW_TASK_COLUMNS})
+  sqlite: `INSERT INTO tasks (${NEW_TASK_COLUMNS}, dependents_version)
     SELECT ? || (value ->> 9), value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,
-      NULL, value ->> 6, ?, ?, NULL, value ->> 7, ?, value ->> 8, ?, NULL, ?, value ->> 9, value ->> 10
+      NULL, value ->> 6, ?, ?, NULL, value ->> 7, ?, value ->> 8, ?, NULL, ?, value ->> 9, value ->> 10, value ->> 11
     FROM json_each(?)`,
-  postgres: `INSERT INTO tasks (${NEW_TASK_COLUMNS})
+  postgres: `INSERT INTO tasks (${NEW_TASK_COLUMNS}, dependents_version)
     SELECT CAST(? AS text) || (r ->> 9), r ->> 0, r ->> 1, r ->> 2, (r ->> 3)::integer, r ->> 4, r ->> 5,
       NULL, r ->> 6, CAST(? AS BIGINT), CAST(? AS BIGINT), NULL, (r ->> 7)::integer, ?, r ->> 8,
-      CAST(? AS BIGINT), NULL, ?, r ->> 9, (r ->> 10)::integer
+      CAST(? AS BIGINT), NULL, ?, r ->> 9, (r ->> 10)::integer, (r ->> 11)::integer
     FROM jsonb_array_elements(CAST(? AS jsonb)) WITH ORDINALITY AS e(r, n) ORDER BY n`,
 } as const;
 
@@ -82,7 +84,7 @@ function chunkJson(dialect: SqlExecutor["dialect"], rows: unknown[]): string {
  * The task a subtask becomes; the same fields createTask would write for it. `gate` is the
  * extra pending count of a plan not executing yet (see insertSubtasks).
  */
-function taskRow(st: SubTask, gate: number): TaskRow {
+function taskRow(st: SubTask, gate: number, hasDependents: boolean): TaskRow {
   const pending = st.dependencies.length + gate;
   return [
     st.title,
@@ -104,6 +106,7 @@ function taskRow(st: SubTask, gate: number): TaskRow {
     JSON.stringify(st.required_skills),
     st.id,
     pending,
+    hasDependents ? 1 : 0,
   ];
 }
 
@@ -122,9 +125,12 @@ export async function insertPlanTasks(
   const prefix = subtaskTaskId(planId, "");
   const tags = JSON.stringify([`plan:${planId}`]);
   const insertTasks = INSERT_TASKS[ex.dialect];
+  const dependedOn = new Set<string>();
+  for (const st of subTasks) for (const dep of st.dependencies) dependedOn.add(dep);
   for (let i = 0; i < subTasks.length; i += TASK_CHUNK) {
     const rows: TaskRow[] = [];
-    for (const st of subTasks.slice(i, i + TASK_CHUNK)) rows.push(taskRow(st, opts.gate));
+    for (const st of subTasks.slice(i, i + TASK_CHUNK))
+      rows.push(taskRow(st, opts.gate, dependedOn.has(st.id)));
     const json = chunkJson(ex.dialect, rows);
     await ex.run(insertTasks, [prefix, opts.ts, opts.ts, tags, opts.ts, planId, json]);
   }

@@ -45,6 +45,8 @@ export interface TaskRowRaw {
   result: string | null;
   last_error: string | null;
   completed_at: number | null;
+  /** Not part of a Task: read only where a completion needs it (claims.ts). */
+  dependents_version?: number;
 }
 
 /** JSON text → value; null stays null. */

@@ -42,6 +42,10 @@ export const tasksTable = sqliteTable(
     subtaskId: text("subtask_id"),
     pendingDeps: integer("pending_deps").notNull().default(0),
     cancelRequested: integer("cancel_requested").notNull().default(0),
+    // 0 while no edge names this task as its dependency; every transaction that writes one bumps
+    // it. A completion releases dependents only for tasks that have them, and knows from a bump
+    // it did not see at its start that an edge came while it waited (see claims.ts).
+    dependentsVersion: integer("dependents_version").notNull().default(0),
     result: text("result"),
     lastError: text("last_error"),
     completedAt: integer("completed_at"),

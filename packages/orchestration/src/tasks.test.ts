@@ -1,6 +1,6 @@
 import type { HiveEvent } from "@hive/models";
 import { describe, expect, it } from "vitest";
-import { claimTasks, completeTask, failTask } from "./claims.ts";
+import { claimTasks, completeTask, completeTasks, failTask } from "./claims.ts";
 import { DependencyNotFoundError, HiveError, InvalidTransitionError, ValidationError } from "./errors.ts";
 import { checkDatabase } from "./integrity.ts";
 import { getRuns } from "./runs.ts";
@@ -17,7 +17,7 @@ import {
   updateTaskStatus,
 } from "./tasks.ts";
 import { makeWorker, sleep, useTempDatabase } from "./testing/fixtures.ts";
-import { transaction } from "./tx.ts";
+import { transaction, withTx } from "./tx.ts";
 
 const t = useTempDatabase();
 const total = async () => Object.values(await countTasksByStatus(t.db)).reduce((a, b) => a + b, 0);
@@ -104,6 +104,68 @@ describe("createTask", () => {
       expect(await checkDatabase(t.db)).toMatchObject({ dependencyCounterMismatches: 0 });
     },
   );
+
+  it("is released by a dependency's completion that came while its own creation was uncommitted", async () => {
+    const w = await makeWorker(t.db);
+    const dep = await createTask(t.db, { title: "dep", taskType: "t" });
+    const [c] = await claimTasks(t.db, { workerId: w });
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let made!: (id: string) => void;
+    const inside = new Promise<string>((r) => (made = r));
+    const creation = transaction(t.db, async (tx) => {
+      made((await createTask(tx, { title: "after", taskType: "t", dependsOn: [dep.id] })).id);
+      await held;
+    });
+    const id = await inside;
+    const completion = completeTask(t.db, { taskId: dep.id, token: c!.token });
+    await sleep(150);
+    release();
+    await creation;
+    await completion;
+    expect((await getTask(t.db, id))!.status).toBe("queued");
+    expect(await checkDatabase(t.db)).toMatchObject({ dependencyCounterMismatches: 0 });
+  });
+
+  it("with such a completion in a batch, has each edge of the batch counted once", async () => {
+    const w = await makeWorker(t.db);
+    const [a, b, c] = await createTasks(t.db, [
+      { title: "a", taskType: "t" },
+      { title: "b", taskType: "t" },
+      { title: "c", taskType: "later" },
+    ]);
+    const x = await createTask(t.db, { title: "x", taskType: "t", dependsOn: [a!.id, b!.id, c!.id] });
+    const claimed = await claimTasks(t.db, { workerId: w, taskTypes: ["t"], limit: 2 });
+    expect(claimed.map((k) => k.task.id).sort()).toEqual([a!.id, b!.id].sort());
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let made!: (id: string) => void;
+    const inside = new Promise<string>((r) => (made = r));
+    const creation = transaction(t.db, async (tx) => {
+      made((await createTask(tx, { title: "y", taskType: "t", dependsOn: [a!.id] })).id);
+      await held;
+    });
+    const y = await inside;
+    const completion = completeTasks(
+      t.db,
+      claimed.map((k) => ({ taskId: k.task.id, token: k.token })),
+    );
+    await sleep(150);
+    release();
+    await creation;
+    expect((await completion).every((r) => r.ok)).toBe(true);
+    expect((await getTask(t.db, y))!.status).toBe("queued");
+    expect((await getTask(t.db, x.id))!).toMatchObject({ status: "blocked", pendingDependencies: 1 });
+    expect(await checkDatabase(t.db)).toMatchObject({ dependencyCounterMismatches: 0 });
+  });
+
+  it("marks its dependencies as having dependents (dependents_version), which checkDatabase checks", async () => {
+    const dep = await createTask(t.db, { title: "dep", taskType: "t" });
+    await createTask(t.db, { title: "after", taskType: "t", dependsOn: [dep.id] });
+    expect(await checkDatabase(t.db)).toMatchObject({ dependencyCounterMismatches: 0 });
+    await withTx(t.db, (tx) => tx.ex.run("UPDATE tasks SET dependents_version = 0 WHERE id = ?", [dep.id]));
+    expect(await checkDatabase(t.db)).toMatchObject({ dependencyCounterMismatches: 1 });
+  });
 
   it("can be enqueued inside the caller's transaction, and rolls back with it", async () => {
     await expect(

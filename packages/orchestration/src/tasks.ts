@@ -50,14 +50,16 @@ async function createOne(tx: TxState, t: ParsedCreate): Promise<Task> {
   }
   const deps = [...new Set(t.dependsOn)];
   const found = new Map<string, string>();
-  // PostgreSQL: FOR SHARE waits for a dependency's outcome being written by a transaction still
-  // open (and reads it once committed), and makes an outcome written after this waits for this
-  // commit, so its release sees the new edge. Without it the task was created blocked on a
-  // dependency that completed meanwhile, and waited forever. SQLite's writers are serialized.
-  const lock = tx.ex.dialect === "postgres" ? " FOR SHARE" : "";
+  // Bumping each dependency's dependents_version also reads its status (one statement). On
+  // PostgreSQL the UPDATE waits for an outcome being written by a transaction still open and
+  // reads it once committed; and an outcome written while this is uncommitted waits for this
+  // commit, then sees a version its snapshot did not have and releases in a statement of its own,
+  // one that sees this edge (see claims.ts). Without both, the task could be created blocked on
+  // a dependency that completed meanwhile, and wait forever. SQLite's writers are serialized.
   for (const part of chunk(deps))
     for (const r of await tx.ex.all<{ id: string; status: string }>(
-      `SELECT id, status FROM tasks WHERE id IN ${placeholders(part.length)}${lock}`,
+      `UPDATE tasks SET dependents_version = dependents_version + 1 WHERE id IN ${placeholders(part.length)}
+       RETURNING id, status`,
       part,
     ))
       found.set(r.id, r.status);
