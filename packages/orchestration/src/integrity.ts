@@ -6,8 +6,8 @@ export interface DatabaseCheck {
   integrity: string;
   /**
    * Rows naming a row that does not exist: SQLite's foreign_key_check, and on both backends runs
-   * whose task is gone or whose worker_id names no worker (runs carry no constraint; triggers
-   * keep them in step, see schema.ts).
+   * whose task is gone or whose worker_id names no worker, and edges naming a missing task (runs
+   * and edges carry no constraint; triggers keep them in step, see schema.ts).
    */
   foreignKeyViolations: number;
   /**
@@ -35,7 +35,11 @@ export async function checkDatabase(db: Db): Promise<DatabaseCheck> {
       `SELECT count(*) AS n FROM runs r WHERE NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = r.task_id)
          OR (r.worker_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM workers w WHERE w.id = r.worker_id))`,
     );
-    fk += Number(orphans?.n ?? 0);
+    const orphanEdges = await ex.get<{ n: number }>(
+      `SELECT count(*) AS n FROM task_dependencies d WHERE NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = d.task_id)
+         OR NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = d.depends_on_id)`,
+    );
+    fk += Number(orphans?.n ?? 0) + Number(orphanEdges?.n ?? 0);
     const deps = await ex.get<{ n: number }>(
       `SELECT count(*) AS n FROM tasks t WHERE t.status IN ('blocked','queued') AND t.pending_deps <>
          (SELECT count(*) FROM task_dependencies d JOIN tasks u ON u.id = d.depends_on_id WHERE d.task_id = t.id AND u.status <> 'completed')

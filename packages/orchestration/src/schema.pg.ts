@@ -68,15 +68,12 @@ export const tasksTable = pgTable(
   ],
 );
 
+/** Edge table, as in schema.ts (no foreign keys: see there). */
 export const taskDependenciesTable = pgTable(
   "task_dependencies",
   {
-    taskId: text("task_id")
-      .notNull()
-      .references(() => tasksTable.id, { onDelete: "cascade" }),
-    dependsOnId: text("depends_on_id")
-      .notNull()
-      .references(() => tasksTable.id, { onDelete: "cascade" }),
+    taskId: text("task_id").notNull(),
+    dependsOnId: text("depends_on_id").notNull(),
   },
   (t) => [
     primaryKey({ columns: [t.taskId, t.dependsOnId] }),
