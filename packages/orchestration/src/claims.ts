@@ -365,8 +365,9 @@ const COMPLETE_POSTGRES_SQL = {
 };
 
 /**
- * PostgreSQL: all of it in one statement; the dependents it queued become events here, and those
- * of tasks whose creation it waited for are released by a statement of their own.
+ * PostgreSQL: all of it in one statement; the dependents it queued become events here. A task
+ * whose new dependent's creation the statement waited for has its dependents released by a
+ * statement of their own.
  */
 async function completedRowsPostgres(
   tx: TxState,
