@@ -55,6 +55,11 @@ export interface TxState {
   /** Events to publish after commit. */
   readonly events: HiveEvent[];
   readonly touchedPlans: Set<string>;
+  /**
+   * Tasks whose dependents_version this transaction bumped, in order (tasks.ts
+   * markDependencies); a savepoint rolled back forgets those it bumped.
+   */
+  readonly bumped: Set<string>;
   savepoints: number;
 }
 

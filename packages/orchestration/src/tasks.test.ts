@@ -13,6 +13,7 @@ import {
   getQueuedTasks,
   getTask,
   getTasksByStatus,
+  listTasks,
   requeueTask,
   updateTaskStatus,
 } from "./tasks.ts";
@@ -157,6 +158,37 @@ describe("createTask", () => {
     expect((await getTask(t.db, y))!.status).toBe("queued");
     expect((await getTask(t.db, x.id))!).toMatchObject({ status: "blocked", pendingDependencies: 1 });
     expect(await checkDatabase(t.db)).toMatchObject({ dependencyCounterMismatches: 0 });
+  });
+
+  it("marks a dependency once per transaction, and again after a savepoint that marked it rolled back", async () => {
+    const w = await makeWorker(t.db);
+    const dep = await createTask(t.db, { title: "dep", taskType: "t" });
+    const version = () =>
+      withTx(t.db, async (tx) =>
+        Number(
+          (await tx.ex.get<{ v: number }>("SELECT dependents_version AS v FROM tasks WHERE id = ?", [
+            dep.id,
+          ]))!.v,
+        ),
+      );
+    const many = await createTasks(
+      t.db,
+      [1, 2, 3].map((i) => ({ title: `c${i}`, taskType: "t", dependsOn: [dep.id] })),
+    );
+    expect(await version()).toBe(1);
+    const kept = await transaction(t.db, async (tx) => {
+      await transaction(tx, async (inner) => {
+        await createTask(inner, { title: "undone", taskType: "t", dependsOn: [dep.id] });
+        throw new Error("roll back this savepoint");
+      }).catch(() => {});
+      return createTask(tx, { title: "kept", taskType: "t", dependsOn: [dep.id] });
+    });
+    expect(await version()).toBe(2);
+    const [c] = await claimTasks(t.db, { workerId: w, taskTypes: ["t"] });
+    expect(c!.task.id).toBe(dep.id);
+    await completeTask(t.db, { taskId: dep.id, token: c!.token });
+    for (const task of [...many, kept]) expect((await getTask(t.db, task.id))!.status).toBe("queued");
+    expect((await listTasks(t.db)).map((x) => x.title)).not.toContain("undone");
   });
 
   it("marks its dependencies as having dependents (dependents_version), which checkDatabase checks", async () => {

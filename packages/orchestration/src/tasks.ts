@@ -34,6 +34,42 @@ async function insertEdges(tx: TxState, id: string, deps: readonly string[]): Pr
 }
 
 /**
+ * Marks dependencies as having dependents and reads their status: each one's dependents_version
+ * is bumped once per transaction (a dependency this transaction already bumped, and so holds
+ * locked, is only read; thousands of tasks created on one dependency in one batch would
+ * otherwise leave as many versions of its row on PostgreSQL).
+ *
+ * On PostgreSQL the UPDATE waits for an outcome being written by a transaction still open and
+ * reads it once committed; and an outcome written while this is uncommitted waits for this
+ * commit, then sees a version its snapshot did not have and releases in a statement of its own,
+ * one that sees this edge (see claims.ts). Without both, the task could be created blocked on a
+ * dependency that completed meanwhile, and wait forever. SQLite's writers are serialized.
+ */
+async function markDependencies(
+  tx: TxState,
+  deps: readonly string[],
+  found: Map<string, string>,
+): Promise<void> {
+  const fresh = deps.filter((d) => !tx.bumped.has(d));
+  const bumped = deps.filter((d) => tx.bumped.has(d));
+  for (const part of chunk(fresh))
+    for (const r of await tx.ex.all<{ id: string; status: string }>(
+      `UPDATE tasks SET dependents_version = dependents_version + 1 WHERE id IN ${placeholders(part.length)}
+       RETURNING id, status`,
+      part,
+    )) {
+      found.set(r.id, r.status);
+      tx.bumped.add(r.id);
+    }
+  for (const part of chunk(bumped))
+    for (const r of await tx.ex.all<{ id: string; status: string }>(
+      `SELECT id, status FROM tasks WHERE id IN ${placeholders(part.length)}`,
+      part,
+    ))
+      found.set(r.id, r.status);
+}
+
+/**
  * Needs the careful path: an idempotency key (may return an existing task), dependencies (must
  * exist; set the status), or a caller-given id (may exist already). Every other new task is
  * queued with a fresh random id that nothing can refer to yet, so it needs no lookup at all.
@@ -50,19 +86,7 @@ async function createOne(tx: TxState, t: ParsedCreate): Promise<Task> {
   }
   const deps = [...new Set(t.dependsOn)];
   const found = new Map<string, string>();
-  // Bumping each dependency's dependents_version also reads its status (one statement). On
-  // PostgreSQL the UPDATE waits for an outcome being written by a transaction still open and
-  // reads it once committed; and an outcome written while this is uncommitted waits for this
-  // commit, then sees a version its snapshot did not have and releases in a statement of its own,
-  // one that sees this edge (see claims.ts). Without both, the task could be created blocked on
-  // a dependency that completed meanwhile, and wait forever. SQLite's writers are serialized.
-  for (const part of chunk(deps))
-    for (const r of await tx.ex.all<{ id: string; status: string }>(
-      `UPDATE tasks SET dependents_version = dependents_version + 1 WHERE id IN ${placeholders(part.length)}
-       RETURNING id, status`,
-      part,
-    ))
-      found.set(r.id, r.status);
+  await markDependencies(tx, deps, found);
   const missing = deps.filter((d) => !found.has(d));
   if (missing.length > 0) throw new DependencyNotFoundError(missing);
   const statuses = [...found.values()];

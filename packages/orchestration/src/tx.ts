@@ -17,6 +17,7 @@ export async function withTx<T>(db: Db, fn: (tx: TxState) => Promise<T>): Promis
     const tx = db._tx;
     const name = `hive_sp_${++tx.savepoints}`;
     const mark = tx.events.length;
+    const bumpedMark = tx.bumped.size;
     await tx.ex.run(`SAVEPOINT ${name}`);
     try {
       const result = await fn(tx);
@@ -26,6 +27,7 @@ export async function withTx<T>(db: Db, fn: (tx: TxState) => Promise<T>): Promis
       await tx.ex.run(`ROLLBACK TO ${name}`);
       await tx.ex.run(`RELEASE ${name}`);
       tx.events.length = mark;
+      for (const id of [...tx.bumped].slice(bumpedMark)) tx.bumped.delete(id);
       throw err;
     }
   }
@@ -33,7 +35,7 @@ export async function withTx<T>(db: Db, fn: (tx: TxState) => Promise<T>): Promis
   let state: TxState | undefined;
   const result = await db._backend.transaction(
     async (ex) => {
-      state = { root: db, ex, events: [], touchedPlans: new Set(), savepoints: 0 };
+      state = { root: db, ex, events: [], touchedPlans: new Set(), bumped: new Set(), savepoints: 0 };
       return fn(state);
     },
     () => state !== undefined && leavesWork(state.events),
