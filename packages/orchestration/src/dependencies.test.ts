@@ -7,12 +7,17 @@ import { transaction, withRead, withTx } from "./tx.ts";
 
 const t = useTempDatabase();
 
-const edges = () =>
-  withRead(t.db, (ex) =>
-    ex.all<{ task_id: string; depends_on_id: string }>(
-      "SELECT task_id, depends_on_id FROM task_dependencies ORDER BY task_id, depends_on_id",
-    ),
-  );
+/** Every edge as "task <- dependency", sorted (ids made in the same ms are not ordered). */
+const edges = async () =>
+  (
+    await withRead(t.db, (ex) =>
+      ex.all<{ task_id: string; depends_on_id: string }>(
+        "SELECT task_id, depends_on_id FROM task_dependencies",
+      ),
+    )
+  )
+    .map((e) => `${e.task_id} <- ${e.depends_on_id}`)
+    .sort();
 
 // Edges carry no foreign keys (a plan's edges paid two parent checks each); these prove the
 // trigger that replaced the cascades, the checks createTask makes instead, and that
@@ -25,10 +30,7 @@ describe("dependency edges", () => {
     const d = await createTask(t.db, { title: "d", taskType: "t", dependsOn: [c.id] });
     expect(await edges()).toHaveLength(4);
     expect(await deleteTask(t.db, a.id)).toBe(true);
-    expect(await edges()).toEqual([
-      { task_id: c.id, depends_on_id: b.id },
-      { task_id: d.id, depends_on_id: c.id },
-    ]);
+    expect(await edges()).toEqual([`${c.id} <- ${b.id}`, `${d.id} <- ${c.id}`].sort());
     // b waited only on a: released by the delete.
     expect((await getTask(t.db, b.id))!.status).toBe("queued");
     await withTx(t.db, (tx) => tx.ex.run("DELETE FROM tasks WHERE id IN (?, ?)", [b.id, d.id]));
@@ -51,7 +53,7 @@ describe("dependency edges", () => {
       await tx.ex.run("DELETE FROM execution_plans WHERE id = ?", [plan.id]);
     });
     expect((await listTasks(t.db)).map((x) => x.id).sort()).toEqual([outside.id, after.id].sort());
-    expect(await edges()).toEqual([{ task_id: after.id, depends_on_id: outside.id }]);
+    expect(await edges()).toEqual([`${after.id} <- ${outside.id}`]);
   });
 
   it("are never written to a missing task: createTask refuses it and writes nothing", async () => {
