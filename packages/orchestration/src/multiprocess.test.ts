@@ -12,6 +12,7 @@ import { withRead } from "./tx.ts";
 
 const tsx = createRequire(import.meta.url).resolve("tsx");
 const script = join(import.meta.dirname, "testing/claimWorker.ts");
+const raceScript = join(import.meta.dirname, "testing/raceChild.ts");
 const t = useTempDatabase();
 
 function child(workerId: string, mode = "") {
@@ -34,6 +35,32 @@ function child(workerId: string, mode = "") {
   });
   const exit = new Promise<number | null>((r) => p.on("exit", r));
   return { p, firstLine, exit };
+}
+
+/** A raceChild.ts process: waits for "ready", then answers the JSON array it prints last. */
+function raceChild(args: string[]) {
+  const p = spawn(
+    process.execPath,
+    ["--import", tsx, raceScript, JSON.stringify(t.temp.openOptions), ...args],
+    {
+      stdio: ["pipe", "pipe", "inherit"],
+    },
+  );
+  let out = "";
+  let onReady!: () => void;
+  const ready = new Promise<void>((r) => (onReady = r));
+  p.stdout.on("data", (d) => {
+    out += d;
+    if (out.startsWith("ready\n")) onReady();
+  });
+  const result = new Promise<string[]>((resolve, reject) =>
+    p.on("exit", (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split("\n").at(-1)!))
+        : reject(new Error(`${args} exited ${code}`)),
+    ),
+  );
+  return { ready, result, say: (line: string) => p.stdin.write(`${line}\n`) };
 }
 
 describe("several processes on one database", () => {
@@ -81,5 +108,26 @@ describe("several processes on one database", () => {
       ["doomed", "lost"],
       ["rescuer", "completed"],
     ]);
+  });
+
+  it("create tasks on dependencies that other processes are completing: none waits forever, each runs once", async () => {
+    const n = 400;
+    const deps = await createTasks(
+      t.db,
+      Array.from({ length: n }, (_, i) => ({ title: `dep ${i}`, taskType: "dep" })),
+    );
+    const workers = ["w1", "w2"].map((id) => raceChild(["work", id]));
+    const creators = ["forward", "backward"].map((order) => raceChild(["create", order]));
+    const all = [...workers, ...creators];
+    await Promise.all(all.map((c) => c.ready));
+    for (const c of all) c.say("go");
+    const created = (await Promise.all(creators.map((c) => c.result))).flat();
+    for (const w of workers) w.say("stop");
+    const completed = (await Promise.all(workers.map((w) => w.result))).flat();
+    expect(created).toHaveLength(2 * n);
+    expect(completed).toHaveLength(3 * n);
+    expect(new Set(completed)).toEqual(new Set([...deps.map((d) => d.id), ...created]));
+    expect(await countTasksByStatus(t.db)).toMatchObject({ completed: 3 * n, blocked: 0, queued: 0 });
+    expect(await checkDatabase(t.db)).toMatchObject({ dependencyCounterMismatches: 0, runMismatches: 0 });
   });
 });

@@ -1,0 +1,61 @@
+/**
+ * A child process for the multi-process test of creations racing completions: opens the database
+ * given as JSON in argv[2] (openDatabase options), prints "ready", and starts on a "go" line on
+ * stdin. argv[3] = "work": registers as argv[4], claims up to 10 tasks at a time and completes
+ * them after holding them 20 ms (so dependencies stay in progress while others create tasks on
+ * them), until a "stop" line has come and nothing is left; prints the ids it completed as one
+ * JSON array. argv[3] = "create": creates one task on each task of type "dep", in the order
+ * argv[4] ("forward" or "backward"), one transaction each; prints the ids it created.
+ */
+import { createInterface } from "node:readline";
+import { claimTasks, completeTasks } from "../claims.ts";
+import { closeDatabase, openDatabase } from "../db.ts";
+import { createTask, listTasks } from "../tasks.ts";
+import { registerWorker } from "../workers.ts";
+
+const db = await openDatabase(JSON.parse(process.argv[2]!));
+const mode = process.argv[3]!;
+const lines = createInterface({ input: process.stdin });
+let stopped = false;
+const go = new Promise<void>((resolve) =>
+  lines.on("line", (line) => {
+    if (line === "go") resolve();
+    if (line === "stop") stopped = true;
+  }),
+);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const out: string[] = [];
+
+if (mode === "work") {
+  const workerId = process.argv[4]!;
+  await registerWorker(db, { workerId, role: "test" });
+  process.stdout.write("ready\n");
+  await go;
+  for (let idle = 0; !stopped || idle < 5; ) {
+    const claimed = await claimTasks(db, { workerId, limit: 10, leaseMs: 30_000 });
+    if (claimed.length === 0) {
+      idle++;
+      await sleep(20);
+      continue;
+    }
+    idle = 0;
+    await sleep(20);
+    const results = await completeTasks(
+      db,
+      claimed.map((c) => ({ taskId: c.task.id, token: c.token })),
+    );
+    for (const r of results) if (r.ok) out.push(r.taskId);
+  }
+} else {
+  const deps = await listTasks(db, { taskType: "dep", limit: 100_000 });
+  if (process.argv[4] === "backward") deps.reverse();
+  process.stdout.write("ready\n");
+  await go;
+  for (const dep of deps)
+    out.push(
+      (await createTask(db, { title: `on ${dep.title}`, taskType: "dependent", dependsOn: [dep.id] })).id,
+    );
+}
+await closeDatabase(db);
+process.stdout.write(`${JSON.stringify(out)}\n`);
+process.exit(0);
