@@ -2,6 +2,7 @@ import type { HiveEvent } from "@hive/models";
 import { describe, expect, it } from "vitest";
 import { claimTasks, completeTask, completeTasks, failTask } from "./claims.ts";
 import { DependencyNotFoundError, HiveError, InvalidTransitionError, ValidationError } from "./errors.ts";
+import type { Transaction } from "./handle.ts";
 import { checkDatabase } from "./integrity.ts";
 import { getRuns } from "./runs.ts";
 import {
@@ -21,6 +22,37 @@ import { makeWorker, sleep, useTempDatabase } from "./testing/fixtures.ts";
 import { transaction, withTx } from "./tx.ts";
 
 const t = useTempDatabase();
+
+/**
+ * Runs `write` in a transaction of its own left open: `written` resolves with its value once it
+ * has run, uncommitted; `commit()` lets the transaction commit and waits for it.
+ */
+function openTransaction<T>(write: (tx: Transaction) => Promise<T>) {
+  let letCommit!: () => void;
+  const held = new Promise<void>((r) => (letCommit = r));
+  let wrote!: (value: T) => void;
+  let failed!: (err: unknown) => void;
+  const written = new Promise<T>((resolve, reject) => {
+    wrote = resolve;
+    failed = reject;
+  });
+  const done = transaction(t.db, async (tx) => {
+    try {
+      wrote(await write(tx));
+    } catch (err) {
+      failed(err);
+      throw err;
+    }
+    await held;
+  });
+  return {
+    written,
+    commit: async () => {
+      letCommit();
+      await done;
+    },
+  };
+}
 const total = async () => Object.values(await countTasksByStatus(t.db)).reduce((a, b) => a + b, 0);
 
 describe("createTask", () => {
@@ -83,22 +115,15 @@ describe("createTask", () => {
       const w = await makeWorker(t.db);
       const dep = await createTask(t.db, { title: "dep", taskType: "t", maxRetries: 0 });
       const [c] = await claimTasks(t.db, { workerId: w });
-      let release!: () => void;
-      const held = new Promise<void>((r) => (release = r));
-      let changed!: () => void;
-      const inside = new Promise<void>((r) => (changed = r));
       // The dependency's outcome is written, not yet committed, when the dependent is created.
-      const outcome = transaction(t.db, async (tx) => {
+      const outcome = openTransaction(async (tx) => {
         if (what === "completes") await completeTask(tx, { taskId: dep.id, token: c!.token });
         else await failTask(tx, { taskId: dep.id, token: c!.token, error: "boom", retryable: false });
-        changed();
-        await held;
       });
-      await inside;
+      await outcome.written;
       const dependent = createTask(t.db, { title: "after", taskType: "t", dependsOn: [dep.id] });
       await sleep(150);
-      release();
-      await outcome;
+      await outcome.commit();
       const created = await dependent;
       // Whichever commits first, the dependent must not wait for an outcome it missed.
       expect((await getTask(t.db, created.id))!.status).toBe(want);
@@ -110,19 +135,13 @@ describe("createTask", () => {
     const w = await makeWorker(t.db);
     const dep = await createTask(t.db, { title: "dep", taskType: "t" });
     const [c] = await claimTasks(t.db, { workerId: w });
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    let made!: (id: string) => void;
-    const inside = new Promise<string>((r) => (made = r));
-    const creation = transaction(t.db, async (tx) => {
-      made((await createTask(tx, { title: "after", taskType: "t", dependsOn: [dep.id] })).id);
-      await held;
-    });
-    const id = await inside;
+    const creation = openTransaction(
+      async (tx) => (await createTask(tx, { title: "after", taskType: "t", dependsOn: [dep.id] })).id,
+    );
+    const id = await creation.written;
     const completion = completeTask(t.db, { taskId: dep.id, token: c!.token });
     await sleep(150);
-    release();
-    await creation;
+    await creation.commit();
     await completion;
     expect((await getTask(t.db, id))!.status).toBe("queued");
     expect(await checkDatabase(t.db)).toMatchObject({ dependencyCounterMismatches: 0 });
@@ -138,22 +157,16 @@ describe("createTask", () => {
     const x = await createTask(t.db, { title: "x", taskType: "t", dependsOn: [a!.id, b!.id, c!.id] });
     const claimed = await claimTasks(t.db, { workerId: w, taskTypes: ["t"], limit: 2 });
     expect(claimed.map((k) => k.task.id).sort()).toEqual([a!.id, b!.id].sort());
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    let made!: (id: string) => void;
-    const inside = new Promise<string>((r) => (made = r));
-    const creation = transaction(t.db, async (tx) => {
-      made((await createTask(tx, { title: "y", taskType: "t", dependsOn: [a!.id] })).id);
-      await held;
-    });
-    const y = await inside;
+    const creation = openTransaction(
+      async (tx) => (await createTask(tx, { title: "y", taskType: "t", dependsOn: [a!.id] })).id,
+    );
+    const y = await creation.written;
     const completion = completeTasks(
       t.db,
       claimed.map((k) => ({ taskId: k.task.id, token: k.token })),
     );
     await sleep(150);
-    release();
-    await creation;
+    await creation.commit();
     expect((await completion).every((r) => r.ok)).toBe(true);
     expect((await getTask(t.db, y))!.status).toBe("queued");
     expect((await getTask(t.db, x.id))!).toMatchObject({ status: "blocked", pendingDependencies: 1 });
