@@ -128,8 +128,9 @@ export const runsTable = sqliteTable(
   },
   (t) => [
     uniqueIndex("runs_task_run_number_uq").on(t.taskId, t.runNumber),
-    // No index on task_id alone: it is the prefix of runs_task_run_number_uq.
-    index("idx_runs_worker_id").on(t.workerId),
+    // No index on task_id alone: it is the prefix of runs_task_run_number_uq. None on worker_id:
+    // nothing reads runs by worker but the trigger of a worker's deletion (rare), and each claim
+    // would write an entry per run (migration runs_without_worker_index).
   ],
 );
 
