@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { claimTasks, completeTask } from "./claims.ts";
 import { DependencyNotFoundError } from "./errors.ts";
 import { checkDatabase } from "./integrity.ts";
 import { createTask, deleteTask, getTask, listTasks } from "./tasks.ts";
-import { startedPlan, useTempDatabase } from "./testing/fixtures.ts";
+import { makeWorker, startedPlan, useTempDatabase } from "./testing/fixtures.ts";
 import { transaction, withRead, withTx } from "./tx.ts";
 
 const t = useTempDatabase();
@@ -74,6 +75,25 @@ describe("dependency edges", () => {
       }),
     ).rejects.toBeInstanceOf(DependencyNotFoundError);
     expect(await getTask(t.db, a.id)).not.toBeNull();
+  });
+
+  it("are released from a task deleted and created again under its id in the same transaction", async () => {
+    const w = await makeWorker(t.db);
+    const again = await transaction(t.db, async (tx) => {
+      const first = await createTask(tx, { id: "x", title: "x", taskType: "t" });
+      await createTask(tx, { title: "on the first x", taskType: "t", dependsOn: [first.id] });
+      await deleteTask(tx, first.id);
+      await createTask(tx, { id: "x", title: "x again", taskType: "t" });
+      return createTask(tx, { title: "on x again", taskType: "dependent", dependsOn: ["x"] });
+    });
+    const claimed = await claimTasks(t.db, { workerId: w, taskTypes: ["t"], limit: 10 });
+    const x = claimed.find((c) => c.task.id === "x")!;
+    await completeTask(t.db, { taskId: "x", token: x.token });
+    expect((await getTask(t.db, again.id))!.status).toBe("queued");
+    expect(await checkDatabase(t.db)).toMatchObject({
+      dependencyCounterMismatches: 0,
+      foreignKeyViolations: 0,
+    });
   });
 
   it("are reported by checkDatabase when one names a task that does not exist", async () => {

@@ -51,7 +51,15 @@ async function markDependencies(
   found: Map<string, string>,
 ): Promise<void> {
   const fresh = deps.filter((d) => !tx.bumped.has(d));
-  const bumped = deps.filter((d) => tx.bumped.has(d));
+  // Bumped before: read. A row found at version 0 is a task deleted and created again under the
+  // same id since: bumped again.
+  for (const part of chunk(deps.filter((d) => tx.bumped.has(d))))
+    for (const r of await tx.ex.all<{ id: string; status: string; v: number }>(
+      `SELECT id, status, dependents_version AS v FROM tasks WHERE id IN ${placeholders(part.length)}`,
+      part,
+    ))
+      if (Number(r.v) === 0) fresh.push(r.id);
+      else found.set(r.id, r.status);
   for (const part of chunk(fresh))
     for (const r of await tx.ex.all<{ id: string; status: string }>(
       `UPDATE tasks SET dependents_version = dependents_version + 1 WHERE id IN ${placeholders(part.length)}
@@ -61,12 +69,6 @@ async function markDependencies(
       found.set(r.id, r.status);
       tx.bumped.add(r.id);
     }
-  for (const part of chunk(bumped))
-    for (const r of await tx.ex.all<{ id: string; status: string }>(
-      `SELECT id, status FROM tasks WHERE id IN ${placeholders(part.length)}`,
-      part,
-    ))
-      found.set(r.id, r.status);
 }
 
 /**
