@@ -34,10 +34,10 @@ async function insertEdges(tx: TxState, id: string, deps: readonly string[]): Pr
 }
 
 /**
- * Marks dependencies as having dependents and reads their status: each one's dependents_version
- * is bumped once per transaction (a dependency this transaction already bumped, and so holds
- * locked, is only read; thousands of tasks created on one dependency in one batch would
- * otherwise leave as many versions of its row on PostgreSQL).
+ * Marks dependencies as having dependents and returns the status of each one found. Each one's
+ * dependents_version is bumped once per transaction (a dependency this transaction already
+ * bumped, and so holds locked, is only read; thousands of tasks created on one dependency in one
+ * batch would otherwise leave as many versions of its row on PostgreSQL).
  *
  * On PostgreSQL the UPDATE waits for an outcome being written by a transaction still open and
  * reads it once committed; and an outcome written while this is uncommitted waits for this
@@ -45,11 +45,8 @@ async function insertEdges(tx: TxState, id: string, deps: readonly string[]): Pr
  * one that sees this edge (see claims.ts). Without both, the task could be created blocked on a
  * dependency that completed meanwhile, and wait forever. SQLite's writers are serialized.
  */
-async function markDependencies(
-  tx: TxState,
-  deps: readonly string[],
-  found: Map<string, string>,
-): Promise<void> {
+async function markDependencies(tx: TxState, deps: readonly string[]): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
   const fresh = deps.filter((d) => !tx.bumped.has(d));
   // Bumped before: read. A row found at version 0 is a task deleted and created again under the
   // same id since: bumped again.
@@ -69,6 +66,7 @@ async function markDependencies(
       found.set(r.id, r.status);
       tx.bumped.add(r.id);
     }
+  return found;
 }
 
 /**
@@ -87,8 +85,7 @@ async function createOne(tx: TxState, t: ParsedCreate): Promise<Task> {
     if (existing) return taskFromRow(existing);
   }
   const deps = [...new Set(t.dependsOn)];
-  const found = new Map<string, string>();
-  await markDependencies(tx, deps, found);
+  const found = await markDependencies(tx, deps);
   const missing = deps.filter((d) => !found.has(d));
   if (missing.length > 0) throw new DependencyNotFoundError(missing);
   const statuses = [...found.values()];

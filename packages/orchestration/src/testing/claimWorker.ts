@@ -4,9 +4,10 @@
  * nothing is left, printing the ids it completed as one JSON array. With argv[4] = "hang" it
  * claims one task and then hangs without heartbeating (to be killed).
  */
-import { claimTasks, completeTasks } from "../claims.ts";
+import { claimTasks } from "../claims.ts";
 import { closeDatabase, openDatabase } from "../db.ts";
 import { registerWorker } from "../workers.ts";
+import { claimAndComplete } from "./claimLoop.ts";
 
 const db = await openDatabase(JSON.parse(process.argv[2]!));
 const workerId = process.argv[3]!;
@@ -16,22 +17,7 @@ if (process.argv[4] === "hang") {
   process.stdout.write(`${JSON.stringify(c ? [c.task.id] : [])}\n`);
   setInterval(() => {}, 1000);
 } else {
-  const done: string[] = [];
-  let idle = 0;
-  while (idle < 5) {
-    const claimed = await claimTasks(db, { workerId, limit: 25, leaseMs: 30_000 });
-    if (claimed.length === 0) {
-      idle++;
-      await new Promise((r) => setTimeout(r, 20));
-      continue;
-    }
-    idle = 0;
-    const results = await completeTasks(
-      db,
-      claimed.map((c) => ({ taskId: c.task.id, token: c.token, result: { by: workerId } })),
-    );
-    for (const r of results) if (r.ok) done.push(r.taskId);
-  }
+  const done = await claimAndComplete(db, workerId, { limit: 25 });
   await closeDatabase(db);
   process.stdout.write(`${JSON.stringify(done)}\n`);
 }

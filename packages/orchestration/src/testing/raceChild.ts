@@ -8,10 +8,10 @@
  * argv[4] ("forward" or "backward"), one transaction each; prints the ids it created.
  */
 import { createInterface } from "node:readline";
-import { claimTasks, completeTasks } from "../claims.ts";
 import { closeDatabase, openDatabase } from "../db.ts";
 import { createTask, listTasks } from "../tasks.ts";
 import { registerWorker } from "../workers.ts";
+import { claimAndComplete } from "./claimLoop.ts";
 
 const db = await openDatabase(JSON.parse(process.argv[2]!));
 const mode = process.argv[3]!;
@@ -23,7 +23,6 @@ const go = new Promise<void>((resolve) =>
     if (line === "stop") stopped = true;
   }),
 );
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const out: string[] = [];
 
 if (mode === "work") {
@@ -31,21 +30,7 @@ if (mode === "work") {
   await registerWorker(db, { workerId, role: "test" });
   process.stdout.write("ready\n");
   await go;
-  for (let idle = 0; !stopped || idle < 5; ) {
-    const claimed = await claimTasks(db, { workerId, limit: 10, leaseMs: 30_000 });
-    if (claimed.length === 0) {
-      idle++;
-      await sleep(20);
-      continue;
-    }
-    idle = 0;
-    await sleep(20);
-    const results = await completeTasks(
-      db,
-      claimed.map((c) => ({ taskId: c.task.id, token: c.token })),
-    );
-    for (const r of results) if (r.ok) out.push(r.taskId);
-  }
+  out.push(...(await claimAndComplete(db, workerId, { limit: 10, holdMs: 20, stopped: () => stopped })));
 } else {
   const deps = await listTasks(db, { taskType: "dep", limit: 100_000 });
   if (process.argv[4] === "backward") deps.reverse();
