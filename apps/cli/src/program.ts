@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { registerDashboard } from "./commands/dashboard.ts";
 import { registerMigrate } from "./commands/migrate.ts";
 import { registerPlans } from "./commands/plans.ts";
+import { registerPurge } from "./commands/purge.ts";
 import { registerRequests } from "./commands/requests.ts";
 import { registerStatus } from "./commands/status.ts";
 import { registerTasks } from "./commands/tasks.ts";
@@ -31,6 +32,7 @@ export function createProgram(io: Io): Command {
   registerWorkers(program, io);
   registerPlans(program, io);
   registerRequests(program, io);
+  registerPurge(program, io);
   registerDashboard(program, io);
   return program;
 }

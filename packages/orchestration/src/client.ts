@@ -4,6 +4,7 @@ import type { Database, Db, Transaction } from "./handle.ts";
 import * as planning from "./planning.ts";
 import * as plans from "./plans.ts";
 import * as reaper from "./reaper.ts";
+import * as retention from "./retention.ts";
 import * as runs from "./runs.ts";
 import * as tasks from "./tasks.ts";
 import { transaction } from "./tx.ts";
@@ -31,6 +32,7 @@ const operations = {
   heartbeatTask: claims.heartbeatTask,
   releaseTasks: claims.releaseTasks,
   reapExpiredLeases: reaper.reapExpiredLeases,
+  purgeFinished: retention.purgeFinished,
   getRuns: runs.getRuns,
   registerWorker: workers.registerWorker,
   updateWorkerHeartbeat: workers.updateWorkerHeartbeat,

@@ -69,6 +69,7 @@ export {
   validatePlanData,
 } from "./plans.ts";
 export { type ReapOptions, type ReapResult, reapExpiredLeases } from "./reaper.ts";
+export { type PurgeOptions, type PurgeResult, purgeFinished } from "./retention.ts";
 export { getRuns } from "./runs.ts";
 export {
   cancelTask,
