@@ -130,4 +130,47 @@ describe("several processes on one database", () => {
     expect(await countTasksByStatus(t.db)).toMatchObject({ completed: 3 * n, blocked: 0, queued: 0 });
     expect(await checkDatabase(t.db)).toMatchObject({ dependencyCounterMismatches: 0, runMismatches: 0 });
   });
+
+  it("purge finished work while others create on it and complete it: nothing unfinished is removed, nothing lost", async () => {
+    const n = 400;
+    const deps = await createTasks(
+      t.db,
+      Array.from({ length: n }, (_, i) => ({ title: `dep ${i}`, taskType: "dep" })),
+    );
+    const workers = ["w1", "w2"].map((id) => raceChild(["work", id]));
+    const creators = ["forward", "backward"].map((order) => raceChild(["create", order]));
+    const purger = raceChild(["purge"]);
+    const all = [...workers, ...creators, purger];
+    await Promise.all(all.map((c) => c.ready));
+    for (const c of all) c.say("go");
+    const outcomes = (await Promise.all(creators.map((c) => c.result))).flat();
+    for (const w of workers) w.say("stop");
+    const completed = (await Promise.all(workers.map((w) => w.result))).flat();
+    purger.say("stop");
+    const purged = await purger.result;
+
+    const created = outcomes.filter((o) => !o.startsWith("refused:"));
+    const refused = outcomes.filter((o) => o.startsWith("refused:")).map((o) => o.slice(8));
+    expect(created.length + refused.length).toBe(2 * n);
+    expect(purged.length).toBeGreaterThan(0); // the purge ran among the others
+    // Each task ran once; only completed tasks were purged; a refusal names a purged dependency.
+    expect(completed).toHaveLength(new Set(completed).size);
+    expect(new Set(completed)).toEqual(new Set([...deps.map((d) => d.id), ...created]));
+    const done = new Set(completed);
+    expect(purged.filter((id) => !done.has(id))).toEqual([]);
+    const gone = new Set(purged);
+    expect(refused.filter((id) => !gone.has(id))).toEqual([]);
+    // What was not purged is completed; nothing waits.
+    expect(await countTasksByStatus(t.db)).toMatchObject({
+      completed: completed.length - purged.length,
+      blocked: 0,
+      queued: 0,
+      in_progress: 0,
+    });
+    expect(await checkDatabase(t.db)).toMatchObject({
+      foreignKeyViolations: 0,
+      dependencyCounterMismatches: 0,
+      runMismatches: 0,
+    });
+  });
 });

@@ -5,10 +5,15 @@
  * them after holding them 20 ms (so dependencies stay in progress while others create tasks on
  * them), until a "stop" line has come and nothing is left; prints the ids it completed as one
  * JSON array. argv[3] = "create": creates one task on each task of type "dep", in the order
- * argv[4] ("forward" or "backward"), one transaction each; prints the ids it created.
+ * argv[4] ("forward" or "backward"), one transaction each; prints the ids it created, and
+ * "refused:<dependency id>" where createTask found the dependency gone. argv[3] = "purge":
+ * calls purgeFinished (everything finished, 50 of a kind at a time) until "stop", then prints the
+ * ids it removed.
  */
 import { createInterface } from "node:readline";
 import { closeDatabase, openDatabase } from "../db.ts";
+import { DependencyNotFoundError } from "../errors.ts";
+import { purgeFinished } from "../retention.ts";
 import { createTask, listTasks } from "../tasks.ts";
 import { registerWorker } from "../workers.ts";
 import { claimAndComplete } from "./claimLoop.ts";
@@ -31,15 +36,28 @@ if (mode === "work") {
   process.stdout.write("ready\n");
   await go;
   out.push(...(await claimAndComplete(db, workerId, { limit: 10, holdMs: 20, stopped: () => stopped })));
+} else if (mode === "purge") {
+  process.stdout.write("ready\n");
+  await go;
+  while (!stopped) {
+    const r = await purgeFinished(db, { olderThanMs: 0, limit: 50 });
+    out.push(...r.tasks);
+    if (!r.more) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 } else {
   const deps = await listTasks(db, { taskType: "dep", limit: 100_000 });
   if (process.argv[4] === "backward") deps.reverse();
   process.stdout.write("ready\n");
   await go;
   for (const dep of deps)
-    out.push(
-      (await createTask(db, { title: `on ${dep.title}`, taskType: "dependent", dependsOn: [dep.id] })).id,
-    );
+    try {
+      out.push(
+        (await createTask(db, { title: `on ${dep.title}`, taskType: "dependent", dependsOn: [dep.id] })).id,
+      );
+    } catch (err) {
+      if (!(err instanceof DependencyNotFoundError)) throw err;
+      out.push(`refused:${dep.id}`);
+    }
 }
 await closeDatabase(db);
 process.stdout.write(`${JSON.stringify(out)}\n`);
