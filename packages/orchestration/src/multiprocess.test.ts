@@ -63,6 +63,26 @@ function raceChild(args: string[]) {
   return { ready, result, say: (line: string) => p.stdin.write(`${line}\n`) };
 }
 
+/**
+ * `n` tasks of type "dep", two raceChild workers, two creators (one per order) and `extra`
+ * children, all started together. Resolves once the creators are done, with what they printed.
+ */
+async function race(n: number, extra: ReturnType<typeof raceChild>[] = []) {
+  const deps = await createTasks(
+    t.db,
+    Array.from({ length: n }, (_, i) => ({ title: `dep ${i}`, taskType: "dep" })),
+  );
+  const workers = ["w1", "w2"].map((id) => raceChild(["work", id]));
+  const creators = ["forward", "backward"].map((order) => raceChild(["create", order]));
+  const all = [...workers, ...creators, ...extra];
+  await Promise.all(all.map((c) => c.ready));
+  for (const c of all) c.say("go");
+  const outcomes = (await Promise.all(creators.map((c) => c.result))).flat();
+  for (const w of workers) w.say("stop");
+  const completed = (await Promise.all(workers.map((w) => w.result))).flat();
+  return { deps, outcomes, completed };
+}
+
 describe("several processes on one database", () => {
   it("complete 5,000 tasks with four processes: each exactly once, none lost", async () => {
     const n = 5000;
@@ -112,18 +132,7 @@ describe("several processes on one database", () => {
 
   it("create tasks on dependencies that other processes are completing: none waits forever, each runs once", async () => {
     const n = 400;
-    const deps = await createTasks(
-      t.db,
-      Array.from({ length: n }, (_, i) => ({ title: `dep ${i}`, taskType: "dep" })),
-    );
-    const workers = ["w1", "w2"].map((id) => raceChild(["work", id]));
-    const creators = ["forward", "backward"].map((order) => raceChild(["create", order]));
-    const all = [...workers, ...creators];
-    await Promise.all(all.map((c) => c.ready));
-    for (const c of all) c.say("go");
-    const created = (await Promise.all(creators.map((c) => c.result))).flat();
-    for (const w of workers) w.say("stop");
-    const completed = (await Promise.all(workers.map((w) => w.result))).flat();
+    const { deps, outcomes: created, completed } = await race(n);
     expect(created).toHaveLength(2 * n);
     expect(completed).toHaveLength(3 * n);
     expect(new Set(completed)).toEqual(new Set([...deps.map((d) => d.id), ...created]));
@@ -133,19 +142,8 @@ describe("several processes on one database", () => {
 
   it("purge finished work while others create on it and complete it: nothing unfinished is removed, nothing lost", async () => {
     const n = 400;
-    const deps = await createTasks(
-      t.db,
-      Array.from({ length: n }, (_, i) => ({ title: `dep ${i}`, taskType: "dep" })),
-    );
-    const workers = ["w1", "w2"].map((id) => raceChild(["work", id]));
-    const creators = ["forward", "backward"].map((order) => raceChild(["create", order]));
     const purger = raceChild(["purge"]);
-    const all = [...workers, ...creators, purger];
-    await Promise.all(all.map((c) => c.ready));
-    for (const c of all) c.say("go");
-    const outcomes = (await Promise.all(creators.map((c) => c.result))).flat();
-    for (const w of workers) w.say("stop");
-    const completed = (await Promise.all(workers.map((w) => w.result))).flat();
+    const { deps, outcomes, completed } = await race(n, [purger]);
     purger.say("stop");
     const purged = await purger.result;
 
