@@ -1,7 +1,7 @@
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { claimTasks, completeTask } from "./claims.ts";
-import { openDatabase } from "./db.ts";
+import { closeDatabase, openDatabase } from "./db.ts";
 import { DatabaseOpenError } from "./errors.ts";
 import { getRuns } from "./runs.ts";
 import { createTask, getTask } from "./tasks.ts";
@@ -101,5 +101,30 @@ describe.skipIf(testBackend !== "postgres")("the PostgreSQL backend", () => {
     await expect(openDatabase({ url: t.temp.openOptions.url!, schema: 'x"; DROP' })).rejects.toThrow(
       /schema name/,
     );
+  });
+
+  it("keeps Hive's schema when the URL carries options of its own, and applies those too", async () => {
+    const schema = `${t.temp.openOptions.schema}_opt`;
+    const url = `${TEST_PG_URL}?options=${encodeURIComponent("-c statement_timeout=61000")}&application_name=hive_opt`;
+    const db = await openDatabase({ url, schema });
+    const admin = new pg.Client({ connectionString: TEST_PG_URL });
+    await admin.connect();
+    try {
+      const task = await createTask(db, { title: "in its schema", taskType: "t" });
+      const where = await admin.query(`SELECT count(*)::int AS n FROM "${schema}".tasks WHERE id = $1`, [
+        task.id,
+      ]);
+      expect(where.rows[0].n).toBe(1);
+      const settings = await withRead(db, (ex) =>
+        ex.get<{ timeout: string; path: string }>(
+          "SELECT current_setting('statement_timeout') AS timeout, current_setting('search_path') AS path",
+        ),
+      );
+      expect(settings).toEqual({ timeout: "61s", path: schema });
+    } finally {
+      await closeDatabase(db);
+      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await admin.end();
+    }
   });
 });

@@ -70,6 +70,26 @@ function executorFor(client: pg.PoolClient | pg.Pool): SqlExecutor {
  * FOR UPDATE SKIP LOCKED, transient errors retried within a bound, and LISTEN/NOTIFY to wake
  * idle workers across machines.
  */
+/**
+ * The connection settings of `url` with Hive's schema first on the search_path. node-postgres
+ * lets a URL's own `options` parameter replace the `options` beside it, so a URL carrying, say,
+ * `?options=-c statement_timeout=5000` silently dropped the search_path and Hive read and
+ * migrated the tables of `public`. The URL's options are kept, the search_path appended last.
+ */
+function connectionWithSchema(url: string, schema: string): { connectionString: string; options: string } {
+  const searchPath = `-c search_path=${schema}`;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { connectionString: url, options: searchPath };
+  }
+  const own = parsed.searchParams.get("options");
+  if (own === null) return { connectionString: url, options: searchPath };
+  parsed.searchParams.delete("options");
+  return { connectionString: parsed.toString(), options: `${own} ${searchPath}` };
+}
+
 export class PostgresBackend implements Backend {
   readonly kind = "postgres" as const;
   private listener: pg.Client | null = null;
@@ -85,10 +105,9 @@ export class PostgresBackend implements Backend {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(opts.schema))
       throw new DatabaseOpenError(`invalid PostgreSQL schema name "${opts.schema}"`);
     const pool = new pg.Pool({
-      connectionString: opts.url,
+      ...connectionWithSchema(opts.url, opts.schema),
       max: opts.poolSize,
       types,
-      options: `-c search_path=${opts.schema}`,
     } as pg.PoolConfig);
     pool.on("error", () => {
       // An idle client died (server restart); the pool replaces it. Queries report their own errors.
@@ -231,7 +250,7 @@ export class PostgresBackend implements Backend {
   }
 
   private async listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.opts.url });
+    const client = new pg.Client(connectionWithSchema(this.opts.url, this.opts.schema));
     this.listener = client;
     client.on("notification", () => {
       for (const l of this.wakeListeners) l();
