@@ -322,6 +322,18 @@ describe("hive requests submit", () => {
     expect(empty.stderr).toContain("taskDescription: must not be empty");
     expect((await listPlanningRequests(db)).map((r) => r.id)).toEqual([ok.id]);
   });
+
+  it("refuses an --id that is taken with exit 4 and a one-line message, keeping the first request", async () => {
+    const first = await hive("requests", "submit", "-d", "first", "--id", "req-1");
+    expect(first.code).toBe(0);
+    const again = await hive("requests", "submit", "-d", "second", "--id", "req-1");
+    expect(again.code).toBe(ExitCode.conflict);
+    expect(again.stderr.trim()).toBe(
+      'InvalidTransitionError: planning request "req-1" cannot go from existing to created: a planning request with this id already exists',
+    );
+    const requests = await listPlanningRequests(db);
+    expect(requests.map((r) => [r.id, r.taskDescription])).toEqual([["req-1", "first"]]);
+  });
 });
 
 describe("usage errors", () => {

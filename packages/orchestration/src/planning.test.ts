@@ -28,6 +28,14 @@ describe("planning queue", () => {
     expect(await listPlanningRequests(t.db)).toEqual([]);
   });
 
+  it("refuses an explicit id that is taken with InvalidTransitionError and keeps the first request", async () => {
+    await submitPlanningRequest(t.db, { taskDescription: "first", id: "req-1" });
+    await expect(submitPlanningRequest(t.db, { taskDescription: "second", id: "req-1" })).rejects.toThrow(
+      InvalidTransitionError,
+    );
+    expect((await listPlanningRequests(t.db)).map((r) => r.taskDescription)).toEqual(["first"]);
+  });
+
   it("never gives one request to two planners", async () => {
     for (let i = 0; i < 20; i++) await submitPlanningRequest(t.db, { taskDescription: `r${i}` });
     const [a, b] = await Promise.all([

@@ -26,6 +26,15 @@ export async function submitPlanningRequest(
   const r = parseInput(SubmitPlanningRequestInputSchema, input, "planning request");
   return withTx(db, async (tx) => {
     const id = r.id ?? newId();
+    // An explicit id already taken is the caller's mistake, not a driver's UNIQUE error.
+    if (r.id !== undefined && (await tx.ex.get("SELECT 1 AS x FROM planning_queue WHERE id = ?", [id])))
+      throw new InvalidTransitionError(
+        "planning request",
+        id,
+        "existing",
+        "created",
+        "a planning request with this id already exists",
+      );
     const row = await tx.ex.get<PlanningRowRaw>(
       `INSERT INTO planning_queue (id, task_description, priority, requestor, context_data, status, complexity_estimate, created_at)
        VALUES (?, ?, ?, ?, ?, 'pending', ?, ?) RETURNING *`,
