@@ -5,6 +5,23 @@ import { contextOf, type Io } from "../context.ts";
 import { DashboardOptionsSchema, isLoopback } from "../dashboard/options.ts";
 import { UsageError } from "../exitCodes.ts";
 
+const LISTEN_REASONS: Record<string, string> = {
+  EADDRINUSE: "the address is in use",
+  EACCES: "permission denied",
+  EADDRNOTAVAIL: "no such address on this machine",
+  ENOTFOUND: "no such host",
+};
+
+/** A bind that fails on the operator's --host/--port is a usage error in one line, not a stack. */
+function listenError(err: unknown, host: string, port: number): unknown {
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code !== "string" || !(code in LISTEN_REASONS)) return err;
+  return new UsageError(
+    `cannot listen on ${host}:${port}: ${LISTEN_REASONS[code]} (${code}); choose another --port or --host`,
+    { cause: err },
+  );
+}
+
 /**
  * `hive dashboard`: serves the web page and JSON API until SIGINT/SIGTERM. On loopback without
  * a token, one is generated and printed in the page's URL (after '#', so it never reaches a log).
@@ -39,7 +56,7 @@ export function registerDashboard(program: Command, io: Io): void {
           io.stderr(`dashboard error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`),
       }).catch(async (err) => {
         await closeDatabase(db);
-        throw err;
+        throw listenError(err, o.host, o.port);
       });
       const info = { url: dashboard.url, backend: db.kind, location: db.location, tokenGenerated: !o.token };
       ctx.emit(o.token ? info : { ...info, actionUrl: `${dashboard.url}#token=${token}` }, () =>

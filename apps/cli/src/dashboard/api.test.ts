@@ -1,3 +1,4 @@
+import { createServer } from "node:net";
 import type { Task } from "@hive/models";
 import { createTask, getTask } from "@hive/orchestration";
 import type { Hono } from "hono";
@@ -241,6 +242,21 @@ describe("hive dashboard (the process)", () => {
     expect(ok.status).toBe(200);
     expect((await getTask(temp.db, `${planId}:design`))!.status).toBe("cancelled");
     expect(await dash.stop()).toBe(0);
+  });
+
+  it("names a port that is taken in one line and exits 2, no stack trace", async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const r = await runHive([...backendArgs(temp), "dashboard", "--port", String(port)]);
+      expect(r.code).toBe(ExitCode.usage);
+      expect(r.stderr.trim()).toBe(
+        `UsageError: cannot listen on 127.0.0.1:${port}: the address is in use (EADDRINUSE); choose another --port or --host`,
+      );
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 
   it("refuses to bind off loopback without a token (exit 2)", async () => {
