@@ -3,7 +3,7 @@ import { z } from "zod";
 
 /** The deployer daemon's configuration, parsed once from flags and environment. */
 export const DeployerConfigSchema = z.object({
-  /** SQLite file (--db, HIVE_DB_PATH); wins over databaseUrl. */
+  /** SQLite file (--db, HIVE_DB_PATH); wins over databaseUrl, except $HIVE_DB_PATH over a --database-url flag. */
   dbPath: z.string().min(1).optional(),
   /** PostgreSQL URL (--database-url, HIVE_DATABASE_URL). */
   databaseUrl: z.string().min(1).optional(),
@@ -47,7 +47,8 @@ export function loadDeployerConfig(argv: string[], env: NodeJS.ProcessEnv): Depl
     strict: true,
   });
   return DeployerConfigSchema.parse({
-    dbPath: values.db ?? env.HIVE_DB_PATH,
+    // A URL given as a flag wins over the SQLite path of the environment (flags win over env).
+    dbPath: values.db ?? (values["database-url"] ? undefined : env.HIVE_DB_PATH),
     databaseUrl: values["database-url"] ?? env.HIVE_DATABASE_URL,
     workerId:
       values["worker-id"] ??

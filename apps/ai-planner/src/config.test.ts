@@ -23,6 +23,14 @@ describe("loadPlannerConfig", () => {
     });
   });
 
+  it("takes a --database-url flag over $HIVE_DB_PATH, and --db over both", () => {
+    const url = "postgres://u@127.0.0.1:5432/db";
+    const c = loadPlannerConfig(["--database-url", url], { HIVE_DB_PATH: "b.db" });
+    expect(c).toMatchObject({ dbPath: undefined, databaseUrl: url });
+    expect(loadPlannerConfig([], { HIVE_DB_PATH: "b.db", HIVE_DATABASE_URL: url }).dbPath).toBe("b.db");
+    expect(loadPlannerConfig(["--db", "a.db"], { HIVE_DATABASE_URL: url }).dbPath).toBe("a.db");
+  });
+
   it("treats an empty variable as unset", () => {
     const c = loadPlannerConfig([], { HIVE_PLANNER_POLL_MS: "", HIVE_LLM_API_KEY: "", OPENAI_API_KEY: "" });
     expect(c.pollMs).toBe(200);

@@ -111,7 +111,8 @@ export function loadPlannerConfig(argv: string[], processEnv: NodeJS.ProcessEnv)
   const provider =
     env.HIVE_LLM_PROVIDER ?? (env.ANTHROPIC_API_KEY && !env.OPENAI_API_KEY ? "anthropic" : "openai");
   return PlannerConfigSchema.parse({
-    dbPath: values.db ?? env.HIVE_DB_PATH,
+    // A URL given as a flag wins over the SQLite path of the environment (flags win over env).
+    dbPath: values.db ?? (values["database-url"] ? undefined : env.HIVE_DB_PATH),
     databaseUrl: values["database-url"] ?? env.HIVE_DATABASE_URL,
     agentId:
       values["agent-id"] ??

@@ -1,0 +1,12 @@
+import { describe, expect, it } from "vitest";
+import { loadDeployerConfig } from "./config.ts";
+
+describe("loadDeployerConfig", () => {
+  it("takes a --database-url flag over $HIVE_DB_PATH, and --db over both", () => {
+    const url = "postgres://u@127.0.0.1:5432/db";
+    const c = loadDeployerConfig(["--database-url", url], { HIVE_DB_PATH: "b.db" });
+    expect(c).toMatchObject({ dbPath: undefined, databaseUrl: url });
+    expect(loadDeployerConfig([], { HIVE_DB_PATH: "b.db", HIVE_DATABASE_URL: url }).dbPath).toBe("b.db");
+    expect(loadDeployerConfig(["--db", "a.db"], { HIVE_DATABASE_URL: url }).dbPath).toBe("a.db");
+  });
+});
