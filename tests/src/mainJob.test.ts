@@ -18,8 +18,20 @@ import { entries } from "./support/daemons.ts";
 import { type E2E, useE2E } from "./support/e2e.ts";
 import { processesMentioning } from "./support/processes.ts";
 
-function mainJob(t: E2E, name: string, args: string[], env: Record<string, string> = {}) {
-  return t.pool.start(name, entries.mainJob, [t.dbPath, "--work-dir", join(t.dir, "work"), ...args], env);
+function mainJob(
+  t: E2E,
+  name: string,
+  args: string[],
+  env: Record<string, string> = {},
+  opts: { detached?: boolean } = {},
+) {
+  return t.pool.start(
+    name,
+    entries.mainJob,
+    [t.dbPath, "--work-dir", join(t.dir, "work"), ...args],
+    env,
+    opts,
+  );
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -106,6 +118,20 @@ describe("the main job as a process", () => {
     expect((await countTasksByStatus(t.db)).in_progress).toBe(0);
     const [plan] = await listExecutionPlans(t.db);
     expect(plan?.status).toBe("executing");
+    expect(runAccountingProblems(await snapshotPlan(t.db, plan!.id))).toEqual([]);
+  });
+
+  it("on Ctrl-C (SIGINT to its whole process group) reports the interruption, not a dead process, and exits 1", async () => {
+    const job = mainJob(t, "main", ["--work-ms", "1500"], {}, { detached: true });
+    await waitUntil(() => /\| running /.test(job.output()), "a subtask to be running", 120_000);
+    // A terminal sends SIGINT to every process of the foreground group: the job and its children.
+    process.kill(-job.child.pid!, "SIGINT");
+    expect(await job.exited, job.output()).toBe(1);
+    expect(job.output()).not.toMatch(/exited unexpectedly/);
+    expect(job.output()).toMatch(/^result: interrupted by SIGINT$/m);
+    expect(processesMentioning(t.dir)).toEqual([]);
+    expect((await countTasksByStatus(t.db)).in_progress).toBe(0);
+    const [plan] = await listExecutionPlans(t.db);
     expect(runAccountingProblems(await snapshotPlan(t.db, plan!.id))).toEqual([]);
   });
 });

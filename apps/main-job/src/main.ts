@@ -79,14 +79,16 @@ async function main(): Promise<number> {
         verdict = p.plan ? p.plan.status : "planning failed";
         break;
       }
+      // Before the dead-child check: Ctrl-C signals the whole process group, so the children
+      // may have drained and exited by the time this loop wakes up; that is expected, not a crash.
+      if (interrupted.signal.aborted) {
+        verdict = `interrupted by ${String(interrupted.signal.reason)}`;
+        break;
+      }
       const dead = children.find((c) => !alive(c));
       if (dead) {
         verdict = `${dead.name} exited unexpectedly (code ${dead.process.exitCode ?? dead.process.signalCode})`;
         console.error(`${verdict}; the end of its log:\n${logTail(dead)}`);
-        break;
-      }
-      if (interrupted.signal.aborted) {
-        verdict = `interrupted by ${String(interrupted.signal.reason)}`;
         break;
       }
       if (Date.now() >= deadline) break;

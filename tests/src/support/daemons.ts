@@ -32,10 +32,21 @@ export const isAlive = (d: Daemon): boolean => d.child.exitCode === null && d.ch
 export class DaemonPool {
   readonly daemons: Daemon[] = [];
 
-  start(name: string, entry: string, args: string[], env: Record<string, string> = {}): Daemon {
+  /**
+   * `detached`: the daemon leads a process group of its own, as a command started from a shell
+   * does, so that `process.kill(-pid, "SIGINT")` reaches it and its children, like Ctrl-C.
+   */
+  start(
+    name: string,
+    entry: string,
+    args: string[],
+    env: Record<string, string> = {},
+    opts: { detached?: boolean } = {},
+  ): Daemon {
     const child = spawn(process.execPath, ["--import", tsx, entry, ...args], {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, HIVE_LOG_LEVEL: "info", ...env },
+      detached: opts.detached ?? false,
     });
     let out = "";
     child.stdout?.on("data", (d) => {
