@@ -9,6 +9,7 @@ import { closeDatabase, openDatabase } from "./db.ts";
 import { HiveError } from "./errors.ts";
 import { checkDatabase } from "./integrity.ts";
 import { claimPlanningRequests, completePlanningRequest, submitPlanningRequest } from "./planning.ts";
+import { getPlanExecution } from "./plans.ts";
 import { getRuns } from "./runs.ts";
 import { countTasksByStatus, createTask, getTask, getTaskDependencies } from "./tasks.ts";
 import { TEST_PG_URL, testBackend } from "./testing/tempdb.ts";
@@ -79,6 +80,40 @@ describe.skipIf(testBackend === "postgres")("copySqliteToPostgres", () => {
       await registerWorker(dst, { workerId: "w2", role: "r" });
       const claimed = await claimTasks(dst, { workerId: "w2", limit: 10 });
       expect(claimed.map((x) => x.task.id).sort()).toEqual([b.id, `${plan.id}:x`].sort());
+    } finally {
+      await closeDatabase(dst);
+    }
+  });
+
+  it("copies a plan part-way done, whose SQLite progress_percent is fractional (1 of 3: 33.3…)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hive-copy-"));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, "src.db");
+    const src = await openDatabase({ path });
+    await registerWorker(src, { workerId: "w", role: "r" });
+    const req = await submitPlanningRequest(src, { taskDescription: "plan it" });
+    await claimPlanningRequests(src, { agentId: "p" });
+    const { plan } = await completePlanningRequest(src, {
+      requestId: req.id,
+      agentId: "p",
+      planData: {
+        sub_tasks: [
+          { id: "x", title: "X" },
+          { id: "y", title: "Y" },
+          { id: "z", title: "Z" },
+        ],
+      },
+    });
+    const [c] = await claimTasks(src, { workerId: "w" });
+    await completeTask(src, { taskId: c!.task.id, token: c!.token });
+    await closeDatabase(src);
+
+    const schema = await freshSchema();
+    const r = await copySqliteToPostgres(path, { url: TEST_PG_URL, schema });
+    expect(r.rows.plan_execution).toBe(1);
+    const dst = await openDatabase({ url: TEST_PG_URL, schema });
+    try {
+      expect(await getPlanExecution(dst, plan.id)).toMatchObject({ progressPercent: 33, totalSubtasks: 3 });
     } finally {
       await closeDatabase(dst);
     }

@@ -15,6 +15,17 @@ const TABLES = [
   "plan_execution",
 ];
 
+/**
+ * SQLite computes a plan's progress_percent with real division (better-sqlite3 binds numbers as
+ * REAL), so a plan part-way done holds 33.33… there; the PostgreSQL column is an integer filled
+ * by integer division. Copied the way PostgreSQL would have computed it.
+ */
+function toPostgres(table: string, column: string, v: SqlParam): SqlParam {
+  if (table === "plan_execution" && column === "progress_percent" && typeof v === "number")
+    return Math.floor(v);
+  return v;
+}
+
 export interface CopyResult {
   /** Rows copied per table. */
   rows: Record<string, number>;
@@ -74,7 +85,7 @@ export async function copySqliteToPostgres(
         for (const r of src.prepare(`SELECT ${cols.join(", ")} FROM ${table}`).iterate() as Iterable<
           Record<string, SqlParam>
         >) {
-          for (const c of cols) batch.push(r[c] ?? null);
+          for (const c of cols) batch.push(toPostgres(table, c, r[c] ?? null));
           inBatch++;
           total++;
           if (inBatch >= per) await flush();
