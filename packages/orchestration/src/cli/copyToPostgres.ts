@@ -5,7 +5,8 @@
 import { copySqliteToPostgres } from "../copy.ts";
 import { HiveError } from "../errors.ts";
 
-const [source, url, schema] = process.argv.slice(2);
+// `pnpm db:copy-to-pg -- <file> <url>` forwards the "--" itself: it is never the file.
+const [source, url, schema] = process.argv.slice(2).filter((a, i) => !(i === 0 && a === "--"));
 if (!source || !url) {
   console.error("usage: pnpm db:copy-to-pg <sqlite file> <postgres url> [schema]");
   process.exit(2);

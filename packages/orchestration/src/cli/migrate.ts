@@ -5,7 +5,9 @@
 import { closeDatabase, openDatabase, resolveDatabasePath } from "../db.ts";
 import { HiveError } from "../errors.ts";
 
-const path = resolveDatabasePath(process.argv[2]);
+// `pnpm db:migrate -- <path>` forwards the "--" itself: it is never the path.
+const args = process.argv.slice(2).filter((a, i) => !(i === 0 && a === "--"));
+const path = resolveDatabasePath(args[0]);
 try {
   const db = await openDatabase({ path, migrate: true });
   await closeDatabase(db);
