@@ -290,4 +290,19 @@ describe("the deployer daemon", () => {
     expect(await e.exited).toEqual({ code: 2, signal: null });
     expect(e.output()).toMatch(/^invalid arguments: Unknown option '--no-such-flag'/m);
   });
+
+  it("takes the '--' that `pnpm start -- <flags>` forwards as nothing (--once exits 0)", async () => {
+    const d = daemons.start([
+      "--",
+      "--db",
+      s.dbPath,
+      "--root",
+      s.root,
+      "--worker-id",
+      "deployer-dd",
+      "--once",
+    ]);
+    expect(await d.exited, d.output()).toEqual({ code: 0, signal: null });
+    expect((await getWorker(s.db, "deployer-dd"))?.status).toBe("offline");
+  });
 });

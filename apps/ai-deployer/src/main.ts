@@ -14,7 +14,9 @@ import { createDeployerWorker, DEPLOYER_CAPABILITIES, untilIdle } from "./daemon
 import { createLogger } from "./logger.ts";
 
 async function main(): Promise<number> {
-  const config = loadDeployerConfig(process.argv.slice(2), process.env);
+  // `pnpm start -- --db x` forwards the "--" itself (as hive-planner and hive allow).
+  const argv = process.argv.slice(2).filter((a, i) => !(i === 0 && a === "--"));
+  const config = loadDeployerConfig(argv, process.env);
   const log = createLogger("ai-deployer", config.logLevel, { workerId: config.workerId });
   const root = resolve(config.root);
   mkdirSync(root, { recursive: true });
