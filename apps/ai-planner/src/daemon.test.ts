@@ -9,6 +9,7 @@ import {
   submitPlanningRequest,
 } from "@hive/orchestration";
 import { waitUntil } from "@hive/orchestration/testing";
+import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { type PlannerConfigInput, PlannerConfigSchema } from "./config.ts";
 import { PlannerDaemon } from "./daemon.ts";
@@ -243,5 +244,26 @@ describe("PlannerDaemon stop()", () => {
     await d.stop();
     expect((await getPlanningRequest(db, r.id))!.status).toBe("pending");
     expect(await getExecutionPlanForRequest(db, r.id)).toBeNull();
+  });
+});
+
+describe("the planner's start-up log", () => {
+  it("shows its configuration with the database URL's credentials and the API key masked", async () => {
+    const lines: string[] = [];
+    const log = pino({ level: "info" }, { write: (l: string) => void lines.push(l) });
+    const cfg = PlannerConfigSchema.parse({
+      agentId: "planner-1",
+      pollMs: 20,
+      once: true,
+      databaseUrl: "postgres://hive:s3cret@db.example:5432/hive",
+      llm: { apiKey: "sk-secret" },
+    });
+    await runOnce(new PlannerDaemon(temp.db, createBuiltinPlanner(), cfg, log));
+    const started = lines.map((l) => JSON.parse(l)).find((l) => l.msg === "planner started");
+    expect(started.config).toMatchObject({
+      databaseUrl: "postgres://***@db.example:5432/hive",
+      llm: { apiKey: "***" },
+    });
+    expect(lines.join("")).not.toMatch(/s3cret|sk-secret/);
   });
 });

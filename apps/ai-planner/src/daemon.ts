@@ -82,7 +82,12 @@ export class PlannerDaemon {
     await this.register();
     if (this.stopping.signal.aborted) return; // a signal arrived while registering
     this.heartbeat = setInterval(() => void this.beat(), this.config.heartbeatMs);
-    const shown = { ...this.config, llm: { ...this.config.llm, apiKey: this.config.llm.apiKey && "***" } };
+    // Secrets stay out of the logs: the API key, and the URL's user and password (as db.location).
+    const shown = {
+      ...this.config,
+      databaseUrl: this.config.databaseUrl?.replace(/\/\/[^@/]*@/, "//***@"),
+      llm: { ...this.config.llm, apiKey: this.config.llm.apiKey && "***" },
+    };
     this.log.info({ planner: this.planner.kind, config: shown }, "planner started");
     this.loop = this.run();
   }
