@@ -9,4 +9,23 @@ describe("loadDeployerConfig", () => {
     expect(loadDeployerConfig([], { HIVE_DB_PATH: "b.db", HIVE_DATABASE_URL: url }).dbPath).toBe("b.db");
     expect(loadDeployerConfig(["--db", "a.db"], { HIVE_DATABASE_URL: url }).dbPath).toBe("a.db");
   });
+
+  it("treats an empty variable as unset, not as 0 or an empty path", () => {
+    const c = loadDeployerConfig([], {
+      HIVE_DB_PATH: "",
+      HIVE_DATABASE_URL: "",
+      HIVE_DEPLOY_ROOT: "",
+      HIVE_DEPLOYER_DRAIN_MS: "",
+      HIVE_DEPLOYER_BACKOFF_MS: "",
+      HIVE_DEPLOYER_LEASE_MS: "",
+    });
+    expect(c).toMatchObject({
+      dbPath: undefined,
+      databaseUrl: undefined,
+      root: "hive/deployments",
+      drainTimeoutMs: 30_000,
+      backoffBaseMs: 1000,
+      leaseMs: 30_000,
+    });
+  });
 });

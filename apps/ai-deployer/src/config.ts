@@ -28,7 +28,10 @@ export const DeployerConfigSchema = z.object({
 export type DeployerConfig = z.infer<typeof DeployerConfigSchema>;
 
 /** Parses flags (first) and environment into the config; throws ZodError or a parseArgs error. */
-export function loadDeployerConfig(argv: string[], env: NodeJS.ProcessEnv): DeployerConfig {
+export function loadDeployerConfig(argv: string[], processEnv: NodeJS.ProcessEnv): DeployerConfig {
+  // An empty variable (FOO= in a shell or a compose file) means "not set": not an empty path,
+  // and not 0 (z.coerce would turn "" into a 0 ms drain, lease or backoff).
+  const env = Object.fromEntries(Object.entries(processEnv).filter(([, v]) => v !== undefined && v !== ""));
   const { values } = parseArgs({
     args: argv,
     options: {
