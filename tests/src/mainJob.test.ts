@@ -134,4 +134,14 @@ describe("the main job as a process", () => {
     const [plan] = await listExecutionPlans(t.db);
     expect(runAccountingProblems(await snapshotPlan(t.db, plan!.id))).toEqual([]);
   });
+
+  it("when its output pipe closes (npm start | head), stops its processes instead of leaving them running", async () => {
+    const job = mainJob(t, "main", ["--work-ms", "1500"]);
+    await waitUntil(() => /\| running /.test(job.output()), "a subtask to be running", 120_000);
+    // The reader goes away, as `head` does after its lines: the job's next write gets EPIPE.
+    job.child.stdout!.destroy();
+    expect(await job.exited, job.output()).toBe(1);
+    await waitUntil(() => processesMentioning(t.dir).length === 0, "the job's processes to be gone", 30_000);
+    expect((await countTasksByStatus(t.db)).in_progress).toBe(0);
+  });
 });

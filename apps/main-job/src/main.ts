@@ -54,6 +54,13 @@ async function main(): Promise<number> {
   const onSignal = (sig: string) => interrupted.abort(sig);
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
+  // A reader that goes away (`npm start | head`) makes every later write fail with EPIPE; unhandled,
+  // that error kills the job before it stops its processes, which then run on, orphaned.
+  for (const stream of [process.stdout, process.stderr])
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EPIPE") throw err;
+      interrupted.abort("a closed output pipe");
+    });
 
   const db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { path: config.dbPath });
   let children: Child[] = [];
