@@ -25,6 +25,7 @@ describe("loadMainConfig", () => {
 
   it("refuses two database paths, unknown flags and out-of-range numbers", () => {
     expect(() => loadMainConfig(["a.db", "b.db"], {})).toThrow(/at most one database path/);
+    expect(() => loadMainConfig(["--db", "a.db", "b.db"], {})).toThrow(/at most one database path/);
     expect(() => loadMainConfig(["--nope"], {})).toThrow(/Unknown option '--nope'/);
     expect(() => loadMainConfig(["--agents", "0"], {})).toThrow(/agents/);
   });

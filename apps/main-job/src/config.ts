@@ -57,11 +57,12 @@ export function loadMainConfig(argv: string[], env: NodeJS.ProcessEnv): MainConf
     allowPositionals: true,
     strict: true,
   });
-  if (positionals.length > 1)
-    throw new ValidationError(
-      `expected at most one database path, got ${positionals.length}: ${positionals.join(" ")}`,
-      [{ path: "dbPath", message: "given more than once" }],
-    );
+  // --db counts as one: `--db a.db b.db` would otherwise drop b.db without a word.
+  const paths = [...(values.db === undefined ? [] : [values.db]), ...positionals];
+  if (paths.length > 1)
+    throw new ValidationError(`expected at most one database path, got ${paths.length}: ${paths.join(" ")}`, [
+      { path: "dbPath", message: "given more than once" },
+    ]);
   const path = values.db ?? positionals[0];
   const databaseUrl =
     path !== undefined
