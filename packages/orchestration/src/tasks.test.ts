@@ -488,6 +488,18 @@ describe("cancel, requeue, delete", () => {
     expect((await checkDatabase(t.db)).dependencyCounterMismatches).toBe(0);
   });
 
+  it("revives a task created on a dead dependency when that dependency is requeued", async () => {
+    const a = await createTask(t.db, { title: "a", taskType: "t" });
+    await cancelTask(t.db, a.id);
+    const b = await createTask(t.db, { title: "b", taskType: "t", dependsOn: [a.id] });
+    expect(b.status).toBe("upstream_failed");
+    expect(b.lastError).toContain(a.id);
+    expect(await getTask(t.db, b.id)).toEqual(b);
+    await requeueTask(t.db, a.id);
+    expect((await getTask(t.db, b.id))!).toMatchObject({ status: "blocked", pendingDependencies: 1 });
+    expect((await checkDatabase(t.db)).dependencyCounterMismatches).toBe(0);
+  });
+
   it("deleting a task cascades to its runs; unknown ids return false", async () => {
     await makeWorker(t.db);
     const a = await createTask(t.db, { title: "a", taskType: "t" });

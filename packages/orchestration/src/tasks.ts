@@ -90,8 +90,8 @@ async function createOne(tx: TxState, t: ParsedCreate): Promise<Task> {
   if (missing.length > 0) throw new DependencyNotFoundError(missing);
   const statuses = [...found.values()];
   const pending = statuses.filter((s) => s !== "completed").length;
-  const doomed = statuses.some((s) => s === "failed" || s === "cancelled" || s === "upstream_failed");
-  const status: TaskStatus = doomed ? "upstream_failed" : pending > 0 ? "blocked" : "queued";
+  const dead = [...found].find(([, s]) => (DEAD_STATUSES as readonly string[]).includes(s));
+  const status: TaskStatus = dead ? "upstream_failed" : pending > 0 ? "blocked" : "queued";
   const id = t.id ?? newId();
   if (t.id !== undefined) {
     const exists = await tx.ex.get("SELECT 1 AS x FROM tasks WHERE id = ?", [id]);
@@ -106,6 +106,11 @@ async function createOne(tx: TxState, t: ParsedCreate): Promise<Task> {
   }
   const task = newTask({ ...t, dependsOn: deps }, { id, status, pendingDeps: pending, ts: now() });
   await insertTask(tx, task);
+  if (dead) {
+    // The same "upstream:" mark as blockDescendants writes: requeueing the dead dependency revives it.
+    task.lastError = `upstream: dependency ${dead[0]} is ${dead[1]}`;
+    await tx.ex.run("UPDATE tasks SET last_error = ? WHERE id = ?", [task.lastError, id]);
+  }
   await insertEdges(tx, id, deps);
   tx.events.push({ type: "task.created", taskId: id, taskType: t.taskType, planId: null });
   return task;
