@@ -7,6 +7,7 @@ import { checkDatabase } from "./integrity.ts";
 import { EDGE_CHUNK, TASK_CHUNK } from "./planInsert.ts";
 import { claimPlanningRequests, completePlanningRequest, submitPlanningRequest } from "./planning.ts";
 import {
+  cancelPlan,
   checkSubtaskDependencies,
   checkSubtaskDependenciesBatch,
   createExecutionPlan,
@@ -209,6 +210,20 @@ describe("plans", () => {
     const [c] = await claimTasks(t.db, { workerId: "w1" });
     await failTask(t.db, { taskId: c!.task.id, token: c!.token, error: "x", retryable: false });
     expect((await getTask(t.db, subtaskTaskId(planId, "next")))!.status).toBe("cancelled");
+  });
+
+  it("cancelling a plan fails the tasks outside it that wait on its tasks, as cancelling each task would", async () => {
+    const planId = await startedPlan(chain);
+    const after = await createTask(t.db, {
+      title: "after",
+      taskType: "t",
+      dependsOn: [subtaskTaskId(planId, "c")],
+    });
+    const later = await createTask(t.db, { title: "later", taskType: "t", dependsOn: [after.id] });
+    await cancelPlan(t.db, planId);
+    expect((await getTask(t.db, after.id))!.status).toBe("upstream_failed");
+    expect((await getTask(t.db, later.id))!.status).toBe("upstream_failed");
+    expect((await checkDatabase(t.db)).dependencyCounterMismatches).toBe(0);
   });
 
   it("serves the cached plan status fresh after changes by this handle and by another connection", async () => {

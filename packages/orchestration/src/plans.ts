@@ -12,6 +12,7 @@ import {
 } from "@hive/models";
 import { z } from "zod";
 import { newId, now } from "./clock.ts";
+import { blockDescendants } from "./dependencies.ts";
 import {
   InvalidTransitionError,
   PlanNotFoundError,
@@ -22,7 +23,7 @@ import type { Db, TxState } from "./handle.ts";
 import { insertPlanTasks } from "./planInsert.ts";
 import { planStatusSql } from "./progress.ts";
 import { type PlanRowRaw, planFromRow, type TaskRowRaw, taskFromRow, toJson } from "./rows.ts";
-import { chunk, placeholders } from "./sql.ts";
+import { chunk, jsonIds, placeholders } from "./sql.ts";
 import { rootOf, withRead, withTx } from "./tx.ts";
 import { parseInput } from "./validate.ts";
 
@@ -379,6 +380,16 @@ export async function cancelPlan(db: Db, planId: string, reason = "plan cancelle
       [Number(counts?.active ?? 0), Number(counts?.blocked ?? 0), ts, ts, id],
     );
     for (const r of rows) tx.events.push({ type: "task.cancelled", taskId: r.id, planId: id });
+    // Tasks outside the plan that wait on the tasks just cancelled fail as cancelTask makes them
+    // (the plan's own are all cancelled above); left alone they would stay blocked for ever.
+    if (rows.length > 0)
+      for (const r of await tx.ex.all<{ id: string }>(
+        `SELECT DISTINCT d.depends_on_id AS id FROM task_dependencies d JOIN tasks x ON x.id = d.task_id
+         WHERE d.depends_on_id IN (SELECT id FROM ${jsonIds(tx.ex.dialect)})
+           AND (x.plan_id IS NULL OR x.plan_id <> ?)`,
+        [JSON.stringify(rows.map((r) => r.id)), id],
+      ))
+        await blockDescendants(tx, r.id, `dependency ${r.id} was cancelled: ${reason}`);
     tx.touchedPlans.add(id);
     return planFromRow((await tx.ex.get<PlanRowRaw>("SELECT * FROM execution_plans WHERE id = ?", [id]))!);
   });
