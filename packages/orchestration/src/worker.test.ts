@@ -135,6 +135,39 @@ describe("Worker runtime", () => {
     expect(b.lastError).toBe("malformed payload");
   });
 
+  it("stores a handler's result as JSON would (undefined fields dropped, a Date as its string), without holding up the other outcomes", async () => {
+    const good = await createTask(t.db, { title: "good", taskType: "t" });
+    const loose = await createTask(t.db, { title: "loose", taskType: "t" });
+    const big = await createTask(t.db, { title: "big", taskType: "t" });
+    const w = await started({
+      role: "test",
+      concurrency: 3,
+      handler: ({ task }) =>
+        task.title === "good"
+          ? { ok: true }
+          : task.title === "loose"
+            ? ({ note: undefined, at: new Date(0) } as never)
+            : ({ n: 1n } as never),
+    });
+    try {
+      await waitUntil(
+        async () => (await countTasksByStatus(t.db)).in_progress === 0,
+        "every outcome recorded",
+        5000,
+      );
+    } finally {
+      await w.stop({ timeoutMs: 1000 });
+    }
+    expect((await getTask(t.db, good.id))!).toMatchObject({ status: "completed", result: { ok: true } });
+    expect((await getTask(t.db, loose.id))!).toMatchObject({
+      status: "completed",
+      result: { at: "1970-01-01T00:00:00.000Z" },
+    });
+    // Not JSON at all: failed for good (a retry would return the same), with the reason.
+    expect((await getTask(t.db, big.id))!).toMatchObject({ status: "failed", attempts: 1 });
+    expect((await getTask(t.db, big.id))!.lastError).toMatch(/not JSON/);
+  });
+
   it("aborts a running handler's signal when its task is cancelled", async () => {
     const task = await createTask(t.db, { title: "long", taskType: "long" });
     let aborted = false;

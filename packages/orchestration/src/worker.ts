@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import type { ClaimedTask, JsonValue, RetryPolicy, Task } from "@hive/models";
-import { JsonObjectSchema, MAX_CLAIM_LIMIT } from "@hive/models";
+import { JsonObjectSchema, JsonValueSchema, MAX_CLAIM_LIMIT } from "@hive/models";
 import { z } from "zod";
 import { claimTasks, hasClaimableTasks, heartbeatTask, releaseTasks, reportOutcomes } from "./claims.ts";
 import { LeaseLostError } from "./errors.ts";
@@ -163,6 +163,23 @@ class Context implements TaskContext {
     this.#heartbeat ??= () => this.#beat(this.#h);
     return this.#heartbeat;
   }
+}
+
+/**
+ * A handler's result as it is stored: JSON, as JSON.stringify writes it (undefined fields
+ * dropped, a Date as its ISO string). Checked here, per task: one result that completeTasks
+ * refused as invalid input would fail the whole group commit, every time it is retried.
+ */
+function jsonResult(value: unknown): JsonValue | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (JsonValueSchema.safeParse(value).success) return value as JsonValue;
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (err) {
+    throw new PermanentError(`the handler's result is not JSON: ${(err as Error).message}`);
+  }
+  return text === undefined ? undefined : (JSON.parse(text) as JsonValue);
 }
 
 function abortHeld(h: Held, reason: unknown): void {
@@ -361,8 +378,8 @@ export class Worker {
     const handler = this.pick(h.task);
     try {
       if (!handler) throw new PermanentError(`no handler for task type "${h.task.taskType}"`);
-      const result = await handler(new Context(h, this.beat));
-      this.report({ kind: "complete", held: h, result: result ?? undefined });
+      const result = jsonResult(await handler(new Context(h, this.beat)));
+      this.report({ kind: "complete", held: h, result });
     } catch (err) {
       const message = err instanceof Error ? err.message || err.name : String(err);
       this.report({ kind: "fail", held: h, error: message, retryable: !(err instanceof PermanentError) });
