@@ -20,7 +20,15 @@ import {
   subtaskTaskId,
 } from "./plans.ts";
 import { getRuns } from "./runs.ts";
-import { countTasksByStatus, createTask, getTask, getTaskDependencies, listTasks } from "./tasks.ts";
+import {
+  cancelTask,
+  countTasksByStatus,
+  createTask,
+  getTask,
+  getTaskDependencies,
+  listTasks,
+  requeueTask,
+} from "./tasks.ts";
 import { makeWorker, startedPlan as started, useTempDatabase } from "./testing/fixtures.ts";
 
 const t = useTempDatabase();
@@ -100,6 +108,27 @@ describe("plans", () => {
     expect((await getNextPlannedSubtask(t.db, plan.id))!.subtaskId).toBe("a");
     const claimed = await claimTasks(t.db, { workerId: "w1", limit: 5 });
     expect(claimed.map((c) => c.task.subtaskId)).toEqual(["a"]);
+  });
+
+  it("leaves a plan not started as it is when one of its tasks is cancelled and requeued, and it can still start", async () => {
+    const plan = await createExecutionPlan(t.db, { planningTaskId: await request(), planData: chain });
+    await createPlannedSubtasksFromPlan(t.db, plan.id);
+    const c = subtaskTaskId(plan.id, "c");
+    await cancelTask(t.db, c);
+    expect(await getExecutionPlanStatus(t.db, plan.id)).toBe("draft");
+    await requeueTask(t.db, c);
+    expect(await getExecutionPlanStatus(t.db, plan.id)).toBe("draft");
+    await markPlanExecutionStarted(t.db, plan.id);
+    expect(await getExecutionPlanStatus(t.db, plan.id)).toBe("executing");
+  });
+
+  it("fails a plan started with a task cancelled before the start", async () => {
+    const plan = await createExecutionPlan(t.db, { planningTaskId: await request(), planData: chain });
+    await createPlannedSubtasksFromPlan(t.db, plan.id);
+    await cancelTask(t.db, subtaskTaskId(plan.id, "a"));
+    await markPlanExecutionStarted(t.db, plan.id);
+    expect(await getExecutionPlanStatus(t.db, plan.id)).toBe("failed");
+    expect((await getPlanExecution(t.db, plan.id))!.blockedSubtasks).toEqual(["a", "b", "c"]);
   });
 
   it("checks dependencies one by one and in batch", async () => {

@@ -21,7 +21,7 @@ import {
 } from "./errors.ts";
 import type { Db, TxState } from "./handle.ts";
 import { insertPlanTasks } from "./planInsert.ts";
-import { planStatusSql } from "./progress.ts";
+import { planStatusSql, settlePlanStatus } from "./progress.ts";
 import { type PlanRowRaw, planFromRow, type TaskRowRaw, taskFromRow, toJson } from "./rows.ts";
 import { chunk, jsonIds, placeholders } from "./sql.ts";
 import { rootOf, withRead, withTx } from "./tx.ts";
@@ -174,14 +174,30 @@ export async function startPlan(tx: TxState, planId: string): Promise<ExecutionP
      WHERE plan_id = ? AND status = 'blocked' AND pending_deps > 0 RETURNING id, status`,
     [ts, planId],
   );
-  await tx.ex.run("UPDATE plan_execution SET started_at = ?, updated_at = ? WHERE plan_id = ?", [
-    ts,
-    ts,
-    planId,
-  ]);
+  const counters = await tx.ex.get<{
+    total_subtasks: number;
+    completed_subtasks: number;
+    failed_subtasks: number;
+    blocked_subtasks: number;
+  }>(
+    `UPDATE plan_execution SET started_at = ?, updated_at = ? WHERE plan_id = ?
+     RETURNING total_subtasks, completed_subtasks, failed_subtasks, blocked_subtasks`,
+    [ts, ts, planId],
+  );
   for (const r of released) if (r.status === "queued") tx.events.push({ type: "task.queued", taskId: r.id });
   tx.events.push({ type: "plan.started", planId });
   tx.touchedPlans.add(planId);
+  // A task failed or cancelled before the start: the plan cannot complete, so it is failed now.
+  if (counters && Number(counters.failed_subtasks) + Number(counters.blocked_subtasks) > 0) {
+    const first = await tx.ex.get<{ id: string }>(
+      "SELECT id FROM tasks WHERE plan_id = ? AND status IN ('failed','cancelled') ORDER BY updated_at LIMIT 1",
+      [planId],
+    );
+    await settlePlanStatus(tx, planId, "executing", counters, first?.id ?? "", ts);
+    return planFromRow(
+      (await tx.ex.get<PlanRowRaw>("SELECT * FROM execution_plans WHERE id = ?", [planId]))!,
+    );
+  }
   return planFromRow(row!);
 }
 

@@ -85,34 +85,54 @@ export async function applyPlanTransitions(tx: TxState, transitions: readonly Tr
     );
     tx.touchedPlans.add(planId);
     if (!row) continue;
-    const total = Number(row.total_subtasks);
-    const done = Number(row.completed_subtasks);
-    const bad = Number(row.failed_subtasks) + Number(row.blocked_subtasks);
     // PostgreSQL returned it above (null: no plan); SQLite reads it through the covering index.
     const status =
       row.plan_status !== undefined
         ? row.plan_status
         : (await tx.ex.get<{ status: string }>(planStatusSql(tx.ex.dialect), [planId]))?.status;
     if (status == null) continue;
-    let next = status;
-    if (total > 0 && done === total) next = "completed";
-    else if (bad > 0) next = status === "cancelled" ? "cancelled" : "failed";
-    else if (status === "completed" || status === "failed") next = "executing";
-    if (next !== status) {
-      // Written only when the status changes: the row holds plan_data (megabytes for a large
-      // plan), and SQLite rewrites the whole record on any update, so writing it at every task
-      // transition made dispatching a plan quadratic in its size (bench/results/ANALYSIS.md).
-      await tx.ex.run("UPDATE execution_plans SET version = version + 1, status = ? WHERE id = ?", [
-        next,
-        planId,
-      ]);
-      await tx.ex.run(
-        "UPDATE plan_execution SET completed_at = CASE WHEN ? IN ('completed','failed','cancelled') THEN CAST(? AS BIGINT) ELSE NULL END WHERE plan_id = ?",
-        [next, ts, planId],
-      );
-      if (next === "completed") tx.events.push({ type: "plan.completed", planId });
-      else if (next === "failed")
-        tx.events.push({ type: "plan.failed", planId, failedTaskId: failedTaskId ?? "" });
-    }
+    await settlePlanStatus(tx, planId, status, row, failedTaskId ?? "", ts);
   }
+}
+
+/**
+ * Moves a plan's status to what its counters say. A plan not started (draft, approved) keeps
+ * its status: its tasks cannot run yet, and only markPlanExecutionStarted may make it
+ * executing (which settles it then).
+ */
+export async function settlePlanStatus(
+  tx: TxState,
+  planId: string,
+  status: string,
+  counters: {
+    total_subtasks: number;
+    completed_subtasks: number;
+    failed_subtasks: number;
+    blocked_subtasks: number;
+  },
+  failedTaskId: string,
+  ts: number,
+): Promise<void> {
+  if (status === "draft" || status === "approved") return;
+  const total = Number(counters.total_subtasks);
+  const done = Number(counters.completed_subtasks);
+  const bad = Number(counters.failed_subtasks) + Number(counters.blocked_subtasks);
+  let next = status;
+  if (total > 0 && done === total) next = "completed";
+  else if (bad > 0) next = status === "cancelled" ? "cancelled" : "failed";
+  else if (status === "completed" || status === "failed") next = "executing";
+  if (next === status) return;
+  // Written only when the status changes: the row holds plan_data (megabytes for a large
+  // plan), and SQLite rewrites the whole record on any update, so writing it at every task
+  // transition made dispatching a plan quadratic in its size (bench/results/ANALYSIS.md).
+  await tx.ex.run("UPDATE execution_plans SET version = version + 1, status = ? WHERE id = ?", [
+    next,
+    planId,
+  ]);
+  await tx.ex.run(
+    "UPDATE plan_execution SET completed_at = CASE WHEN ? IN ('completed','failed','cancelled') THEN CAST(? AS BIGINT) ELSE NULL END WHERE plan_id = ?",
+    [next, ts, planId],
+  );
+  if (next === "completed") tx.events.push({ type: "plan.completed", planId });
+  else if (next === "failed") tx.events.push({ type: "plan.failed", planId, failedTaskId });
 }
