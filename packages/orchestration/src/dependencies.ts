@@ -63,6 +63,14 @@ export async function blockDescendants(tx: TxState, taskId: string, reason: stri
   await applyPlanTransitions(tx, transitions);
 }
 
+/**
+ * 1 for a task (`t`) of a plan not started yet (draft, approved), else 0: the extra pending
+ * count (the "gate") that markPlanExecutionStarted removes. Whatever recomputes a task's
+ * pending count from its edges adds it, or the task could run before its plan starts.
+ */
+export const PLAN_GATE_SQL = `CASE WHEN t.plan_id IS NOT NULL AND (SELECT p.status FROM execution_plans p
+  WHERE p.id = t.plan_id) IN ('draft', 'approved') THEN 1 ELSE 0 END`;
+
 /** Statuses a dependency never leaves by itself: a task waiting on one can never run. */
 export const DEAD_STATUSES = ["failed", "cancelled", "upstream_failed"] as const;
 const isDead = (status: string) => (DEAD_STATUSES as readonly string[]).includes(status);
@@ -74,12 +82,12 @@ const isDead = (status: string) => (DEAD_STATUSES as readonly string[]).includes
  * and not revived here) stays as it is: revived, it would wait forever.
  */
 export async function unblockDescendants(tx: TxState, taskId: string): Promise<void> {
-  const rows = await tx.ex.all<{ id: string; plan_id: string | null; status: string }>(
+  const rows = await tx.ex.all<{ id: string; plan_id: string | null; status: string; gate: number }>(
     `WITH RECURSIVE down(id) AS (
        SELECT task_id FROM task_dependencies WHERE depends_on_id = ?
        UNION SELECT d.task_id FROM task_dependencies d JOIN down ON d.depends_on_id = down.id
      )
-     SELECT t.id, t.plan_id, t.status FROM tasks t JOIN down ON down.id = t.id
+     SELECT t.id, t.plan_id, t.status, ${PLAN_GATE_SQL} AS gate FROM tasks t JOIN down ON down.id = t.id
      WHERE t.status IN ('upstream_failed', 'cancelled') AND t.last_error LIKE 'upstream:%'`,
     [taskId],
   );
@@ -106,7 +114,7 @@ export async function unblockDescendants(tx: TxState, taskId: string): Promise<v
   const transitions: Transition[] = [];
   for (const r of rows) {
     if (!revived.has(r.id)) continue;
-    const n = pending.get(r.id) ?? 0;
+    const n = (pending.get(r.id) ?? 0) + Number(r.gate);
     const to = n === 0 ? "queued" : "blocked";
     await tx.ex.run(
       "UPDATE tasks SET status = ?, pending_deps = ?, last_error = NULL, updated_at = ? WHERE id = ?",

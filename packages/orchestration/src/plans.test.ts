@@ -131,6 +131,23 @@ describe("plans", () => {
     expect((await getPlanExecution(t.db, plan.id))!.blockedSubtasks).toEqual(["a", "b", "c"]);
   });
 
+  it("keeps a draft plan's tasks requeued after a cancel waiting for the start and for their dependencies", async () => {
+    await makeWorker(t.db);
+    const plan = await createExecutionPlan(t.db, { planningTaskId: await request(), planData: chain });
+    await createPlannedSubtasksFromPlan(t.db, plan.id);
+    const [a, b, c] = ["a", "b", "c"].map((s) => subtaskTaskId(plan.id, s)) as [string, string, string];
+    await cancelTask(t.db, c);
+    await requeueTask(t.db, c);
+    await cancelTask(t.db, a);
+    await requeueTask(t.db, a); // b comes back with it (it was upstream_failed)
+    expect((await getTask(t.db, b))!.status).toBe("blocked");
+    expect(await claimTasks(t.db, { workerId: "w1", limit: 5 })).toEqual([]);
+    expect((await checkDatabase(t.db)).dependencyCounterMismatches).toBe(0);
+    await markPlanExecutionStarted(t.db, plan.id);
+    const claimed = await claimTasks(t.db, { workerId: "w1", limit: 5 });
+    expect(claimed.map((x) => x.task.subtaskId)).toEqual(["a"]);
+  });
+
   it("checks dependencies one by one and in batch", async () => {
     await makeWorker(t.db);
     const planId = await startedPlan(chain);

@@ -14,6 +14,7 @@ import { newId, now } from "./clock.ts";
 import {
   blockDescendants,
   DEAD_STATUSES,
+  PLAN_GATE_SQL,
   reblockDependents,
   releaseDependents,
   unblockDescendants,
@@ -344,7 +345,11 @@ export async function requeueTask(
         "queued",
         `its dependency ${dead.id} is ${dead.status}: requeue that one first (its dependents follow)`,
       );
-    const n = deps.filter((d) => d.status !== "completed").length;
+    const gate = await tx.ex.get<{ gate: number }>(
+      `SELECT ${PLAN_GATE_SQL} AS gate FROM tasks t WHERE t.id = ?`,
+      [id],
+    );
+    const n = deps.filter((d) => d.status !== "completed").length + Number(gate?.gate ?? 0);
     const to = n > 0 ? "blocked" : "queued";
     const ts = now();
     const updated = await tx.ex.get<TaskRowRaw>(
