@@ -9,6 +9,7 @@ import {
   releasePlanningRequest,
   submitPlanningRequest,
 } from "./planning.ts";
+import { createExecutionPlan, listExecutionPlans } from "./plans.ts";
 import { countTasksByStatus } from "./tasks.ts";
 import { sleep, useTempDatabase } from "./testing/fixtures.ts";
 
@@ -28,12 +29,18 @@ describe("planning queue", () => {
     expect(await listPlanningRequests(t.db)).toEqual([]);
   });
 
-  it("refuses an explicit id that is taken with InvalidTransitionError and keeps the first request", async () => {
-    await submitPlanningRequest(t.db, { taskDescription: "first", id: "req-1" });
-    await expect(submitPlanningRequest(t.db, { taskDescription: "second", id: "req-1" })).rejects.toThrow(
+  it("refuses a second request or plan with a caller-given id already used, with a typed error, and keeps the first", async () => {
+    const first = await submitPlanningRequest(t.db, { id: "r1", taskDescription: "first" });
+    await expect(submitPlanningRequest(t.db, { id: "r1", taskDescription: "second" })).rejects.toThrow(
       InvalidTransitionError,
     );
-    expect((await listPlanningRequests(t.db)).map((r) => r.taskDescription)).toEqual(["first"]);
+    expect(await getPlanningRequest(t.db, "r1")).toEqual(first);
+    const planData = { sub_tasks: [{ id: "a", title: "A" }] };
+    await createExecutionPlan(t.db, { id: "p1", planningTaskId: "r1", planData });
+    await expect(createExecutionPlan(t.db, { id: "p1", planningTaskId: "r1", planData })).rejects.toThrow(
+      InvalidTransitionError,
+    );
+    expect((await listExecutionPlans(t.db)).map((p) => p.id)).toEqual(["p1"]);
   });
 
   it("never gives one request to two planners", async () => {

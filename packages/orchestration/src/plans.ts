@@ -58,6 +58,14 @@ export async function insertPlan(
 ): Promise<ExecutionPlan> {
   const request = await tx.ex.get("SELECT 1 AS x FROM planning_queue WHERE id = ?", [p.planningTaskId]);
   if (!request) throw new PlanningRequestNotFoundError(p.planningTaskId);
+  if (p.id !== undefined && (await tx.ex.get("SELECT 1 AS x FROM execution_plans WHERE id = ?", [p.id])))
+    throw new InvalidTransitionError(
+      "plan",
+      p.id,
+      "existing",
+      "created",
+      "a plan with this id already exists",
+    );
   const plan: ExecutionPlan = {
     id: p.id ?? newId(),
     planningTaskId: p.planningTaskId,
