@@ -229,6 +229,27 @@ describe("Worker runtime", () => {
     await expect(claimTasks(t.db, { workerId: w.id, limit: 10 })).resolves.toHaveLength(5);
   });
 
+  it("stop() called again while stopping resolves only once the worker has stopped", async () => {
+    const task = await createTask(t.db, { title: "slow", taskType: "slow" });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const w = await started({ role: "test", handler: () => gate.then(() => "done") });
+    await waitUntil(async () => (await getTask(t.db, task.id))!.status === "in_progress", "running");
+    const first = w.stop({ timeoutMs: 10_000 });
+    let secondDone = false;
+    const second = w.stop().then(() => {
+      secondDone = true;
+    });
+    await sleep(100);
+    expect(secondDone).toBe(false);
+    release();
+    await Promise.all([first, second]);
+    expect((await getTask(t.db, task.id))!.status).toBe("completed");
+    expect((await getWorker(t.db, w.id))!.status).toBe("offline");
+  });
+
   it("aborts handlers still running when the drain timeout passes, and their tasks go back for a retry", async () => {
     const task = await createTask(t.db, { title: "stuck", taskType: "stuck" });
     const w = await started({

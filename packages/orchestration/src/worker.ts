@@ -214,6 +214,8 @@ export class Worker {
   private offEvents: (() => void) | null = null;
   private offWake: (() => void) | null = null;
   private state: "new" | "running" | "stopping" | "stopped" = "new";
+  /** The stop in progress or done, once stop() was called on a running worker. */
+  private stopping: Promise<void> | null = null;
   /** Counters for tests and status output. */
   readonly stats = { claimed: 0, completed: 0, failed: 0, lostLeases: 0 };
 
@@ -508,10 +510,14 @@ export class Worker {
    * then aborts the rest (their failure is reported and they are retried), flushes outcomes and
    * marks the worker offline (or unregisters it).
    */
-  async stop(options: { timeoutMs?: number } = {}): Promise<void> {
-    if (this.state !== "running") return;
+  stop(options: { timeoutMs?: number } = {}): Promise<void> {
+    // A second call while stopping waits for the same stop (a SIGTERM handler and a finally, say).
+    if (this.state === "running") this.stopping = this.drain(options.timeoutMs ?? 30_000);
+    return this.stopping ?? Promise.resolve();
+  }
+
+  private async drain(timeoutMs: number): Promise<void> {
     this.state = "stopping";
-    const timeoutMs = options.timeoutMs ?? 30_000;
     this.waker.wake();
     await Promise.all(this.loops);
     // A group commit in flight may still bring claimed tasks into the buffer: let it land first.
