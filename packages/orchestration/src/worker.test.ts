@@ -168,6 +168,38 @@ describe("Worker runtime", () => {
     expect((await getTask(t.db, big.id))!.lastError).toMatch(/not JSON/);
   });
 
+  it("records a failure whose error failTask would refuse (empty, too long) without holding up the other outcomes", async () => {
+    const empty = await createTask(t.db, { title: "empty", taskType: "t", maxRetries: 0 });
+    const huge = await createTask(t.db, { title: "huge", taskType: "t", maxRetries: 0 });
+    const good = await createTask(t.db, { title: "good", taskType: "t" });
+    const w = await started({
+      role: "test",
+      concurrency: 3,
+      handler: ({ task }) => {
+        if (task.title === "empty") throw "";
+        if (task.title === "huge") throw new Error("x".repeat(300_000));
+        return { ok: true };
+      },
+    });
+    try {
+      await waitUntil(
+        async () => (await countTasksByStatus(t.db)).in_progress === 0,
+        "every outcome recorded",
+        5000,
+      );
+    } finally {
+      await w.stop({ timeoutMs: 1000 });
+    }
+    expect((await getTask(t.db, good.id))!.status).toBe("completed");
+    const e = (await getTask(t.db, empty.id))!;
+    expect(e.status).toBe("failed");
+    expect(e.lastError!.length).toBeGreaterThan(0);
+    const h = (await getTask(t.db, huge.id))!;
+    expect(h.status).toBe("failed");
+    expect(h.lastError!.length).toBeLessThanOrEqual(100_000);
+    expect(h.lastError!.startsWith("xxx")).toBe(true);
+  });
+
   it("aborts a running handler's signal when its task is cancelled", async () => {
     const task = await createTask(t.db, { title: "long", taskType: "long" });
     let aborted = false;

@@ -182,6 +182,26 @@ function jsonResult(value: unknown): JsonValue | undefined {
   return text === undefined ? undefined : (JSON.parse(text) as JsonValue);
 }
 
+/** The most of an error message failTask stores (FailTaskInputSchema). */
+const MAX_ERROR_CHARS = 100_000;
+
+/**
+ * What a thrown value is stored as: never empty, never longer than failTask accepts. A message
+ * failTask refused would fail the whole group commit, every time it is retried.
+ */
+function failureMessage(err: unknown): string {
+  let text: string;
+  try {
+    text = err instanceof Error ? err.message || err.name : String(err);
+  } catch {
+    text = ""; // a thrown value that cannot be made a string
+  }
+  if (text.length === 0)
+    text = `the handler threw ${err instanceof Error ? "an Error without a message" : "an empty value"}`;
+  const cut = " … (truncated)";
+  return text.length > MAX_ERROR_CHARS ? text.slice(0, MAX_ERROR_CHARS - cut.length) + cut : text;
+}
+
 function abortHeld(h: Held, reason: unknown): void {
   h.controller ??= new AbortController();
   h.controller.abort(reason);
@@ -383,8 +403,12 @@ export class Worker {
       const result = jsonResult(await handler(new Context(h, this.beat)));
       this.report({ kind: "complete", held: h, result });
     } catch (err) {
-      const message = err instanceof Error ? err.message || err.name : String(err);
-      this.report({ kind: "fail", held: h, error: message, retryable: !(err instanceof PermanentError) });
+      this.report({
+        kind: "fail",
+        held: h,
+        error: failureMessage(err),
+        retryable: !(err instanceof PermanentError),
+      });
     }
   }
 
