@@ -17,6 +17,19 @@ async function started(options: Omit<WorkerOptions, "db">): Promise<Worker> {
   return new Worker({ leaseMs: 2000, pollMaxMs: 50, reaperIntervalMs: 0, ...options, db: t.db }).start();
 }
 
+/** Waits until no task is in progress (every outcome recorded), then stops the worker. */
+async function settle(w: Worker): Promise<void> {
+  try {
+    await waitUntil(
+      async () => (await countTasksByStatus(t.db)).in_progress === 0,
+      "every outcome recorded",
+      5000,
+    );
+  } finally {
+    await w.stop({ timeoutMs: 1000 });
+  }
+}
+
 describe("Worker runtime", () => {
   it("is woken by a commit on another connection, not by its next poll (SQLite: data_version; PostgreSQL: NOTIFY)", async () => {
     // Polls at most once a minute: only a wake-up can make it pick the task up before the deadline.
@@ -149,15 +162,7 @@ describe("Worker runtime", () => {
             ? ({ note: undefined, at: new Date(0) } as never)
             : ({ n: 1n } as never),
     });
-    try {
-      await waitUntil(
-        async () => (await countTasksByStatus(t.db)).in_progress === 0,
-        "every outcome recorded",
-        5000,
-      );
-    } finally {
-      await w.stop({ timeoutMs: 1000 });
-    }
+    await settle(w);
     expect((await getTask(t.db, good.id))!).toMatchObject({ status: "completed", result: { ok: true } });
     expect((await getTask(t.db, loose.id))!).toMatchObject({
       status: "completed",
@@ -181,15 +186,7 @@ describe("Worker runtime", () => {
         return { ok: true };
       },
     });
-    try {
-      await waitUntil(
-        async () => (await countTasksByStatus(t.db)).in_progress === 0,
-        "every outcome recorded",
-        5000,
-      );
-    } finally {
-      await w.stop({ timeoutMs: 1000 });
-    }
+    await settle(w);
     expect((await getTask(t.db, good.id))!.status).toBe("completed");
     const e = (await getTask(t.db, empty.id))!;
     expect(e.status).toBe("failed");
