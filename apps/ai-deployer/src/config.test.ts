@@ -28,4 +28,14 @@ describe("loadDeployerConfig", () => {
       leaseMs: 30_000,
     });
   });
+
+  it("refuses a lease renewal period that is not shorter than the lease, naming heartbeatMs", () => {
+    expect(() => loadDeployerConfig(["--lease-ms", "1000", "--heartbeat-ms", "5000"], {})).toThrow(
+      /heartbeatMs.*shorter than leaseMs/s,
+    );
+    expect(() => loadDeployerConfig(["--lease-ms", "1000", "--heartbeat-ms", "1000"], {})).toThrow(
+      /heartbeatMs/,
+    );
+    expect(loadDeployerConfig(["--lease-ms", "1000", "--heartbeat-ms", "300"], {}).heartbeatMs).toBe(300);
+  });
 });

@@ -2,29 +2,36 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 
 /** The deployer daemon's configuration, parsed once from flags and environment. */
-export const DeployerConfigSchema = z.object({
-  /** SQLite file (--db, HIVE_DB_PATH); wins over databaseUrl, except $HIVE_DB_PATH over a --database-url flag. */
-  dbPath: z.string().min(1).optional(),
-  /** PostgreSQL URL (--database-url, HIVE_DATABASE_URL). */
-  databaseUrl: z.string().min(1).optional(),
-  /** Worker id (default deployer-<pid>-<random>). */
-  workerId: z.string().min(1),
-  /** Every release is written under this directory; nothing is ever written outside it. */
-  root: z.string().min(1),
-  /** Deployments run at once (default 1); deployments of one target still run one at a time. */
-  concurrency: z.coerce.number().int().min(1).max(64).default(1),
-  /** Lease of a claimed deployment (default 30 s), renewed every heartbeatMs while it runs. */
-  leaseMs: z.coerce.number().int().min(200).default(30_000),
-  /** Lease renewal and worker heartbeat period (default leaseMs / 3). */
-  heartbeatMs: z.coerce.number().int().min(50).optional(),
-  /** Deployments still running this long after SIGTERM are aborted (and rolled back). */
-  drainTimeoutMs: z.coerce.number().int().min(0).default(30_000),
-  /** First retry backoff of a failed deployment, doubling per attempt (default 1 s). */
-  backoffBaseMs: z.coerce.number().int().min(0).default(1000),
-  /** Exit once nothing runs and no deployment task this deployer can take is ready (retries waiting for their backoff are not waited for). */
-  once: z.boolean().default(false),
-  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-});
+export const DeployerConfigSchema = z
+  .object({
+    /** SQLite file (--db, HIVE_DB_PATH); wins over databaseUrl, except $HIVE_DB_PATH over a --database-url flag. */
+    dbPath: z.string().min(1).optional(),
+    /** PostgreSQL URL (--database-url, HIVE_DATABASE_URL). */
+    databaseUrl: z.string().min(1).optional(),
+    /** Worker id (default deployer-<pid>-<random>). */
+    workerId: z.string().min(1),
+    /** Every release is written under this directory; nothing is ever written outside it. */
+    root: z.string().min(1),
+    /** Deployments run at once (default 1); deployments of one target still run one at a time. */
+    concurrency: z.coerce.number().int().min(1).max(64).default(1),
+    /** Lease of a claimed deployment (default 30 s), renewed every heartbeatMs while it runs. */
+    leaseMs: z.coerce.number().int().min(200).default(30_000),
+    /** Lease renewal and worker heartbeat period (default leaseMs / 3). */
+    heartbeatMs: z.coerce.number().int().min(50).optional(),
+    /** Deployments still running this long after SIGTERM are aborted (and rolled back). */
+    drainTimeoutMs: z.coerce.number().int().min(0).default(30_000),
+    /** First retry backoff of a failed deployment, doubling per attempt (default 1 s). */
+    backoffBaseMs: z.coerce.number().int().min(0).default(1000),
+    /** Exit once nothing runs and no deployment task this deployer can take is ready (retries waiting for their backoff are not waited for). */
+    once: z.boolean().default(false),
+    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  // Renewed no more often than it lasts, a lease runs out under any deployment longer than it:
+  // the reaper hands the task out again, the first result is rejected and the work redone.
+  .refine((c) => c.heartbeatMs === undefined || c.heartbeatMs < c.leaseMs, {
+    path: ["heartbeatMs"],
+    message: "must be shorter than leaseMs (the lease is renewed every heartbeatMs)",
+  });
 export type DeployerConfig = z.infer<typeof DeployerConfigSchema>;
 
 /** Parses flags (first) and environment into the config; throws ZodError or a parseArgs error. */
