@@ -219,6 +219,38 @@ describe("Worker runtime", () => {
     expect((await getTask(t.db, task.id))!.status).toBe("cancelled");
   });
 
+  it("drops a prefetched task cancelled before it started, and never runs its handler", async () => {
+    const first = await createTask(t.db, { title: "first", taskType: "t", priority: 2 });
+    const second = await createTask(t.db, { title: "second", taskType: "t", priority: 1 });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const ran: string[] = [];
+    const w = await started({
+      role: "test",
+      concurrency: 1,
+      prefetch: 1,
+      heartbeatMs: 50,
+      handler: async ({ task }) => {
+        ran.push(task.title);
+        if (task.id === first.id) await gate;
+      },
+    });
+    try {
+      await waitUntil(async () => ran.length === 1 && w.holding === 2, "first running, second buffered");
+      await cancelTask(t.db, second.id);
+      await waitUntil(async () => w.holding === 1, "the cancelled task dropped from the buffer", 3000);
+      release();
+      await waitUntil(async () => (await getTask(t.db, first.id))!.status === "completed", "first done");
+      await sleep(100);
+    } finally {
+      release();
+      await w.stop({ timeoutMs: 1000 });
+    }
+    expect(ran).toEqual(["first"]);
+  });
+
   it("on stop, finishes what runs, hands back what was prefetched unstarted, and goes offline", async () => {
     const tasks = await createTasks(
       t.db,

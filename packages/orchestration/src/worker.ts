@@ -490,6 +490,7 @@ export class Worker {
       if (r.cancelRequested) {
         this.log.info({ workerId: this.id, taskId: h.task.id }, "task cancelled; aborting");
         abortHeld(h, new Error("task cancelled"));
+        this.dropUnstarted(h);
       }
     } catch (err) {
       if (err instanceof LeaseLostError || (err as Error).name === "TaskNotFoundError") {
@@ -498,13 +499,17 @@ export class Worker {
           "lease lost; aborting",
         );
         abortHeld(h, err);
-        if (!h.started) {
-          this.held.delete(h.task.id);
-          const i = this.buffer.indexOf(h);
-          if (i >= 0) this.buffer.splice(i, 1);
-        }
+        this.dropUnstarted(h);
       } else throw err;
     }
+  }
+
+  /** A buffered task that is no longer ours (cancelled, lease lost) is never started: its slot is free. */
+  private dropUnstarted(h: Held): void {
+    if (h.started) return;
+    this.held.delete(h.task.id);
+    const i = this.buffer.indexOf(h);
+    if (i >= 0) this.buffer.splice(i, 1);
   }
 
   private async heartbeatAll(): Promise<void> {
