@@ -11,6 +11,7 @@ import {
   HeartbeatTaskInputSchema,
   type RetryPolicy,
   RetryPolicySchema,
+  SkillListSchema,
   type Task,
 } from "@hive/models";
 import { z } from "zod";
@@ -616,20 +617,22 @@ export async function hasClaimableTasks(
   taskTypes?: readonly string[],
   capabilities?: readonly string[],
 ): Promise<boolean> {
+  const types = parseInput(ClaimTasksInputSchema.shape.taskTypes, taskTypes, "task types");
+  const caps = parseInput(SkillListSchema.optional(), capabilities, "capabilities");
   return withRead(db, async (ex) => {
     const params: (string | number)[] = [now()];
     let sql = "SELECT 1 AS x FROM tasks WHERE status = 'queued' AND run_at <= ?";
-    if (taskTypes?.length) {
-      sql += ` AND task_type IN (${taskTypes.map(() => "?").join(", ")})`;
-      params.push(...taskTypes);
+    if (types?.length) {
+      sql += ` AND task_type IN (${types.map(() => "?").join(", ")})`;
+      params.push(...types);
     }
-    if (capabilities) {
+    if (caps) {
       sql +=
         ex.dialect === "sqlite"
           ? ` AND (required_skills = '[]' OR NOT EXISTS (SELECT 1 FROM json_each(tasks.required_skills) s
                WHERE s.value NOT IN (SELECT value FROM json_each(?))))`
           : " AND (required_skills = '[]' OR required_skills::jsonb <@ ?::jsonb)";
-      params.push(JSON.stringify(capabilities));
+      params.push(JSON.stringify(caps));
     }
     return (await ex.get(`${sql} LIMIT 1`, params)) !== undefined;
   });

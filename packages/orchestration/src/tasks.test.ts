@@ -1,6 +1,6 @@
 import type { HiveEvent } from "@hive/models";
 import { describe, expect, it } from "vitest";
-import { claimTasks, completeTask, completeTasks, failTask } from "./claims.ts";
+import { claimTasks, completeTask, completeTasks, failTask, hasClaimableTasks } from "./claims.ts";
 import { DependencyNotFoundError, HiveError, InvalidTransitionError, ValidationError } from "./errors.ts";
 import type { Transaction } from "./handle.ts";
 import { checkDatabase } from "./integrity.ts";
@@ -13,6 +13,7 @@ import {
   deleteTask,
   getQueuedTasks,
   getTask,
+  getTaskDependencies,
   getTasksByStatus,
   listTasks,
   requeueTask,
@@ -376,6 +377,14 @@ describe("reads", () => {
     const err = await getTask(t.db, a.id).catch((e) => e);
     expect(err).toBeInstanceOf(HiveError);
     expect(err.message).toMatch(new RegExp(`stored task "${a.id}" is malformed: payload`));
+  });
+
+  it("getTaskDependencies and hasClaimableTasks refuse bad arguments with a ValidationError", async () => {
+    await expect(getTaskDependencies(t.db, "")).rejects.toBeInstanceOf(ValidationError);
+    await expect(getTaskDependencies(t.db, 5 as never)).rejects.toBeInstanceOf(ValidationError);
+    await expect(hasClaimableTasks(t.db, "build" as never)).rejects.toBeInstanceOf(ValidationError);
+    await expect(hasClaimableTasks(t.db, [""])).rejects.toBeInstanceOf(ValidationError);
+    await expect(hasClaimableTasks(t.db, undefined, "gpu" as never)).rejects.toBeInstanceOf(ValidationError);
   });
 
   it("getTask returns null for an unknown id", async () => {

@@ -248,10 +248,11 @@ export async function countTasksByStatus(db: Db): Promise<Record<TaskStatus, num
 
 /** Ids of the tasks this task depends on. */
 export async function getTaskDependencies(db: Db, taskId: string): Promise<string[]> {
+  const id = parseInput(IdArg, taskId, "task id");
   return withRead(db, async (ex) =>
     (
       await ex.all<{ id: string }>("SELECT depends_on_id AS id FROM task_dependencies WHERE task_id = ?", [
-        taskId,
+        id,
       ])
     ).map((r) => r.id),
   );
