@@ -148,6 +148,14 @@ describe("plans", () => {
     expect(claimed.map((x) => x.task.subtaskId)).toEqual(["a"]);
   });
 
+  it("refuses to create the tasks of a cancelled plan, which could never run", async () => {
+    const plan = await createExecutionPlan(t.db, { planningTaskId: await request(), planData: chain });
+    await cancelPlan(t.db, plan.id);
+    await expect(createPlannedSubtasksFromPlan(t.db, plan.id)).rejects.toBeInstanceOf(InvalidTransitionError);
+    expect(await listTasks(t.db, { planId: plan.id })).toEqual([]);
+    expect(await getPlanExecution(t.db, plan.id)).toBeNull();
+  });
+
   it("checks dependencies one by one and in batch", async () => {
     await makeWorker(t.db);
     const planId = await startedPlan(chain);

@@ -133,6 +133,9 @@ export async function insertSubtasks(tx: TxState, planId: string, planData?: Pla
   if (!plan) throw new PlanNotFoundError(planId);
   const existing = await tx.ex.get("SELECT 1 AS x FROM tasks WHERE plan_id = ? LIMIT 1", [planId]);
   if (existing) return 0;
+  // Its tasks would wait for a start that cannot come (only draft or approved plans start).
+  if (plan.status === "cancelled")
+    throw new InvalidTransitionError("plan", planId, plan.status, "tasks created", "the plan was cancelled");
   const subTasks = (planData ?? (await storedPlanData(tx, planId))).sub_tasks;
   // Until the plan starts executing, every task carries one extra pending "gate" that
   // markPlanExecutionStarted removes, so a draft plan's tasks are never claimed.
