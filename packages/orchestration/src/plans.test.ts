@@ -94,6 +94,19 @@ describe("plan validation", () => {
 });
 
 describe("plans", () => {
+  it("reports progress as a whole percentage on both backends (1 of 3 done: 33)", async () => {
+    const planId = await startedPlan({
+      sub_tasks: [
+        { id: "a", title: "A" },
+        { id: "b", title: "B" },
+        { id: "c", title: "C" },
+      ],
+    });
+    const [c] = await claimTasks(t.db, { workerId: await makeWorker(t.db) });
+    await completeTask(t.db, { taskId: c!.task.id, token: c!.token });
+    expect((await getPlanExecution(t.db, planId))!.progressPercent).toBe(33);
+  });
+
   it("creates subtasks once (idempotent) and keeps a draft plan's tasks unclaimable until it starts", async () => {
     await makeWorker(t.db);
     const plan = await createExecutionPlan(t.db, { planningTaskId: await request(), planData: chain });

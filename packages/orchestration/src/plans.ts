@@ -359,7 +359,8 @@ export async function getPlanExecution(db: Db, planId: string): Promise<PlanExec
       id: pe.id,
       planId: pe.plan_id,
       currentPhase: pe.current_phase,
-      progressPercent: Number(pe.progress_percent),
+      // Floored: a SQLite row written before progress.ts cast its operand may hold 33.33….
+      progressPercent: Math.floor(Number(pe.progress_percent)),
       totalSubtasks: Number(pe.total_subtasks),
       activeSubtasks: lists.active,
       completedSubtasks: lists.completed,

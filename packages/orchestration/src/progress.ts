@@ -71,9 +71,11 @@ export async function applyPlanTransitions(tx: TxState, transitions: readonly Tr
       blocked_subtasks: number;
       plan_status?: string | null;
     }>(
+      // CAST: better-sqlite3 binds numbers as REAL, and SQLite then divided without truncating
+      // (33.33… where PostgreSQL stores 33).
       `UPDATE plan_execution SET active_subtasks = active_subtasks + ?, completed_subtasks = completed_subtasks + ?,
          failed_subtasks = failed_subtasks + ?, blocked_subtasks = blocked_subtasks + ?,
-         progress_percent = CASE WHEN total_subtasks = 0 THEN 0 ELSE ((completed_subtasks + ?) * 100) / total_subtasks END,
+         progress_percent = CASE WHEN total_subtasks = 0 THEN 0 ELSE ((completed_subtasks + CAST(? AS INTEGER)) * 100) / total_subtasks END,
          current_phase = COALESCE(?, current_phase), updated_at = ?
        WHERE plan_id = ? RETURNING total_subtasks, completed_subtasks, failed_subtasks, blocked_subtasks${
          // PostgreSQL: the plan's status in the same round trip.
