@@ -61,6 +61,8 @@ export interface TxState {
    */
   readonly bumped: Set<string>;
   savepoints: number;
+  /** Set once the transaction committed or rolled back: its handles refuse further use. */
+  ended: boolean;
 }
 
 export function isTransaction(db: Db): db is Transaction {

@@ -1,6 +1,7 @@
 import type { HiveEvent } from "@hive/models";
 import { describe, expect, it } from "vitest";
-import { DependencyNotFoundError } from "./errors.ts";
+import { DependencyNotFoundError, HiveError } from "./errors.ts";
+import type { Transaction } from "./handle.ts";
 import { countTasksByStatus, createTask } from "./tasks.ts";
 import { useTempDatabase } from "./testing/fixtures.ts";
 import { leavesWork, transaction } from "./tx.ts";
@@ -14,6 +15,18 @@ describe("transactions and events", () => {
       await createTask(tx, { title: "b", taskType: "t", dependsOn: [a.id] });
     });
     expect(await countTasksByStatus(t.db)).toMatchObject({ queued: 1, blocked: 1 });
+  });
+
+  it("refuses a transaction handle used after its transaction ended, and writes nothing", async () => {
+    let leaked: Transaction | undefined;
+    await transaction(t.db, async (tx) => {
+      leaked = tx;
+    });
+    await expect(createTask(leaked!, { title: "late", taskType: "t" })).rejects.toThrow(
+      /transaction has ended/,
+    );
+    await expect(countTasksByStatus(leaked!)).rejects.toBeInstanceOf(HiveError);
+    expect((await countTasksByStatus(t.db)).queued).toBe(0);
   });
 
   it("undoes only the failing operation's writes when the caller catches its error", async () => {

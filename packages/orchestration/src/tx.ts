@@ -15,6 +15,7 @@ function assertOpen(db: Database): void {
 export async function withTx<T>(db: Db, fn: (tx: TxState) => Promise<T>): Promise<T> {
   if (isTransaction(db)) {
     const tx = db._tx;
+    assertLive(tx);
     const name = `hive_sp_${++tx.savepoints}`;
     const mark = tx.events.length;
     const bumpedMark = tx.bumped.size;
@@ -33,15 +34,41 @@ export async function withTx<T>(db: Db, fn: (tx: TxState) => Promise<T>): Promis
   }
   assertOpen(db);
   let state: TxState | undefined;
-  const result = await db._backend.transaction(
-    async (ex) => {
-      state = { root: db, ex, events: [], touchedPlans: new Set(), bumped: new Set(), savepoints: 0 };
-      return fn(state);
-    },
-    () => state !== undefined && leavesWork(state.events),
-  );
+  let result: T;
+  try {
+    result = await db._backend.transaction(
+      async (ex) => {
+        if (state) state.ended = true; // an attempt the backend retries
+        state = {
+          root: db,
+          ex,
+          events: [],
+          touchedPlans: new Set(),
+          bumped: new Set(),
+          savepoints: 0,
+          ended: false,
+        };
+        return fn(state);
+      },
+      () => state !== undefined && leavesWork(state.events),
+    );
+  } finally {
+    if (state) state.ended = true;
+  }
   if (state) afterCommit(db, state.events, state.touchedPlans);
   return result;
+}
+
+/**
+ * A handle kept past the end of its transaction would run on the connection outside any
+ * transaction (SQLite: unserialized writes, events never published; PostgreSQL: a client back
+ * in the pool).
+ */
+function assertLive(tx: TxState): void {
+  if (tx.ended)
+    throw new HiveError(
+      "this transaction has ended; use the database handle (or a new transaction) instead of a kept tx",
+    );
 }
 
 /**
@@ -66,7 +93,10 @@ function afterCommit(db: Database, events: HiveEvent[], touchedPlans: Set<string
 
 /** Runs reads: inside a transaction on its connection, else on the database outside any transaction. */
 export async function withRead<T>(db: Db, fn: (ex: SqlExecutor) => Promise<T>): Promise<T> {
-  if (isTransaction(db)) return fn(db._tx.ex);
+  if (isTransaction(db)) {
+    assertLive(db._tx);
+    return fn(db._tx.ex);
+  }
   assertOpen(db);
   return db._backend.read(fn);
 }
