@@ -219,6 +219,23 @@ describe("leases and fencing", () => {
     expect(results.map((r) => r.ok)).toEqual([true, false, true]);
     expect((await getTasksByStatus(t.db, "completed")).length).toBe(2);
   });
+
+  it("completes a task named twice in a batch with the current token, whatever the order, refusing the stale item", async () => {
+    await makeWorker(t.db);
+    const task = await createTask(t.db, { title: "a", taskType: "t" });
+    const [first] = await claimTasks(t.db, { workerId: "w1", leaseMs: 200 });
+    await sleep(300);
+    await reapExpiredLeases(t.db);
+    const [second] = await claimTasks(t.db, { workerId: "w1" });
+    const results = await completeTasks(t.db, [
+      { taskId: task.id, token: first!.token, result: "stale" },
+      { taskId: task.id, token: second!.token, result: "current" },
+    ]);
+    expect(results.map((r) => r.ok)).toEqual([false, true]);
+    expect(!results[0]!.ok && results[0]!.error).toBeInstanceOf(LeaseLostError);
+    expect((await getTask(t.db, task.id))!).toMatchObject({ status: "completed", result: "current" });
+    expect((await getRuns(t.db, task.id)).map((r) => r.status)).toEqual(["lost", "completed"]);
+  });
 });
 
 describe("concurrent commands on one task", () => {

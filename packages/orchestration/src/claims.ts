@@ -249,7 +249,8 @@ async function batchResults(
  * Completes a batch set-based: one guarded UPDATE of the tasks (id and fencing token must match a
  * task in progress), one of their latest runs, one release of the dependents, whatever the batch
  * size. An item whose guard matched nothing wrote nothing, so the others need no savepoint; it
- * gets the reason (LeaseLostError, TaskNotFoundError). A task named twice completes once.
+ * gets the reason (LeaseLostError, TaskNotFoundError). A task named twice completes once, by
+ * the item with the highest token.
  */
 async function completeSet(
   tx: TxState,
@@ -259,8 +260,13 @@ async function completeSet(
 ): Promise<SetResult[]> {
   const ts = now();
   const d = tx.ex.dialect;
+  // One item per task: the one with the highest token (tokens only grow, so no other can hold
+  // the lease). Taking the first instead let a stale item hide the current one.
   const first = new Map<string, CompleteItem>();
-  for (const c of items) if (!first.has(c.taskId)) first.set(c.taskId, c);
+  for (const c of items) {
+    const seen = first.get(c.taskId);
+    if (!seen || c.token > seen.token) first.set(c.taskId, c);
+  }
   const batch: CompleteRow[] = [...first.values()].map((c) => ({
     id: c.taskId,
     token: c.token,
