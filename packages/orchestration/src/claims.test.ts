@@ -8,7 +8,13 @@ import {
   hasClaimableTasks,
   heartbeatTask,
 } from "./claims.ts";
-import { HiveError, LeaseLostError, TaskNotFoundError, WorkerNotFoundError } from "./errors.ts";
+import {
+  HiveError,
+  LeaseLostError,
+  TaskNotFoundError,
+  ValidationError,
+  WorkerNotFoundError,
+} from "./errors.ts";
 import { reapExpiredLeases } from "./reaper.ts";
 import { getRuns } from "./runs.ts";
 import { cancelTask, createTask, createTasks, getTask, getTasksByStatus, requeueTask } from "./tasks.ts";
@@ -274,6 +280,13 @@ describe("retries", () => {
       expect(d).toBeGreaterThanOrEqual(200);
       expect(d).toBeLessThanOrEqual(400);
     }
+  });
+
+  it("refuses a bad attempt or retry policy with a ValidationError naming it", () => {
+    expect(() => backoffDelay(Number.NaN)).toThrow(ValidationError);
+    expect(() => backoffDelay(-1)).toThrow(/attempt/);
+    expect(() => backoffDelay(1, { baseDelayMs: -5 })).toThrow(ValidationError);
+    expect(() => backoffDelay(1, { jitter: 2 })).toThrow(/jitter/);
   });
 
   it("requeues with backoff while attempts remain, then fails for good (dead letter), and can be requeued", async () => {
