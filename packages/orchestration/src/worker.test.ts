@@ -1,6 +1,7 @@
 import { MAX_CLAIM_LIMIT } from "@hive/models";
 import { describe, expect, it } from "vitest";
 import { claimTasks } from "./claims.ts";
+import { closeDatabase, openDatabase } from "./db.ts";
 import { ValidationError } from "./errors.ts";
 import { getRuns } from "./runs.ts";
 import { cancelTask, countTasksByStatus, createTask, createTasks, getTask } from "./tasks.ts";
@@ -355,6 +356,36 @@ describe("Worker runtime", () => {
     } finally {
       await w.stop();
     }
+  });
+
+  it("stops within its timeout when its database is gone, leaving the unrecorded task to its lease", async () => {
+    const task = await createTask(t.db, { title: "a", taskType: "t" });
+    const own = await openDatabase({ ...t.temp.openOptions, migrate: false });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const w = await new Worker({
+      db: own,
+      role: "test",
+      concurrency: 1,
+      prefetch: 0,
+      leaseMs: 2000,
+      pollMaxMs: 50,
+      reaperIntervalMs: 0,
+      handler: async () => {
+        await gate;
+        return "ok";
+      },
+    }).start();
+    await waitUntil(async () => (await getTask(t.db, task.id))!.status === "in_progress", "the task running");
+    await closeDatabase(own); // every write of the worker fails from now on
+    release();
+    const began = Date.now();
+    await w.stop({ timeoutMs: 300 });
+    expect(Date.now() - began).toBeLessThan(5000);
+    // Not recorded, not lost: still in progress under a lease that will expire.
+    expect((await getTask(t.db, task.id))!.status).toBe("in_progress");
   });
 
   it("renews the lease when a handler calls its context's heartbeat (destructured, as handlers do)", async () => {

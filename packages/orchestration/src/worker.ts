@@ -226,6 +226,8 @@ export class Worker {
   /** A claim is in flight (the claim loop's, or one riding a group commit). */
   private claiming = false;
   private flushing: Promise<void> | null = null;
+  /** Set by a stop: past this time a failing group commit gives up instead of retrying. */
+  private giveUpAt = Number.POSITIVE_INFINITY;
   private readonly waker = new Waker();
   /** Set by a local event that queued work: the next claim skips the "anything claimable?" probe. */
   private workHint = false;
@@ -476,7 +478,7 @@ export class Worker {
         claimWithOutcomes = false;
         this.log.error({ workerId: this.id, err: String(err) }, "reporting outcomes failed; retrying");
         await new Promise((r) => setTimeout(r, 100));
-        if (this.state === "stopped") break;
+        if (this.state === "stopped" || Date.now() >= this.giveUpAt) break;
       } finally {
         if (claim) this.claiming = false;
       }
@@ -549,7 +551,9 @@ export class Worker {
     this.state = "stopping";
     this.waker.wake();
     await Promise.all(this.loops);
-    // A group commit in flight may still bring claimed tasks into the buffer: let it land first.
+    // A group commit in flight may still bring claimed tasks into the buffer: let it land first
+    // (or give up, as below, if the database refuses it until the timeout).
+    this.giveUpAt = Date.now() + timeoutMs;
     if (this.flushing) await this.flushing;
     const unstarted = this.buffer.splice(0);
     if (unstarted.length > 0) {
@@ -573,7 +577,20 @@ export class Worker {
       const grace = Date.now() + Math.min(5000, Math.max(100, timeoutMs));
       while (this.running > 0 && Date.now() < grace) await new Promise((r) => setTimeout(r, 10));
     }
-    while (this.flushing || this.outcomes.length > 0) await (this.flushing ?? this.flush());
+    // Outcomes are retried while the database refuses them, but not past the stop's timeout: a
+    // worker whose database is gone must still stop. What is left unrecorded is not lost: the
+    // leases expire and the tasks run again.
+    this.giveUpAt = Date.now() + timeoutMs;
+    while ((this.flushing || this.outcomes.length > 0) && Date.now() < this.giveUpAt)
+      await (this.flushing ?? this.flush());
+    if (this.flushing) await this.flushing;
+    if (this.outcomes.length > 0) {
+      this.log.error(
+        { workerId: this.id, outcomes: this.outcomes.length },
+        "could not record outcomes before the stop's timeout; their leases will expire and the tasks run again",
+      );
+      this.outcomes.length = 0;
+    }
     for (const t of this.timers) clearInterval(t);
     this.offEvents?.();
     this.offWake?.();
