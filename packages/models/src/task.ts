@@ -122,8 +122,11 @@ export const MAX_CLAIM_LIMIT = 1000;
 
 export const ClaimTasksInputSchema = z.strictObject({
   workerId: IdSchema,
-  /** Skills of the worker; a task is handed out only if its requiredSkills are a subset. */
-  capabilities: SkillListSchema.default([]),
+  /**
+   * A task is handed out only if its requiredSkills are a subset of the worker's registered
+   * capabilities; given here, they narrow those further (a subset of them is what counts).
+   */
+  capabilities: SkillListSchema.optional(),
   /** Restrict to these task types (all types when absent). */
   taskTypes: z.array(z.string().min(1)).min(1).max(100).optional(),
   limit: z.number().int().min(1).max(MAX_CLAIM_LIMIT).default(1),

@@ -70,6 +70,19 @@ describe("claimTasks", () => {
     expect(got.map((x) => x.task.id)).toEqual([task.id]);
   });
 
+  it("matches required skills against the worker's registered capabilities; capabilities in the call only narrow them", async () => {
+    await makeWorker(t.db, "gpu-box", ["python", "gpu"]);
+    await makeWorker(t.db, "plain", []);
+    const train = await createTask(t.db, { title: "train", taskType: "t", requiredSkills: ["gpu"] });
+    // Claiming with skills never registered hands out nothing that needs them.
+    expect(await claimTasks(t.db, { workerId: "plain", capabilities: ["gpu"] })).toEqual([]);
+    // Narrowed below what the task needs: nothing either.
+    expect(await claimTasks(t.db, { workerId: "gpu-box", capabilities: ["python"] })).toEqual([]);
+    // No capabilities in the call: the registered ones.
+    const got = await claimTasks(t.db, { workerId: "gpu-box" });
+    expect(got.map((c) => c.task.id)).toEqual([train.id]);
+  });
+
   it("filters by task type and honours the limit", async () => {
     await makeWorker(t.db);
     for (let i = 0; i < 5; i++) await createTask(t.db, { title: `a${i}`, taskType: "a" });

@@ -44,7 +44,9 @@ const CLAIM_SQLITE = `UPDATE tasks SET status = 'in_progress', assigned_worker =
     WHERE status = 'queued' AND run_at <= ?
       AND (? IS NULL OR task_type IN (SELECT value FROM json_each(?)))
       AND (required_skills = '[]' OR NOT EXISTS (
-        SELECT 1 FROM json_each(tasks.required_skills) s WHERE s.value NOT IN (SELECT value FROM json_each(?))))
+        SELECT 1 FROM json_each(tasks.required_skills) s
+        WHERE s.value NOT IN (SELECT value FROM json_each((SELECT capabilities FROM workers WHERE id = ?)))
+          OR (? IS NOT NULL AND s.value NOT IN (SELECT value FROM json_each(?)))))
     ORDER BY priority DESC, created_at ASC LIMIT ?)
   RETURNING ${TASK_SELECT}`;
 
@@ -57,7 +59,8 @@ const CLAIM_POSTGRES_UPDATE = `UPDATE tasks SET status = 'in_progress', assigned
     SELECT id FROM tasks
     WHERE status = 'queued' AND run_at <= ?
       AND (?::text IS NULL OR task_type IN (SELECT jsonb_array_elements_text(?::jsonb)))
-      AND (required_skills = '[]' OR required_skills::jsonb <@ ?::jsonb)
+      AND (required_skills = '[]' OR (required_skills::jsonb <@ (SELECT wk.capabilities::jsonb FROM workers wk WHERE wk.id = ?)
+        AND (?::jsonb IS NULL OR required_skills::jsonb <@ ?::jsonb)))
     ORDER BY priority DESC NULLS LAST, created_at ASC LIMIT ?
     FOR UPDATE SKIP LOCKED))
   RETURNING ${TASK_SELECT}`;
@@ -113,7 +116,8 @@ async function withPlanTransitions<T>(
 
 /**
  * Atomically hands out up to `limit` ready tasks to a registered worker: status queued, run_at
- * reached, dependencies completed, task type allowed, required skills ⊆ capabilities; highest
+ * reached, dependencies completed, task type allowed, required skills ⊆ the worker's registered
+ * capabilities (and ⊆ `capabilities` when the call gives them: a narrowing); highest
  * priority first, then oldest. Each gets a lease, a fresh fencing token and a run row. Two
  * claims never return the same task. A constant number of statements whatever `limit` is.
  */
@@ -135,9 +139,11 @@ async function claimIn(
   transitions: Transition[],
 ): Promise<ClaimedTask[]> {
   const types = q.taskTypes ? JSON.stringify(q.taskTypes) : null;
-  const caps = JSON.stringify(q.capabilities);
+  // Required skills are matched against the worker's registered capabilities (read in the
+  // statement); capabilities given in the call narrow them, never widen.
+  const caps = q.capabilities ? JSON.stringify(q.capabilities) : null;
   const ts = now();
-  const claimParams = [q.workerId, ts + q.leaseMs, ts, ts, types, types, caps, q.limit];
+  const claimParams = [q.workerId, ts + q.leaseMs, ts, ts, types, types, q.workerId, caps, caps, q.limit];
   // Rows as value arrays in TASK_COLUMNS order: building 28-key objects was a third of a claim.
   let out: ClaimedTask[];
   if (tx.ex.dialect === "postgres") {
