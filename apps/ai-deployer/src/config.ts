@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { databaseFromFlags } from "@hive/orchestration";
 import { z } from "zod";
 
 /** The deployer daemon's configuration, parsed once from flags and environment. */
@@ -57,9 +58,7 @@ export function loadDeployerConfig(argv: string[], processEnv: NodeJS.ProcessEnv
     strict: true,
   });
   return DeployerConfigSchema.parse({
-    // A URL given as a flag wins over the SQLite path of the environment (flags win over env).
-    dbPath: values.db ?? (values["database-url"] ? undefined : env.HIVE_DB_PATH),
-    databaseUrl: values["database-url"] ?? env.HIVE_DATABASE_URL,
+    ...databaseFromFlags({ db: values.db, databaseUrl: values["database-url"] }, env),
     workerId:
       values["worker-id"] ??
       env.HIVE_DEPLOYER_ID ??

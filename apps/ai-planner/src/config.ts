@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { databaseFromFlags } from "@hive/orchestration";
 import { z } from "zod";
 
 const ms = (min: number) => z.coerce.number().int().min(min);
@@ -111,9 +112,7 @@ export function loadPlannerConfig(argv: string[], processEnv: NodeJS.ProcessEnv)
   const provider =
     env.HIVE_LLM_PROVIDER ?? (env.ANTHROPIC_API_KEY && !env.OPENAI_API_KEY ? "anthropic" : "openai");
   return PlannerConfigSchema.parse({
-    // A URL given as a flag wins over the SQLite path of the environment (flags win over env).
-    dbPath: values.db ?? (values["database-url"] ? undefined : env.HIVE_DB_PATH),
-    databaseUrl: values["database-url"] ?? env.HIVE_DATABASE_URL,
+    ...databaseFromFlags({ db: values.db, databaseUrl: values["database-url"] }, env),
     agentId:
       values["agent-id"] ??
       env.HIVE_PLANNER_ID ??

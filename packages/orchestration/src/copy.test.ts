@@ -1,18 +1,21 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { ExecutionPlan, PlanDataInput } from "@hive/models";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { claimTasks, completeTask } from "./claims.ts";
 import { copySqliteToPostgres } from "./copy.ts";
 import { closeDatabase, openDatabase } from "./db.ts";
 import { HiveError } from "./errors.ts";
+import type { Database } from "./handle.ts";
 import { checkDatabase } from "./integrity.ts";
 import { claimPlanningRequests, completePlanningRequest, submitPlanningRequest } from "./planning.ts";
 import { getPlanExecution } from "./plans.ts";
 import { getRuns } from "./runs.ts";
 import { countTasksByStatus, createTask, getTask, getTaskDependencies } from "./tasks.ts";
 import { TEST_PG_URL, testBackend } from "./testing/tempdb.ts";
+import { withTx } from "./tx.ts";
 import { registerWorker } from "./workers.ts";
 
 // Runs on both test passes: it always needs SQLite as the source and PostgreSQL as the target.
@@ -32,31 +35,37 @@ async function freshSchema(): Promise<string> {
   return schema;
 }
 
+/** A new SQLite source file in a temp dir (removed after the test), open. */
+async function sourceDatabase() {
+  const dir = mkdtempSync(join(tmpdir(), "hive-copy-"));
+  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, "src.db");
+  return { path, src: await openDatabase({ path }) };
+}
+
+/** A plan of `subTasks` stored through the planner's path (request, claim, complete). */
+async function storedPlan(src: Database, subTasks: PlanDataInput["sub_tasks"]): Promise<ExecutionPlan> {
+  const req = await submitPlanningRequest(src, { taskDescription: "plan it" });
+  await claimPlanningRequests(src, { agentId: "p" });
+  return (
+    await completePlanningRequest(src, { requestId: req.id, agentId: "p", planData: { sub_tasks: subTasks } })
+  ).plan;
+}
+
 // Runs once, in the SQLite pass: it reads a SQLite file and writes to the PostgreSQL test server
 // itself, so the PostgreSQL pass would only repeat it.
 describe.skipIf(testBackend === "postgres")("copySqliteToPostgres", () => {
   it("keeps ids, states, runs, edges and plans", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "hive-copy-"));
-    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-    const path = join(dir, "src.db");
-    const src = await openDatabase({ path });
+    const { path, src } = await sourceDatabase();
     await registerWorker(src, { workerId: "w", role: "r" });
     const a = await createTask(src, { title: "a", taskType: "t", priority: 5 });
     const b = await createTask(src, { title: "b", taskType: "t", dependsOn: [a.id] });
     const [c] = await claimTasks(src, { workerId: "w" });
     await completeTask(src, { taskId: c!.task.id, token: c!.token, result: { n: 1 } });
-    const req = await submitPlanningRequest(src, { taskDescription: "plan it" });
-    await claimPlanningRequests(src, { agentId: "p" });
-    const { plan } = await completePlanningRequest(src, {
-      requestId: req.id,
-      agentId: "p",
-      planData: {
-        sub_tasks: [
-          { id: "x", title: "X" },
-          { id: "y", title: "Y", dependencies: ["x"] },
-        ],
-      },
-    });
+    const plan = await storedPlan(src, [
+      { id: "x", title: "X" },
+      { id: "y", title: "Y", dependencies: ["x"] },
+    ]);
     const before = await countTasksByStatus(src);
     await closeDatabase(src);
 
@@ -85,27 +94,20 @@ describe.skipIf(testBackend === "postgres")("copySqliteToPostgres", () => {
     }
   });
 
-  it("copies a plan part-way done, whose SQLite progress_percent is fractional (1 of 3: 33.3…)", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "hive-copy-"));
-    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-    const path = join(dir, "src.db");
-    const src = await openDatabase({ path });
+  it("copies a plan part-way done whose SQLite progress_percent is fractional (1 of 3: 33.3…, as older rows hold it)", async () => {
+    const { path, src } = await sourceDatabase();
     await registerWorker(src, { workerId: "w", role: "r" });
-    const req = await submitPlanningRequest(src, { taskDescription: "plan it" });
-    await claimPlanningRequests(src, { agentId: "p" });
-    const { plan } = await completePlanningRequest(src, {
-      requestId: req.id,
-      agentId: "p",
-      planData: {
-        sub_tasks: [
-          { id: "x", title: "X" },
-          { id: "y", title: "Y" },
-          { id: "z", title: "Z" },
-        ],
-      },
-    });
+    const plan = await storedPlan(src, [
+      { id: "x", title: "X" },
+      { id: "y", title: "Y" },
+      { id: "z", title: "Z" },
+    ]);
     const [c] = await claimTasks(src, { workerId: "w" });
     await completeTask(src, { taskId: c!.task.id, token: c!.token });
+    // As a row written before progress.ts cast its operand holds it (SQLite divided as REAL).
+    await withTx(src, (tx) =>
+      tx.ex.run("UPDATE plan_execution SET progress_percent = 100.0 / 3 WHERE plan_id = ?", [plan.id]),
+    );
     await closeDatabase(src);
 
     const schema = await freshSchema();
@@ -120,10 +122,7 @@ describe.skipIf(testBackend === "postgres")("copySqliteToPostgres", () => {
   });
 
   it("refuses a target that already holds tasks, and changes nothing there", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "hive-copy-"));
-    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-    const path = join(dir, "src.db");
-    const src = await openDatabase({ path });
+    const { path, src } = await sourceDatabase();
     await createTask(src, { title: "a", taskType: "t" });
     await closeDatabase(src);
     const schema = await freshSchema();

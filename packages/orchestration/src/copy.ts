@@ -16,9 +16,9 @@ const TABLES = [
 ];
 
 /**
- * SQLite computes a plan's progress_percent with real division (better-sqlite3 binds numbers as
- * REAL), so a plan part-way done holds 33.33… there; the PostgreSQL column is an integer filled
- * by integer division. Copied the way PostgreSQL would have computed it.
+ * SQLite rows written before progress.ts cast its operand hold a plan's progress_percent from
+ * real division (better-sqlite3 binds numbers as REAL): 33.33… for a plan part-way done; the
+ * PostgreSQL column is an integer. Copied the way PostgreSQL computes it.
  */
 function toPostgres(table: string, column: string, v: SqlParam): SqlParam {
   if (table === "plan_execution" && column === "progress_percent" && typeof v === "number")

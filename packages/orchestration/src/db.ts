@@ -31,6 +31,21 @@ export function resolveDatabasePath(path?: string): string {
   return chosen === ":memory:" ? chosen : resolve(chosen);
 }
 
+/**
+ * A daemon's database from its flags and environment, the same for every app: a flag wins over
+ * the environment (a --database-url flag over $HIVE_DB_PATH too), and the SQLite path over the
+ * URL where both come from the same place.
+ */
+export function databaseFromFlags(
+  flags: { db?: string | undefined; databaseUrl?: string | undefined },
+  env: Readonly<Record<string, string | undefined>>,
+): { dbPath: string | undefined; databaseUrl: string | undefined } {
+  return {
+    dbPath: flags.db ?? (flags.databaseUrl ? undefined : env.HIVE_DB_PATH),
+    databaseUrl: flags.databaseUrl ?? env.HIVE_DATABASE_URL,
+  };
+}
+
 class DatabaseHandle implements Database {
   readonly events = new EventBus();
   readonly _planStatusCache = new Map<string, { status: string; counter: number | null }>();

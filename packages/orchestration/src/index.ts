@@ -16,6 +16,7 @@ export { type CopyResult, copySqliteToPostgres } from "./copy.ts";
 export {
   closeDatabase,
   DEFAULT_DB_PATH,
+  databaseFromFlags,
   getConnection,
   initDb,
   type OpenDatabaseOptions,
