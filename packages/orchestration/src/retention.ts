@@ -7,7 +7,6 @@
 import { z } from "zod";
 import { now } from "./clock.ts";
 import type { Db } from "./handle.ts";
-import { chunk, placeholders, type SqlParam } from "./sql.ts";
 import { withTx } from "./tx.ts";
 import { parseInput } from "./validate.ts";
 
@@ -73,32 +72,21 @@ export async function purgeFinished(db: Db, options: PurgeOptions): Promise<Purg
     // then waits for this commit and finds its dependency gone). Locking re-checks the row's own
     // conditions on its latest version. SQLite's writers are serialized.
     const skip = pg ? " FOR UPDATE SKIP LOCKED" : "";
-    const ids = async (sql: string, params: readonly SqlParam[]) =>
-      (await tx.ex.all<{ id: string }>(sql, params)).map((r) => r.id);
     /** Deletes up to `limit` rows of `table` (aliased `alias` in `where`) that `where` picks. */
-    const purge = (table: string, alias: string, where: string) =>
-      ids(
-        `DELETE FROM ${table} WHERE id IN (SELECT ${alias}.id FROM ${table} ${alias} WHERE ${where} LIMIT ?${skip})
-         RETURNING id`,
-        [cutoff, o.limit],
-      );
+    const purge = async (table: string, alias: string, where: string) =>
+      (
+        await tx.ex.all<{ id: string }>(
+          `DELETE FROM ${table} WHERE id IN (SELECT ${alias}.id FROM ${table} ${alias} WHERE ${where} LIMIT ?${skip})
+           RETURNING id`,
+          [cutoff, o.limit],
+        )
+      ).map((r) => r.id);
 
     const tasks = await purge("tasks", "t", TASK_PURGEABLE);
     // A plan's tasks and its progress row go with it by cascade; the tasks' triggers take their
     // runs and edges.
-    const planIds = await ids(`SELECT p.id FROM execution_plans p WHERE ${PLAN_PURGEABLE} LIMIT ?${skip}`, [
-      cutoff,
-      o.limit,
-    ]);
-    const plans: string[] = [];
-    for (const part of chunk(planIds))
-      for (const id of await ids(
-        `DELETE FROM execution_plans WHERE id IN ${placeholders(part.length)} RETURNING id`,
-        part,
-      )) {
-        plans.push(id);
-        tx.touchedPlans.add(id);
-      }
+    const plans = await purge("execution_plans", "p", PLAN_PURGEABLE);
+    for (const id of plans) tx.touchedPlans.add(id);
     // After the plans: a request whose plan just went goes too.
     const planningRequests = await purge("planning_queue", "q", REQUEST_PURGEABLE);
 
@@ -106,7 +94,7 @@ export async function purgeFinished(db: Db, options: PurgeOptions): Promise<Purg
       tasks,
       plans,
       planningRequests,
-      more: tasks.length === o.limit || planIds.length === o.limit || planningRequests.length === o.limit,
+      more: tasks.length === o.limit || plans.length === o.limit || planningRequests.length === o.limit,
     };
   });
 }
