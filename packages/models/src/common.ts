@@ -80,6 +80,11 @@ const checkedInPlace = <T>(problemOf: (v: unknown) => JsonProblem | null) =>
 /** Any JSON value. Validated in place: the output is the input itself. */
 export const JsonValueSchema = checkedInPlace<JsonValue>((v) => jsonProblem(v, 0));
 
+/** Whether `v` is a JSON object (what JsonObjectSchema accepts), without building an issue. */
+export function isJsonObject(v: unknown): boolean {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && jsonProblem(v, 0) === null;
+}
+
 /** A JSON object (string keys, any JSON values). Validated in place: the output is the input itself. */
 export const JsonObjectSchema = checkedInPlace<JsonObject>((v) =>
   typeof v !== "object" || v === null || Array.isArray(v)

@@ -1,4 +1,5 @@
 export * from "./common.ts";
+export * from "./createTaskFast.ts";
 export * from "./event.ts";
 export * from "./plan.ts";
 export * from "./planning.ts";

@@ -3,6 +3,8 @@ import {
   CreateTaskInputSchema,
   type ListTasksInput,
   ListTasksInputSchema,
+  parseCreateTaskFast,
+  parseCreateTasksFast,
   type Task,
   type TaskStatus,
   TaskStatusSchema,
@@ -151,11 +153,12 @@ async function createMany(tx: TxState, parsed: readonly ParsedCreate[]): Promise
  * key returns the first task and creates nothing.
  */
 export async function createTask(db: Db, input: CreateTaskInput): Promise<Task> {
-  const t = parseInput(CreateTaskInputSchema, input, "createTask input");
+  const t = parseCreateTaskFast(input) ?? parseInput(CreateTaskInputSchema, input, "createTask input");
   return withTx(db, async (tx) => (await createMany(tx, [t]))[0]!);
 }
 
-const CreateTasksInputSchema = z.array(CreateTaskInputSchema).max(100_000);
+const MAX_CREATE_BATCH = 100_000;
+const CreateTasksInputSchema = z.array(CreateTaskInputSchema).max(MAX_CREATE_BATCH);
 
 /**
  * Creates many tasks in one transaction (all or none), in order; later items may depend on
@@ -163,7 +166,9 @@ const CreateTasksInputSchema = z.array(CreateTaskInputSchema).max(100_000);
  * id are written set-based (one statement per chunk).
  */
 export async function createTasks(db: Db, inputs: readonly CreateTaskInput[]): Promise<Task[]> {
-  const parsed = parseInput(CreateTasksInputSchema, inputs, "createTasks input");
+  const parsed =
+    parseCreateTasksFast(inputs, MAX_CREATE_BATCH) ??
+    parseInput(CreateTasksInputSchema, inputs, "createTasks input");
   return withTx(db, (tx) => createMany(tx, parsed));
 }
 
