@@ -74,20 +74,25 @@ const CLAIM_POSTGRES_UPDATE = `UPDATE tasks SET status = 'in_progress', assigned
 // task's columns in TASK_COLUMNS order, then the two below.
 // The random part is made per claimed row: the LATERAL names c.id (an empty slice of it), so
 // the planner cannot evaluate it once for the whole claim.
+// The worker row: `k` proves it exists and keeps it so until commit (KEY SHARE blocks a delete,
+// not an update); the heartbeat skips the row while another transaction of the same worker
+// updates it (a worker's group commits run in parallel lanes, and that one records the
+// heartbeat). With a plain UPDATE each lane's claim waited for the other's commit.
 const RUN_ID_V7 = `substr(u.ms, 1, 8) || '-' || substr(u.ms, 9, 4) || '-7' || substr(u.hex, 14, 3) || '-'
       || substr(u.hex, 17, 4) || '-' || substr(u.hex, 21, 12)`;
 const CLAIM_POSTGRES = `WITH c AS (${CLAIM_POSTGRES_UPDATE}),
+  k AS (SELECT wk.id FROM workers wk WHERE wk.id = ? FOR KEY SHARE),
   w AS (UPDATE workers SET last_heartbeat = ?, status = CASE WHEN status = 'offline' THEN 'active' ELSE status END,
       current_task_id = COALESCE((SELECT c.id FROM c LIMIT 1), current_task_id)
-    WHERE id = ? RETURNING id),
+    WHERE id = (SELECT wl.id FROM workers wl WHERE wl.id = (SELECT k.id FROM k) FOR NO KEY UPDATE SKIP LOCKED) RETURNING id),
   r AS (INSERT INTO runs (id, task_id, worker_id, run_number, status, phase, started_at)
     SELECT ${RUN_ID_V7}, c.id, ?,
       COALESCE((SELECT MAX(x.run_number) FROM runs x WHERE x.task_id = c.id), 0) + 1, 'running', c.current_phase, ?
     FROM c CROSS JOIN LATERAL (SELECT lpad(to_hex(?::bigint), 12, '0') AS ms,
       replace(gen_random_uuid()::text, '-', '') || left(c.id, 0) AS hex) u
-    WHERE EXISTS (SELECT 1 FROM w)
+    WHERE EXISTS (SELECT 1 FROM k)
     RETURNING id, task_id)
-  SELECT ${TASK_COLUMNS.map((col) => `c.${col}`).join(", ")}, (SELECT count(*) FROM w), r.id
+  SELECT ${TASK_COLUMNS.map((col) => `c.${col}`).join(", ")}, (SELECT count(*) FROM k), r.id
   FROM (SELECT 1) AS one LEFT JOIN (c JOIN r ON r.task_id = c.id) ON true`;
 /** Where CLAIM_POSTGRES puts, after the task's columns, whether the worker exists and the run id. */
 const PG_WORKER_FOUND = TASK_COLUMNS.length;
@@ -148,7 +153,7 @@ async function claimIn(
   let out: ClaimedTask[];
   if (tx.ex.dialect === "postgres") {
     // The transaction runs without bitmap scans (see PostgresBackend.transaction).
-    const all = await tx.ex.values(CLAIM_POSTGRES, [...claimParams, ts, q.workerId, q.workerId, ts, ts]);
+    const all = await tx.ex.values(CLAIM_POSTGRES, [...claimParams, q.workerId, ts, q.workerId, ts, ts]);
     if (Number(all[0]?.[PG_WORKER_FOUND] ?? 0) === 0) throw new WorkerNotFoundError(q.workerId);
     out = [];
     for (const v of all) {
@@ -351,7 +356,8 @@ async function completedRowsSqlite(
 // snapshot: when they differ, this statement waited for such a creation, so that task's
 // dependents are released by a statement of their own (releaseDependents, with a snapshot that
 // sees the edge) instead of here. Rare: only a creation and a completion of its dependency at
-// the same moment.
+// the same moment. The worker's current task is cleared unless another transaction holds the
+// worker row (another lane of the same worker, whose claim sets it anew): not worth a wait.
 const COMPLETE_POSTGRES = `WITH j AS (SELECT * FROM json_to_recordset(?::json) AS j(id text, token bigint, result text, log text)),
   d AS (UPDATE tasks SET status = 'completed', result = j.result, completed_at = ?, updated_at = ?, lease_expires_at = NULL
     FROM j WHERE tasks.id = ANY(ARRAY(SELECT j.id FROM j)) AND tasks.id = j.id AND tasks.status = 'in_progress'
@@ -362,7 +368,7 @@ const COMPLETE_POSTGRES = `WITH j AS (SELECT * FROM json_to_recordset(?::json) A
     FROM j JOIN d ON d.id = j.id
     WHERE runs.task_id = j.id AND runs.run_number = (SELECT MAX(x.run_number) FROM runs x WHERE x.task_id = j.id)
     RETURNING 1),
-  w AS (UPDATE workers SET current_task_id = NULL WHERE current_task_id IN (SELECT id FROM d) RETURNING 1),
+  w AS (UPDATE workers SET current_task_id = NULL WHERE id IN (SELECT wl.id FROM workers wl WHERE wl.current_task_id IN (SELECT id FROM d) FOR NO KEY UPDATE SKIP LOCKED) RETURNING 1),
   rel AS (UPDATE tasks SET pending_deps = GREATEST(tasks.pending_deps - dd.n, 0),
       status = CASE WHEN tasks.pending_deps <= dd.n AND tasks.status = 'blocked' THEN 'queued' ELSE tasks.status END,
       updated_at = ?

@@ -108,6 +108,64 @@ describe("Worker runtime", () => {
     expect(w.stats).toMatchObject({ completed: n, lostLeases: 0 });
   });
 
+  it("with several commit lanes, never holds more than concurrency + prefetch, runs each task once, and a stop mid-stream loses none", async () => {
+    // Tasks arrive while it runs, so its claims often find fewer than they ask for: the case
+    // where lanes claiming at once could take more than the free slots.
+    const n = 1500;
+    const runs = new Map<string, number>();
+    let maxHeld = 0;
+    const w = await started({
+      role: "test",
+      concurrency: 4,
+      prefetch: 60,
+      commitLanes: 3,
+      handler: async ({ task }) => {
+        runs.set(task.id, (runs.get(task.id) ?? 0) + 1);
+        maxHeld = Math.max(maxHeld, w.holding);
+        if (runs.size % 5 === 0) await sleep(1);
+      },
+    });
+    const sample = setInterval(() => {
+      maxHeld = Math.max(maxHeld, w.holding);
+    }, 1);
+    const ids: string[] = [];
+    try {
+      for (let i = 0; i < n; i += 30) {
+        const made = await createTasks(
+          t.db,
+          Array.from({ length: 30 }, (_, k) => ({ title: `t${i + k}`, taskType: "noop" })),
+        );
+        ids.push(...made.map((x) => x.id));
+        if (i % 90 === 0) await sleep(2);
+      }
+      await waitUntil(async () => runs.size >= n / 2, "half of them run", 30_000);
+      await w.stop({ timeoutMs: 5000 });
+    } finally {
+      clearInterval(sample);
+    }
+    const counts = await countTasksByStatus(t.db);
+    // Every task is either done (and ran once) or queued again, never left in progress.
+    expect(counts.in_progress).toBe(0);
+    expect(counts.completed + counts.queued).toBe(n);
+    expect(counts.completed).toBe(w.stats.completed);
+    expect([...runs.values()].every((c) => c === 1)).toBe(true);
+    expect(maxHeld).toBeLessThanOrEqual(64);
+    // A second worker finishes the rest, each of those once too.
+    const w2 = await started({
+      role: "test",
+      concurrency: 4,
+      prefetch: 60,
+      commitLanes: 2,
+      handler: async ({ task }) => {
+        runs.set(task.id, (runs.get(task.id) ?? 0) + 1);
+      },
+    });
+    await waitUntil(async () => (await countTasksByStatus(t.db)).completed === n, "all completed", 30_000);
+    await settle(w2);
+    expect([...runs.values()].every((c) => c === 1)).toBe(true);
+    expect(new Set(runs.keys())).toEqual(new Set(ids));
+  });
+
   it("dispatches by task type and claims only the types it has handlers for", async () => {
     const a = await createTask(t.db, { title: "a", taskType: "alpha" });
     const b = await createTask(t.db, { title: "b", taskType: "beta" });

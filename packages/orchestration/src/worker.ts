@@ -49,6 +49,13 @@ const OptionsSchema = z.object({
   concurrency: z.number().int().min(1).max(1000).default(1),
   /** Extra tasks claimed ahead into a local buffer (default: concurrency). */
   prefetch: z.number().int().min(0).max(1000).optional(),
+  /**
+   * Group commits (outcomes plus the claim refilling their slots) in flight at once, each taking
+   * up to its share of the held tasks. Default: 2 on PostgreSQL, where a commit runs on the
+   * server and this process runs handlers and builds the next one meanwhile; 1 on SQLite, where
+   * a commit runs on this thread.
+   */
+  commitLanes: z.number().int().min(1).max(8).optional(),
   leaseMs: z.number().int().min(200).default(30_000),
   /** Lease renewal and worker heartbeat period (default leaseMs / 3). */
   heartbeatMs: z.number().int().min(50).optional(),
@@ -223,9 +230,11 @@ export class Worker {
   private readonly buffer: Held[] = [];
   private readonly outcomes: Outcome[] = [];
   private running = 0;
-  /** A claim is in flight (the claim loop's, or one riding a group commit). */
-  private claiming = false;
-  private flushing: Promise<void> | null = null;
+  /** Slots asked for by the claims in flight (the claim loop's, or ones riding group commits). */
+  private reserved = 0;
+  /** Group commits in flight (at most `lanes`), and whether one is due to start next turn. */
+  private readonly flushes = new Set<Promise<void>>();
+  private flushScheduled = false;
   /** Set by a stop: past this time a failing group commit gives up instead of retrying. */
   private giveUpAt = Number.POSITIVE_INFINITY;
   private readonly waker = new Waker();
@@ -310,7 +319,8 @@ export class Worker {
     let lastFull = false;
     while (this.state === "running") {
       // A group commit claiming right now fills the buffer itself.
-      const want = this.claiming ? 0 : this.capacity - this.held.size;
+      const free = () => (this.reserved > 0 ? 0 : this.capacity - this.held.size);
+      const want = free();
       let got = 0;
       if (want > 0) {
         try {
@@ -318,16 +328,18 @@ export class Worker {
           const hinted = this.workHint;
           this.workHint = false;
           if (
-            lastFull ||
-            hinted ||
-            (await hasClaimableTasks(this.db, this.o.taskTypes, this.o.capabilities))
+            (lastFull ||
+              hinted ||
+              (await hasClaimableTasks(this.db, this.o.taskTypes, this.o.capabilities))) &&
+            // A group commit may have claimed during the probe: count the slots again.
+            free() > 0
           ) {
-            const input = this.claimInput(want);
-            this.claiming = true;
+            const input = this.claimInput(free());
+            this.reserved += input.limit;
             try {
               got = this.adopt(await claimTasks(this.db, input));
             } finally {
-              this.claiming = false;
+              this.reserved -= input.limit;
             }
             lastFull = got === input.limit;
           }
@@ -419,22 +431,61 @@ export class Worker {
   /** Queues an outcome; outcomes finishing close together are committed in one transaction. */
   private report(o: Outcome): void {
     this.outcomes.push(o);
-    if (!this.flushing) this.flushing = new Promise<void>((r) => setImmediate(r)).then(() => this.flush());
+    this.scheduleFlush();
+  }
+
+  /** Group commits in flight at most (see the commitLanes option). */
+  private get lanes(): number {
+    return this.o.commitLanes ?? (this.db.kind === "postgres" ? 2 : 1);
+  }
+
+  /** Outcomes one group commit takes: with several lanes, a lane's share of the held tasks. */
+  private get commitBatch(): number {
+    return this.lanes === 1 ? 500 : Math.max(this.o.concurrency, Math.ceil(this.capacity / this.lanes));
+  }
+
+  /** Starts a group commit on the next turn (outcomes finishing together share it), if a lane is free. */
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.flushes.size >= this.lanes) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      if (this.outcomes.length > 0 && this.flushes.size < this.lanes) this.startFlush();
+      // flush() takes its batch at once: what is left may go to another lane.
+      if (this.outcomes.length > 0) this.scheduleFlush();
+    });
+  }
+
+  /** Runs a group commit in a lane until no outcome is left for it. */
+  private startFlush(): Promise<void> {
+    const p: Promise<void> = this.flush().finally(() => {
+      this.flushes.delete(p);
+      if (this.outcomes.length > 0) this.scheduleFlush();
+    });
+    this.flushes.add(p);
+    return p;
+  }
+
+  /** Until no group commit is in flight. */
+  private async flushed(): Promise<void> {
+    while (this.flushes.size > 0) await Promise.all(this.flushes);
   }
 
   private async flush(): Promise<void> {
     let claimWithOutcomes = true;
     while (this.outcomes.length > 0) {
-      const batch = this.outcomes.splice(0, 500);
+      const batch = this.outcomes.splice(0, this.commitBatch);
       const completes = batch.filter((o) => o.kind === "complete");
       const fails = batch.filter((o) => o.kind === "fail");
       // The slots this batch frees are refilled in its own transaction: one commit, not two.
-      const want = this.capacity - (this.held.size - batch.length);
+      // Slots other claims in flight asked for are not free: the worker never holds more than
+      // its capacity. With one lane, one claim at a time, as in the claim loop.
+      const want = this.capacity - this.reserved - (this.held.size - batch.length);
       const claim =
-        claimWithOutcomes && this.state === "running" && !this.claiming && want > 0
+        claimWithOutcomes && this.state === "running" && want > 0 && (this.lanes > 1 || this.reserved === 0)
           ? this.claimInput(want)
           : undefined;
-      if (claim) this.claiming = true;
+      if (claim) this.reserved += claim.limit;
       try {
         const { results, claimed } = await reportOutcomes(
           this.db,
@@ -480,10 +531,9 @@ export class Worker {
         await new Promise((r) => setTimeout(r, 100));
         if (this.state === "stopped" || Date.now() >= this.giveUpAt) break;
       } finally {
-        if (claim) this.claiming = false;
+        if (claim) this.reserved -= claim.limit;
       }
     }
-    this.flushing = null;
   }
 
   private async heartbeatOne(h: Held): Promise<void> {
@@ -554,7 +604,7 @@ export class Worker {
     // A group commit in flight may still bring claimed tasks into the buffer: let it land first
     // (or give up, as below, if the database refuses it until the timeout).
     this.giveUpAt = Date.now() + timeoutMs;
-    if (this.flushing) await this.flushing;
+    await this.flushed();
     const unstarted = this.buffer.splice(0);
     if (unstarted.length > 0) {
       try {
@@ -581,9 +631,9 @@ export class Worker {
     // worker whose database is gone must still stop. What is left unrecorded is not lost: the
     // leases expire and the tasks run again.
     this.giveUpAt = Date.now() + timeoutMs;
-    while ((this.flushing || this.outcomes.length > 0) && Date.now() < this.giveUpAt)
-      await (this.flushing ?? this.flush());
-    if (this.flushing) await this.flushing;
+    while ((this.flushes.size > 0 || this.outcomes.length > 0) && Date.now() < this.giveUpAt)
+      await (this.flushes.size > 0 ? this.flushed() : this.startFlush());
+    await this.flushed();
     if (this.outcomes.length > 0) {
       this.log.error(
         { workerId: this.id, outcomes: this.outcomes.length },
