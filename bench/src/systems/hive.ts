@@ -86,10 +86,10 @@ export function hiveSystem(backend: Backend): System {
     backend,
     role: "hive",
     version: `@hive/orchestration ${packageVersion("@hive/orchestration")} (${hiveModuleSource()})`,
-    settings: `Worker prefetch ${HIVE_PREFETCH} (claims and group commits of up to concurrency + prefetch), ${
+    settings: `${
       backend === "sqlite"
-        ? "idle poll 10→250 ms; WAL, synchronous=NORMAL"
-        : "LISTEN/NOTIFY wake-ups, pool 10"
+        ? `Worker prefetch ${HIVE_PREFETCH} (claims and group commits of up to concurrency + prefetch), idle poll 10→250 ms; WAL, synchronous=NORMAL`
+        : `Worker commitLanes 2 (its default here) and prefetch concurrency + ${2 * HIVE_PREFETCH} (two group commits in flight, each with its claim, of up to concurrency + ${HIVE_PREFETCH}), LISTEN/NOTIFY wake-ups, pool 10`
     }`,
     async open(ctx): Promise<Store> {
       const { countTasksByStatus, createTask, createTasks } = await hive();
