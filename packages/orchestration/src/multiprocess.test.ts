@@ -8,6 +8,7 @@ import { reapExpiredLeases } from "./reaper.ts";
 import { getRuns } from "./runs.ts";
 import { countTasksByStatus, createTasks, getTask } from "./tasks.ts";
 import { makeWorker, sleep, useTempDatabase } from "./testing/fixtures.ts";
+import { waitUntil } from "./testing/waitUntil.ts";
 import { withRead } from "./tx.ts";
 
 const tsx = createRequire(import.meta.url).resolve("tsx");
@@ -110,6 +111,36 @@ describe("several processes on one database", () => {
       foreignKeyViolations: 0,
       runMismatches: 0,
     });
+  });
+
+  it("run tasks arriving meanwhile with three Worker processes, two commit lanes each: each exactly once, none lost", async () => {
+    const n = 4000;
+    const kids = ["2", "2", "2"].map((lanes) => raceChild(["runtime", lanes]));
+    await Promise.all(kids.map((k) => k.ready));
+    for (const k of kids) k.say("go");
+    const ids: string[] = [];
+    for (let i = 0; i < n; i += 100) {
+      const made = await createTasks(
+        t.db,
+        Array.from({ length: 100 }, (_, j) => ({ title: `t${i + j}`, taskType: "noop" })),
+      );
+      ids.push(...made.map((x) => x.id));
+      await sleep(5);
+    }
+    await waitUntil(async () => (await countTasksByStatus(t.db)).completed === n, "all completed", 60_000);
+    for (const k of kids) k.say("stop");
+    const ran = await Promise.all(kids.map((k) => k.result));
+    expect(ran.filter((r) => r.length > 0).length).toBeGreaterThan(1); // the work was shared
+    const all = ran.flat();
+    expect(all).toHaveLength(n);
+    expect(new Set(all)).toEqual(new Set(ids));
+    const runs = await withRead(t.db, (ex) =>
+      ex.get<{ total: number; tasks: number }>(
+        "SELECT count(*) AS total, count(DISTINCT task_id) AS tasks FROM runs",
+      ),
+    );
+    expect([Number(runs!.total), Number(runs!.tasks)]).toEqual([n, n]);
+    expect(await checkDatabase(t.db)).toMatchObject({ integrity: "ok", runMismatches: 0 });
   });
 
   it("re-runs the task of a worker process killed with SIGKILL once its lease expires", async () => {

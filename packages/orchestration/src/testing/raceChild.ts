@@ -8,13 +8,15 @@
  * argv[4] ("forward" or "backward"), one transaction each; prints the ids it created, and
  * "refused:<dependency id>" where createTask found the dependency gone. argv[3] = "purge":
  * calls purgeFinished (everything finished, 50 of a kind at a time) until "stop", then prints the
- * ids it removed.
+ * ids it removed. argv[3] = "runtime": runs a Worker (concurrency 8, prefetch 56, argv[4] commit
+ * lanes) from "go" until "stop", then prints the ids of the tasks its handler ran.
  */
 import { createInterface } from "node:readline";
 import { closeDatabase, openDatabase } from "../db.ts";
 import { DependencyNotFoundError } from "../errors.ts";
 import { purgeFinished } from "../retention.ts";
 import { createTask, listTasks } from "../tasks.ts";
+import { Worker } from "../worker.ts";
 import { registerWorker } from "../workers.ts";
 import { claimAndComplete } from "./claimLoop.ts";
 
@@ -36,6 +38,22 @@ if (mode === "work") {
   process.stdout.write("ready\n");
   await go;
   out.push(...(await claimAndComplete(db, workerId, { limit: 10, holdMs: 20, stopped: () => stopped })));
+} else if (mode === "runtime") {
+  const worker = new Worker({
+    db,
+    role: "test",
+    concurrency: 8,
+    prefetch: 56,
+    commitLanes: Number(process.argv[4]),
+    handler: ({ task }) => {
+      out.push(task.id);
+    },
+  });
+  process.stdout.write("ready\n");
+  await go;
+  await worker.start();
+  while (!stopped) await new Promise((resolve) => setTimeout(resolve, 5));
+  await worker.stop();
 } else if (mode === "purge") {
   process.stdout.write("ready\n");
   await go;
