@@ -361,7 +361,7 @@ async function completedRowsSqlite(
 const COMPLETE_POSTGRES = `WITH j AS (SELECT * FROM json_to_recordset(?::json) AS j(id text, token bigint, result text, log text)),
   d AS (UPDATE tasks SET status = 'completed', result = j.result, completed_at = ?, updated_at = ?, lease_expires_at = NULL
     FROM j WHERE tasks.id = ANY(ARRAY(SELECT j.id FROM j)) AND tasks.id = j.id AND tasks.status = 'in_progress'
-      AND tasks.lease_token = j.token RETURNING tasks.*),
+      AND tasks.lease_token = j.token RETURNING %RETURNING%),
   v AS (SELECT d.id, d.dependents_version <> (SELECT s.dependents_version FROM tasks s WHERE s.id = d.id) AS late
     FROM d WHERE d.dependents_version <> 0),
   r AS (UPDATE runs SET status = 'completed', completed_at = ?, result_data = j.result, output_log = COALESCE(j.log, runs.output_log)
@@ -378,9 +378,14 @@ const COMPLETE_POSTGRES = `WITH j AS (SELECT * FROM json_to_recordset(?::json) A
     RETURNING tasks.id, tasks.status)
   SELECT %COLUMNS%, (SELECT json_agg(rel.id) FROM rel WHERE rel.status = 'queued') AS hive_released,
     (SELECT json_agg(v.id) FROM v WHERE v.late) AS hive_late FROM d`;
+// Lean (the Worker's group commits): `d` keeps only what the statement and the caller read, not
+// every column of every completed task (server CPU per task in an in-process drain: 39.3 → 37.2 µs).
 const COMPLETE_POSTGRES_SQL = {
-  full: COMPLETE_POSTGRES.replace("%COLUMNS%", "d.*"),
-  lean: COMPLETE_POSTGRES.replace("%COLUMNS%", "d.id, d.plan_id"),
+  full: COMPLETE_POSTGRES.replace("%RETURNING%", "tasks.*").replace("%COLUMNS%", "d.*"),
+  lean: COMPLETE_POSTGRES.replace("%RETURNING%", "tasks.id, tasks.plan_id, tasks.dependents_version").replace(
+    "%COLUMNS%",
+    "d.id, d.plan_id",
+  ),
 };
 
 /**
