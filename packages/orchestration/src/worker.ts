@@ -268,6 +268,11 @@ export class Worker {
     return this.o.concurrency + (this.o.prefetch ?? this.o.concurrency);
   }
 
+  /** Slots neither held nor asked for by a claim in flight: what a new claim may take. */
+  private get freeSlots(): number {
+    return this.capacity - this.held.size - this.reserved;
+  }
+
   private get heartbeatMs(): number {
     return this.o.heartbeatMs ?? Math.max(50, Math.floor(this.o.leaseMs / 3));
   }
@@ -319,7 +324,7 @@ export class Worker {
     let lastFull = false;
     while (this.state === "running") {
       // A group commit claiming right now fills the buffer itself.
-      const free = () => (this.reserved > 0 ? 0 : this.capacity - this.held.size);
+      const free = () => (this.reserved > 0 ? 0 : this.freeSlots);
       const want = free();
       let got = 0;
       if (want > 0) {
@@ -478,13 +483,9 @@ export class Worker {
       const completes = batch.filter((o) => o.kind === "complete");
       const fails = batch.filter((o) => o.kind === "fail");
       // The slots this batch frees are refilled in its own transaction: one commit, not two.
-      // Slots other claims in flight asked for are not free: the worker never holds more than
-      // its capacity. With one lane, one claim at a time, as in the claim loop.
-      const want = this.capacity - this.reserved - (this.held.size - batch.length);
+      const want = this.freeSlots + batch.length;
       const claim =
-        claimWithOutcomes && this.state === "running" && want > 0 && (this.lanes > 1 || this.reserved === 0)
-          ? this.claimInput(want)
-          : undefined;
+        claimWithOutcomes && this.state === "running" && want > 0 ? this.claimInput(want) : undefined;
       if (claim) this.reserved += claim.limit;
       try {
         const { results, claimed } = await reportOutcomes(
