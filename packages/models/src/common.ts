@@ -92,8 +92,14 @@ export const JsonObjectSchema = checkedInPlace<JsonObject>((v) =>
     : jsonProblem(v, 0),
 );
 
-export const TagListSchema = z.array(z.string().min(1).max(100)).max(100);
-export const SkillListSchema = z.array(z.string().trim().min(1).max(100)).max(100);
+/** Longest tag or skill, and most of them on one task (also read by createTaskFast.ts). */
+export const LIST_LIMITS = { itemLength: 100, items: 100 } as const;
+
+export const TagListSchema = z.array(z.string().min(1).max(LIST_LIMITS.itemLength)).max(LIST_LIMITS.items);
+export const SkillListSchema = z
+  .array(z.string().trim().min(1).max(LIST_LIMITS.itemLength))
+  .max(LIST_LIMITS.items);
 
 /** Priority: higher runs first. */
-export const PrioritySchema = z.number().int().min(-1_000_000).max(1_000_000);
+export const PRIORITY_RANGE = { min: -1_000_000, max: 1_000_000 } as const;
+export const PrioritySchema = z.number().int().min(PRIORITY_RANGE.min).max(PRIORITY_RANGE.max);

@@ -7,12 +7,10 @@
  */
 
 import type { z } from "zod";
-import { isJsonObject } from "./common.ts";
-import type { CreateTaskInputSchema } from "./task.ts";
+import { isJsonObject, LIST_LIMITS, PRIORITY_RANGE } from "./common.ts";
+import { type CreateTaskInputSchema, CREATE_TASK_LIMITS as L } from "./task.ts";
 
 export type CreateTaskOutput = z.output<typeof CreateTaskInputSchema>;
-
-const MAX_DELAY_MS = 10 * 365 * 24 * 3600 * 1000;
 
 const intIn = (v: unknown, min: number, max: number): v is number =>
   typeof v === "number" && Number.isSafeInteger(v) && v >= min && v <= max;
@@ -26,15 +24,15 @@ function trimmed(v: unknown, max: number): string | undefined {
   return s.length >= 1 && s.length <= max ? s : undefined;
 }
 
-/** A copy of a list of 1..100-character strings (trimmed when `trim`), at most 100 of them. */
+/** A copy of a list of tags or skills (trimmed when `trim`), as TagListSchema / SkillListSchema. */
 function stringList(v: unknown, trim: boolean): string[] | undefined {
-  if (!Array.isArray(v) || v.length > 100) return undefined;
+  if (!Array.isArray(v) || v.length > LIST_LIMITS.items) return undefined;
   const out: string[] = new Array(v.length);
   for (let i = 0; i < v.length; i++) {
     const raw: unknown = v[i];
     if (typeof raw !== "string") return undefined;
     const s = trim ? raw.trim() : raw;
-    if (s.length < 1 || s.length > 100) return undefined;
+    if (s.length < 1 || s.length > LIST_LIMITS.itemLength) return undefined;
     out[i] = s;
   }
   return out;
@@ -70,23 +68,23 @@ export function parseCreateTaskFast(input: unknown): CreateTaskOutput | undefine
     const x = v[key];
     switch (key) {
       case "title":
-        title = trimmed(x, 500);
+        title = trimmed(x, L.title);
         if (title === undefined) return undefined;
         break;
       case "taskType":
-        taskType = trimmed(x, 100);
+        taskType = trimmed(x, L.taskType);
         if (taskType === undefined) return undefined;
         break;
       case "description":
-        if (x !== null && (typeof x !== "string" || x.length > 100_000)) return undefined;
+        if (x !== null && (typeof x !== "string" || x.length > L.description)) return undefined;
         description = x;
         break;
       case "priority":
-        if (!intIn(x, -1_000_000, 1_000_000)) return undefined;
+        if (!intIn(x, PRIORITY_RANGE.min, PRIORITY_RANGE.max)) return undefined;
         priority = x;
         break;
       case "currentPhase":
-        if (typeof x !== "string" || x.length < 1 || x.length > 100) return undefined;
+        if (typeof x !== "string" || x.length < 1 || x.length > L.currentPhase) return undefined;
         currentPhase = x;
         break;
       case "workflow":
@@ -106,7 +104,7 @@ export function parseCreateTaskFast(input: unknown): CreateTaskOutput | undefine
         if (requiredSkills === undefined) return undefined;
         break;
       case "maxRetries":
-        if (!intIn(x, 0, 100)) return undefined;
+        if (!intIn(x, 0, L.maxRetries)) return undefined;
         maxRetries = x;
         break;
       case "dueDate":
@@ -118,7 +116,7 @@ export function parseCreateTaskFast(input: unknown): CreateTaskOutput | undefine
         runAt = x;
         break;
       case "delayMs":
-        if (!intIn(x, 0, MAX_DELAY_MS)) return undefined;
+        if (!intIn(x, 0, L.delayMs)) return undefined;
         delayMs = x;
         break;
       default:

@@ -66,27 +66,32 @@ export const TaskSchema = z.object({
 });
 export type Task = z.infer<typeof TaskSchema>;
 
+/** CreateTaskInputSchema's bounds (also read by createTaskFast.ts, which must agree with it). */
+export const CREATE_TASK_LIMITS = {
+  title: 500,
+  taskType: 100,
+  description: 100_000,
+  currentPhase: 100,
+  maxRetries: 100,
+  delayMs: 10 * 365 * 24 * 3600 * 1000,
+} as const;
+
 export const CreateTaskInputSchema = z.strictObject({
-  title: z.string().trim().min(1, "must not be empty").max(500),
-  taskType: z.string().trim().min(1, "must not be empty").max(100),
-  description: z.string().max(100_000).nullish(),
+  title: z.string().trim().min(1, "must not be empty").max(CREATE_TASK_LIMITS.title),
+  taskType: z.string().trim().min(1, "must not be empty").max(CREATE_TASK_LIMITS.taskType),
+  description: z.string().max(CREATE_TASK_LIMITS.description).nullish(),
   priority: PrioritySchema.default(1),
-  currentPhase: z.string().min(1).max(100).default("start"),
+  currentPhase: z.string().min(1).max(CREATE_TASK_LIMITS.currentPhase).default("start"),
   workflow: JsonObjectSchema.nullish(),
   payload: JsonObjectSchema.nullish(),
   tags: TagListSchema.default([]),
   requiredSkills: SkillListSchema.default([]),
-  maxRetries: z.number().int().min(0).max(100).default(3),
+  maxRetries: z.number().int().min(0).max(CREATE_TASK_LIMITS.maxRetries).default(3),
   dueDate: TimestampSchema.nullish(),
   /** Absolute time before which the task is not claimable. */
   runAt: TimestampSchema.optional(),
   /** Relative delay in ms; ignored when runAt is given. */
-  delayMs: z
-    .number()
-    .int()
-    .min(0)
-    .max(10 * 365 * 24 * 3600 * 1000)
-    .optional(),
+  delayMs: z.number().int().min(0).max(CREATE_TASK_LIMITS.delayMs).optional(),
   /** Same key twice returns the first task instead of creating a second one. */
   idempotencyKey: z.string().min(1).max(200).optional(),
   /** Ids of tasks that must complete before this one may run. */
