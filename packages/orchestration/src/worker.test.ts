@@ -384,7 +384,7 @@ describe("Worker runtime", () => {
     expect(after.lastError).toBe("stopped");
   });
 
-  it("records outcomes even when its worker row is gone (the claim riding the group commit fails, the outcomes are reported without it)", async () => {
+  it("records outcomes when its worker row is deleted while it runs, registers again and goes on claiming", async () => {
     const [a, b] = await createTasks(t.db, [
       { title: "a", taskType: "t" },
       { title: "b", taskType: "t" },
@@ -393,24 +393,57 @@ describe("Worker runtime", () => {
     const gate = new Promise<void>((r) => {
       release = r;
     });
+    const lines = { warn: [] as string[], error: [] as string[] };
     const w = await started({
       role: "test",
       concurrency: 1,
       prefetch: 0,
-      handler: async () => {
-        await gate;
+      pollMaxMs: 20,
+      logger: {
+        info() {},
+        warn: (_o, m) => lines.warn.push(String(m)),
+        error: (_o, m) => lines.error.push(String(m)),
+      },
+      handler: async ({ task }) => {
+        if (task.id === a!.id) await gate;
         return "ok";
       },
     });
     try {
       await waitUntil(async () => (await getTask(t.db, a!.id))!.status === "in_progress", "a running");
       expect(await unregisterWorker(t.db, w.id)).toBe(true);
+      // The claim riding a's outcome finds no worker row: the outcome is recorded without it.
       release();
-      await waitUntil(async () => (await getTask(t.db, a!.id))!.status === "completed", "a completed");
+      await waitUntil(async () => (await getTask(t.db, b!.id))!.status === "completed", "b completed");
       expect((await getTask(t.db, a!.id))!.result).toBe("ok");
-      // Nothing was claimed for a worker that no longer exists.
-      expect((await getTask(t.db, b!.id))!.status).toBe("queued");
-      expect(await getRuns(t.db, b!.id)).toEqual([]);
+      expect((await getRuns(t.db, b!.id)).map((r) => r.workerId)).toEqual([w.id]);
+      expect((await getWorker(t.db, w.id))?.status).toBe("active");
+      expect(lines.warn.filter((m) => m.includes("registered again")).length).toBeGreaterThanOrEqual(1);
+      expect(lines.error).toEqual([]);
+    } finally {
+      await w.stop();
+    }
+    expect((await getWorker(t.db, w.id))?.status).toBe("offline");
+  });
+
+  it("an idle worker whose row was deleted registers again instead of failing every poll", async () => {
+    const errors: string[] = [];
+    const warns: string[] = [];
+    const w = await started({
+      role: "test",
+      pollMaxMs: 20,
+      logger: { info() {}, warn: (_o, m) => warns.push(String(m)), error: (_o, m) => errors.push(String(m)) },
+      handler: () => "done",
+    });
+    try {
+      await sleep(100);
+      expect(await unregisterWorker(t.db, w.id)).toBe(true);
+      const task = await createTask(t.db, { title: "after", taskType: "t" });
+      await waitUntil(async () => (await getTask(t.db, task.id))!.status === "completed", "task completed");
+      await sleep(200); // several polls later: still no failed claims logged
+      expect(errors).toEqual([]);
+      expect(warns.filter((m) => m.includes("registered again"))).toHaveLength(1);
+      expect((await getWorker(t.db, w.id))?.role).toBe("test");
     } finally {
       await w.stop();
     }

@@ -3,7 +3,7 @@ import type { ClaimedTask, JsonValue, RetryPolicy, Task } from "@hive/models";
 import { JsonObjectSchema, JsonValueSchema, MAX_CLAIM_LIMIT } from "@hive/models";
 import { z } from "zod";
 import { claimTasks, hasClaimableTasks, heartbeatTask, releaseTasks, reportOutcomes } from "./claims.ts";
-import { LeaseLostError } from "./errors.ts";
+import { LeaseLostError, WorkerNotFoundError } from "./errors.ts";
 import type { Database } from "./handle.ts";
 import { reapExpiredLeases } from "./reaper.ts";
 import { parseInput } from "./validate.ts";
@@ -245,6 +245,7 @@ export class Worker {
   private offEvents: (() => void) | null = null;
   private offWake: (() => void) | null = null;
   private state: "new" | "running" | "stopping" | "stopped" = "new";
+  private reregistering: Promise<boolean> | null = null;
   /** The stop in progress or done, once stop() was called on a running worker. */
   private stopping: Promise<void> | null = null;
   /** Counters for tests and status output. */
@@ -281,12 +282,7 @@ export class Worker {
   async start(): Promise<this> {
     if (this.state !== "new") throw new Error("a Worker can be started once");
     this.state = "running";
-    await registerWorker(this.db, {
-      workerId: this.id,
-      role: this.o.role,
-      capabilities: this.o.capabilities,
-      metadata: this.o.metadata ?? null,
-    });
+    await this.register();
     // Local enqueues wake the claim loop at once; other processes through the backend (SQLite:
     // data_version checks; PostgreSQL: NOTIFY), with polling as the fallback.
     const hint = () => {
@@ -312,6 +308,41 @@ export class Worker {
     this.loops.push(this.claimLoop());
     this.log.info({ workerId: this.id, role: this.o.role }, "worker started");
     return this;
+  }
+
+  private register(): Promise<unknown> {
+    return registerWorker(this.db, {
+      workerId: this.id,
+      role: this.o.role,
+      capabilities: this.o.capabilities,
+      metadata: this.o.metadata ?? null,
+    });
+  }
+
+  /**
+   * Registers the worker again when its row is found gone while it runs (unregisterWorker by an
+   * operator or a cleanup script): claims need the row, and without it the worker idled,
+   * logging a failed claim every poll. Its leases were kept, so what it holds still completes.
+   * Calls while one is in flight share it.
+   */
+  private reregister(): Promise<boolean> {
+    if (this.state !== "running") return Promise.resolve(false);
+    this.reregistering ??= (async () => {
+      try {
+        await this.register();
+        this.log.warn(
+          { workerId: this.id },
+          "worker row was gone (unregistered while running); registered again",
+        );
+        return true;
+      } catch (err) {
+        this.log.error({ workerId: this.id, err: String(err) }, "registering again failed; will retry");
+        return false;
+      } finally {
+        this.reregistering = null;
+      }
+    })();
+    return this.reregistering;
   }
 
   /** Tasks this worker holds a lease on right now (running or buffered). */
@@ -350,6 +381,11 @@ export class Worker {
           }
         } catch (err) {
           lastFull = false;
+          // Registered again: claim at once, not after a backoff.
+          if (err instanceof WorkerNotFoundError && (await this.reregister())) {
+            lastFull = true;
+            continue;
+          }
           this.log.error({ workerId: this.id, err: String(err) }, "claim failed; retrying");
         }
       }
@@ -528,7 +564,9 @@ export class Worker {
         // claim (should it be what failed). Leases are still renewed meanwhile, so nothing is lost.
         this.outcomes.unshift(...batch);
         claimWithOutcomes = false;
-        this.log.error({ workerId: this.id, err: String(err) }, "reporting outcomes failed; retrying");
+        // The claim riding the commit found the worker row gone: the outcomes go again without it.
+        if (err instanceof WorkerNotFoundError) void this.reregister();
+        else this.log.error({ workerId: this.id, err: String(err) }, "reporting outcomes failed; retrying");
         await new Promise((r) => setTimeout(r, 100));
         if (this.state === "stopped" || Date.now() >= this.giveUpAt) break;
       } finally {
@@ -567,7 +605,7 @@ export class Worker {
 
   private async heartbeatAll(): Promise<void> {
     try {
-      await updateWorkerHeartbeat(this.db, { workerId: this.id });
+      if (!(await updateWorkerHeartbeat(this.db, { workerId: this.id }))) await this.reregister();
       const pending = new Set(this.outcomes.map((o) => o.held));
       for (const h of [...this.held.values()]) if (!pending.has(h)) await this.heartbeatOne(h);
     } catch (err) {
@@ -645,6 +683,8 @@ export class Worker {
     for (const t of this.timers) clearInterval(t);
     this.offEvents?.();
     this.offWake?.();
+    // A registration begun before the stop must not mark the worker active after it.
+    await this.reregistering;
     try {
       if (this.o.unregisterOnStop) {
         await unregisterWorker(this.db, this.id);
