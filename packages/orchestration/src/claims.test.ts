@@ -118,6 +118,52 @@ describe("claimTasks", () => {
     expect((await getWorker(t.db, "w1"))!.currentTaskId).toBeNull();
   });
 
+  it("returns each claimed task exactly as the claim stored it, whatever its fields hold", async () => {
+    await makeWorker(t.db, "w1", ["gpu", "ß-skill"]);
+    const odd = 'quote " backslash \\ newline \n tab \t line-sep \u2028 emoji 🐝 nul-free ünïcödé';
+    const [a, b] = await createTasks(t.db, [
+      {
+        title: odd,
+        taskType: "t",
+        description: odd,
+        priority: -7,
+        currentPhase: "phase ✓",
+        workflow: { steps: ["a", odd], n: 1.5 },
+        payload: { text: odd, big: 2 ** 53 - 1, neg: -0.25, nested: { list: [null, true, { x: "y" }] } },
+        tags: ["tag one", odd],
+        requiredSkills: ["gpu", "ß-skill"],
+        maxRetries: 5,
+        dueDate: 1_900_000_000_000,
+        idempotencyKey: "key-1",
+      },
+      { title: "plain", taskType: "t" },
+    ]);
+    // A task claimed before (failed, requeued): its token and run count carried from the first claim.
+    const [first] = await claimTasks(t.db, { workerId: "w1", limit: 1 });
+    expect(first!.task.id).toBe(b!.id); // priority 1 before -7
+    await failTask(t.db, { taskId: b!.id, token: first!.token, error: "boom", retryable: false });
+    await requeueTask(t.db, b!.id);
+    const claimed = await claimTasks(t.db, { workerId: "w1", limit: 10, leaseMs: 7000 });
+    expect(claimed.map((c) => c.task.id).sort()).toEqual([a!.id, b!.id].sort());
+    for (const c of claimed) {
+      expect(c.task).toEqual(await getTask(t.db, c.task.id));
+      expect(c.token).toBe(c.task.leaseToken);
+    }
+    const again = claimed.find((c) => c.task.id === b!.id)!.task;
+    expect(again).toMatchObject({
+      leaseToken: 2,
+      status: "in_progress",
+      assignedWorker: "w1",
+      cancelRequested: false,
+    });
+    expect(claimed.find((c) => c.task.id === a!.id)!.task.payload).toEqual({
+      text: odd,
+      big: 2 ** 53 - 1,
+      neg: -0.25,
+      nested: { list: [null, true, { x: "y" }] },
+    });
+  });
+
   it("never hands one task to two claims", async () => {
     await makeWorker(t.db, "w1");
     await makeWorker(t.db, "w2");

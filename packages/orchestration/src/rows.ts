@@ -116,10 +116,11 @@ export const TASK_COLUMNS = [
 /** `TASK_COLUMNS` as a select list. */
 export const TASK_SELECT = TASK_COLUMNS.join(", ");
 
-/** Each column's position in TASK_COLUMNS, so the mapping below cannot drift from the list. */
-const C = Object.fromEntries(TASK_COLUMNS.map((c, i) => [c, i])) as {
+/** Each column's position in TASK_COLUMNS, so the mappings of value rows cannot drift from the list. */
+export const TASK_COLUMN_AT = Object.fromEntries(TASK_COLUMNS.map((c, i) => [c, i])) as {
   readonly [K in (typeof TASK_COLUMNS)[number]]: number;
 };
+const C = TASK_COLUMN_AT;
 
 const text = (v: unknown): string => v as string;
 const textOrNull = (v: unknown): string | null => (v ?? null) as string | null;
