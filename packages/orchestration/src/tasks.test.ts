@@ -85,6 +85,23 @@ describe("createTask", () => {
     expect(await total()).toBe(0);
   });
 
+  it("names the first ten problems of a bad batch in the message and lists every one in issues", async () => {
+    const inputs = Array.from({ length: 1000 }, (_, i) =>
+      i % 2 === 0 ? { title: `ok ${i}`, taskType: "t" } : { title: "", taskType: "t" },
+    );
+    const err = await createTasks(t.db, inputs).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    const v = err as ValidationError;
+    expect(v.issues).toHaveLength(500);
+    expect(v.issues[0]).toEqual({ path: "1.title", message: "must not be empty" });
+    expect(v.message).toContain("1.title: must not be empty");
+    expect(v.message).toContain("19.title");
+    expect(v.message).not.toContain("21.title");
+    expect(v.message).toMatch(/and 490 more/);
+    expect(v.message.length).toBeLessThan(1000);
+    expect(await total()).toBe(0);
+  });
+
   it("returns the same task for the same idempotency key, creating no duplicate", async () => {
     const a = await createTask(t.db, { title: "a", taskType: "t", idempotencyKey: "k1" });
     const b = await createTask(t.db, { title: "a again", taskType: "t", idempotencyKey: "k1" });
