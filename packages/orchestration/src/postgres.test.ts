@@ -52,6 +52,27 @@ describe.skipIf(testBackend !== "postgres")("the PostgreSQL backend", () => {
     expect(await getRuns(t.db, task.id)).toEqual([]);
   });
 
+  it('compares ids and task status byte by byte (COLLATE "C"), whatever the database\'s collation', async () => {
+    const rows = await withRead(t.db, (ex) =>
+      ex.all<{ col: string; collation: string | null }>(
+        `SELECT table_name || '.' || column_name AS col, collation_name AS collation
+         FROM information_schema.columns WHERE table_schema = ? AND collation_name IS NOT NULL ORDER BY 1`,
+        [t.temp.openOptions.schema],
+      ),
+    );
+    expect(rows.filter((r) => r.collation === "C").map((r) => r.col)).toEqual([
+      "runs.id",
+      "runs.task_id",
+      "runs.worker_id",
+      "task_dependencies.depends_on_id",
+      "task_dependencies.task_id",
+      "tasks.id",
+      "tasks.status",
+      "workers.current_task_id",
+      "workers.id",
+    ]);
+  });
+
   it("retries a transaction the server aborted for a deadlock, and both writers succeed", async () => {
     const a = await createTask(t.db, { title: "a", taskType: "t" });
     const b = await createTask(t.db, { title: "b", taskType: "t" });

@@ -7,6 +7,7 @@
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  customType,
   foreignKey,
   index,
   integer,
@@ -18,15 +19,25 @@ import {
 
 const ms = (name: string) => bigint(name, { mode: "number" });
 
+/**
+ * Text compared byte by byte (COLLATE "C"), for the keys the claim and the completion look up,
+ * index and join on every task: ids and the claim index's status. Under a database's default
+ * collation (C.UTF-8 here, often en_US.UTF-8) each B-tree comparison of text went through
+ * strcoll: ~10 % of the server's time in a drain (perf). Measured, in-process drain of 40k
+ * no-op tasks, three alternating pairs: 57.5 / 58.8 / 58.8 → 54.3 / 54.3 / 54.8 µs of server CPU
+ * a task. These columns hold ids and status names, never text sorted for people.
+ */
+const key = customType<{ data: string }>({ dataType: () => 'text COLLATE "C"' });
+
 export const tasksTable = pgTable(
   "tasks",
   {
-    id: text("id").primaryKey(),
+    id: key("id").primaryKey(),
     title: text("title").notNull(),
     description: text("description"),
     taskType: text("task_type").notNull(),
     priority: integer("priority").notNull().default(1),
-    status: text("status").notNull().default("queued"),
+    status: key("status").notNull().default("queued"),
     currentPhase: text("current_phase").notNull().default("start"),
     workflow: text("workflow"),
     payload: text("payload"),
@@ -72,8 +83,8 @@ export const tasksTable = pgTable(
 export const taskDependenciesTable = pgTable(
   "task_dependencies",
   {
-    taskId: text("task_id").notNull(),
-    dependsOnId: text("depends_on_id").notNull(),
+    taskId: key("task_id").notNull(),
+    dependsOnId: key("depends_on_id").notNull(),
   },
   (t) => [
     primaryKey({ columns: [t.taskId, t.dependsOnId] }),
@@ -84,12 +95,12 @@ export const taskDependenciesTable = pgTable(
 export const workersTable = pgTable(
   "workers",
   {
-    id: text("id").primaryKey(),
+    id: key("id").primaryKey(),
     role: text("role").notNull(),
     status: text("status").notNull().default("active"),
     lastHeartbeat: ms("last_heartbeat").notNull(),
     capabilities: text("capabilities").notNull().default("[]"),
-    currentTaskId: text("current_task_id").references(() => tasksTable.id, { onDelete: "set null" }),
+    currentTaskId: key("current_task_id").references(() => tasksTable.id, { onDelete: "set null" }),
     metadata: text("metadata"),
     registeredAt: ms("registered_at").notNull(),
   },
@@ -103,14 +114,14 @@ export const workersTable = pgTable(
 export const runsTable = pgTable(
   "runs",
   {
-    id: text("id").primaryKey(),
+    id: key("id").primaryKey(),
     // No foreign keys: a constraint checks its parent row on every run inserted (on PostgreSQL
     // a row lock on the task and on the worker, a third of a claim's time). Runs are inserted
     // only by the claim, for the tasks it claims in the same statement; deletes are followed
     // by triggers (migration runs_without_foreign_keys): deleting a task deletes its
     // runs, deleting a worker sets their worker_id null, as the cascades did.
-    taskId: text("task_id").notNull(),
-    workerId: text("worker_id"),
+    taskId: key("task_id").notNull(),
+    workerId: key("worker_id"),
     runNumber: integer("run_number").notNull(),
     status: text("status").notNull().default("running"),
     phase: text("phase"),
