@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
+import { FALLBACK_AUTOCHECKPOINT_PAGES } from "./checkpointer.ts";
 import { claimTasks, completeTask } from "./claims.ts";
 import { closeDatabase, DEFAULT_DB_PATH, openDatabase, resolveDatabasePath, sqliteBackendOf } from "./db.ts";
 import { DatabaseOpenError, SchemaVersionError } from "./errors.ts";
@@ -10,6 +11,7 @@ import { latestKnownMigration, SQLITE_MIGRATIONS_DIR } from "./migrations.ts";
 import { getRuns } from "./runs.ts";
 import { createTask } from "./tasks.ts";
 import { testBackend } from "./testing/tempdb.ts";
+import { waitUntil } from "./testing/waitUntil.ts";
 import { registerWorker } from "./workers.ts";
 
 // SQLite only (skipped on the PostgreSQL pass): these cases are about the embedded file.
@@ -179,5 +181,50 @@ describe.skipIf(testBackend === "postgres")("openDatabase (SQLite)", () => {
     const after = new BetterSqlite3(path, { readonly: true });
     expect(after.prepare("SELECT count(*) AS n FROM __drizzle_migrations").get()).toEqual(before);
     after.close();
+  });
+});
+
+describe.skipIf(testBackend === "postgres")("background checkpoints (SQLite)", () => {
+  const fileSize = (path: string) => statSync(path).size;
+
+  it("start once a connection has written, checkpoint the WAL on their own thread, and stop on close", async () => {
+    const path = join(tempDir(), "ckpt.db");
+    const db = await openDatabase({ path });
+    const backend = sqliteBackendOf(db);
+    await createTask(db, { title: "first", taskType: "t" });
+    expect(backend.checkpointsInBackground).toBe(false); // a short-lived writer never starts one
+    for (let i = 0; i < 64; i++) await createTask(db, { title: `t${i}`, taskType: "t" });
+    expect(backend.checkpointsInBackground).toBe(true);
+    // The writer's own connection no longer checkpoints at SQLite's 1,000 pages...
+    expect(backend.conn.pragma("wal_autocheckpoint", { simple: true })).toBe(FALLBACK_AUTOCHECKPOINT_PAGES);
+    const before = fileSize(path);
+    // ...so pages reaching the database file (each commit writes ~3 WAL frames, far below the
+    // fallback) were copied there by the thread.
+    for (let i = 0; i < 2000; i++) await createTask(db, { title: `more ${i}`, taskType: "t" });
+    await waitUntil(async () => fileSize(path) > before, "the database file grown by a checkpoint", 5000);
+    await closeDatabase(db);
+    expect(backend.checkpointsInBackground).toBe(false);
+    const again = await openDatabase({ path });
+    try {
+      const n = sqliteBackendOf(again).rawAll<{ n: number }>("SELECT count(*) AS n FROM tasks")[0]!.n;
+      expect(n).toBe(2065);
+    } finally {
+      await closeDatabase(again);
+    }
+  });
+
+  it("never start when turned off, nor on a read-only connection", async () => {
+    const path = join(tempDir(), "off.db");
+    const db = await openDatabase({ path, backgroundCheckpoints: false });
+    for (let i = 0; i < 100; i++) await createTask(db, { title: `t${i}`, taskType: "t" });
+    expect(sqliteBackendOf(db).checkpointsInBackground).toBe(false);
+    expect(sqliteBackendOf(db).conn.pragma("wal_autocheckpoint", { simple: true })).toBe(1000);
+    await closeDatabase(db);
+    const ro = await openDatabase({ path, readonly: true });
+    try {
+      expect(sqliteBackendOf(ro).checkpointsInBackground).toBe(false);
+    } finally {
+      await closeDatabase(ro);
+    }
   });
 });

@@ -16,6 +16,11 @@ const OpenOptionsSchema = z.strictObject({
   /** How long a writer waits for another process's lock, in ms (default 10 s). */
   busyTimeoutMs: z.number().int().min(0).default(10_000),
   readonly: z.boolean().default(false),
+  /**
+   * SQLite: checkpoint the WAL on a background thread instead of inside the COMMIT that fills
+   * it (default true; see sqlite.ts). False keeps SQLite's own auto-checkpoint.
+   */
+  backgroundCheckpoints: z.boolean().default(true),
   /** PostgreSQL connection URL; selects the PostgreSQL backend. Default: $HIVE_DATABASE_URL. */
   url: z.string().min(1).optional(),
   /** PostgreSQL schema for Hive's tables (default $HIVE_DATABASE_SCHEMA or "public"). */
@@ -91,6 +96,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
     migrate: opts.migrate,
     busyTimeoutMs: opts.busyTimeoutMs,
     readonly: opts.readonly,
+    backgroundCheckpoints: opts.backgroundCheckpoints,
   });
   return new DatabaseHandle(backend, path);
 }

@@ -57,7 +57,7 @@ describe.skipIf(testBackend !== "postgres")("the PostgreSQL backend", () => {
       ex.all<{ col: string; collation: string | null }>(
         `SELECT table_name || '.' || column_name AS col, collation_name AS collation
          FROM information_schema.columns WHERE table_schema = ? AND collation_name IS NOT NULL ORDER BY 1`,
-        [t.temp.openOptions.schema],
+        [t.temp.openOptions.schema ?? null],
       ),
     );
     expect(rows.filter((r) => r.collation === "C").map((r) => r.col)).toEqual([
