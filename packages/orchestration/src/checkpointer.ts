@@ -13,7 +13,7 @@ export const FALLBACK_AUTOCHECKPOINT_PAGES = 10_000;
  * The thread's code. It has its own connection to the file and runs a PASSIVE checkpoint
  * (never waits for readers or writers) whenever a connection has committed since its last look
  * (PRAGMA data_version moves). A checkpoint that finds the checkpoint lock taken (another
- * process's) is skipped; the next poll tries again.
+ * process's) is skipped; the next commit brings another.
  */
 const THREAD_CODE = `
 const { parentPort, workerData } = require("node:worker_threads");
@@ -42,6 +42,8 @@ parentPort.on("message", () => {
 export interface Checkpointer {
   /** Stops the thread and closes its connection; resolves once it has exited. */
   stop(): Promise<void>;
+  /** The thread itself (tests end it to prove the fallback). */
+  readonly thread: Worker;
 }
 
 /**
@@ -52,7 +54,7 @@ export interface Checkpointer {
  * caller raises its own connection's threshold to FALLBACK_AUTOCHECKPOINT_PAGES, so the WAL
  * stays bounded if the thread cannot keep up or dies.
  */
-export function startCheckpointer(path: string): Checkpointer {
+export function startCheckpointer(path: string, onDied: () => void): Checkpointer {
   const driver = createRequire(import.meta.url).resolve("better-sqlite3");
   const thread = new Worker(THREAD_CODE, {
     eval: true,
@@ -61,11 +63,20 @@ export function startCheckpointer(path: string): Checkpointer {
     resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 },
   });
   thread.unref();
-  // A thread that fails (the file removed, say) only ends the background checkpoints.
+  // A thread that fails (the file removed, say) only ends the background checkpoints: the
+  // caller is told, to give its connection SQLite's own auto-checkpoint back.
+  let stopping = false;
   thread.on("error", () => {});
-  const exited = new Promise<void>((resolve) => thread.once("exit", () => resolve()));
+  const exited = new Promise<void>((resolve) =>
+    thread.once("exit", () => {
+      if (!stopping) onDied();
+      resolve();
+    }),
+  );
   return {
+    thread,
     stop: async () => {
+      stopping = true;
       // Referenced again while it stops: waiting on an unreferenced thread alone would let the
       // process exit with the stop unsettled.
       thread.ref();

@@ -213,6 +213,22 @@ describe.skipIf(testBackend === "postgres")("background checkpoints (SQLite)", (
     }
   });
 
+  it("give the connection SQLite's own auto-checkpoint back if the thread dies", async () => {
+    const path = join(tempDir(), "died.db");
+    const db = await openDatabase({ path });
+    try {
+      const backend = sqliteBackendOf(db);
+      for (let i = 0; i < 64; i++) await createTask(db, { title: `t${i}`, taskType: "t" });
+      expect(backend.conn.pragma("wal_autocheckpoint", { simple: true })).toBe(FALLBACK_AUTOCHECKPOINT_PAGES);
+      await backend.checkpointerThread!.terminate();
+      await waitUntil(async () => !backend.checkpointsInBackground, "the death noticed", 5000);
+      expect(backend.conn.pragma("wal_autocheckpoint", { simple: true })).toBe(1000);
+      await createTask(db, { title: "after", taskType: "t" }); // writes go on
+    } finally {
+      await closeDatabase(db);
+    }
+  });
+
   it("never start when turned off, nor on a read-only connection", async () => {
     const path = join(tempDir(), "off.db");
     const db = await openDatabase({ path, backgroundCheckpoints: false });

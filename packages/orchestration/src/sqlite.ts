@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import type { Worker as Thread } from "node:worker_threads";
 import BetterSqlite3 from "better-sqlite3";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
@@ -24,6 +25,9 @@ const WAKE_POLL_MS = 5;
 
 /** Page size of a database file this backend creates. */
 const PAGE_SIZE = 8192;
+
+/** SQLite's own auto-checkpoint threshold, given back if the background checkpointer dies. */
+const SQLITE_AUTOCHECKPOINT_PAGES = 1000;
 
 /** Write transactions after which a connection starts its background checkpointer. */
 const CHECKPOINTER_AFTER_COMMITS = 64;
@@ -277,7 +281,10 @@ export class SqliteBackend implements Backend {
   private startCheckpointer(): void {
     this.commitsBeforeCheckpointer = -1;
     try {
-      this.checkpointer = startCheckpointer(this.conn.name);
+      this.checkpointer = startCheckpointer(this.conn.name, () => {
+        this.checkpointer = null;
+        if (this.conn.open) this.conn.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT_PAGES}`);
+      });
       this.conn.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
     } catch {
       this.checkpointer = null; // no thread: SQLite's own auto-checkpoint goes on as before
@@ -287,6 +294,11 @@ export class SqliteBackend implements Backend {
   /** Whether a background checkpointer runs for this connection (tests). */
   get checkpointsInBackground(): boolean {
     return this.checkpointer !== null;
+  }
+
+  /** The checkpointer's thread, if one runs (tests). */
+  get checkpointerThread(): Thread | null {
+    return this.checkpointer?.thread ?? null;
   }
 
   async close(): Promise<void> {
