@@ -32,7 +32,7 @@ import {
   toJson,
 } from "./rows.ts";
 import { LATEST_RUN_NUMBER } from "./runs.ts";
-import { jsonIds, jsonRows, type SqlParam } from "./sql.ts";
+import { jsonIds, jsonRows } from "./sql.ts";
 import { withRead, withTx } from "./tx.ts";
 import { parseInput } from "./validate.ts";
 
@@ -70,26 +70,32 @@ function claimedValues(picked: unknown[], workerId: string, leaseExpiresAt: numb
   return v;
 }
 
-/** SQLite: picks up to the limit, updates them, returns them as the update left them. */
+/**
+ * SQLite: picks up to the limit, updates them, returns them as the update left them. `types`
+ * and `caps` are the call's task types and capabilities as JSON arrays (or null).
+ */
 async function claimSqlite(
   tx: TxState,
-  params: readonly SqlParam[],
-  workerId: string,
-  leaseExpiresAt: number,
+  q: z.output<typeof ClaimTasksInputSchema>,
+  types: string | null,
+  caps: string | null,
   ts: number,
-) {
-  const [[json]] = (await tx.ex.values(PICK_SQLITE, params)) as [[string]];
+): Promise<ClaimedTask[]> {
+  const [[json]] = (await tx.ex.values(PICK_SQLITE, [ts, types, types, q.workerId, caps, caps, q.limit])) as [
+    [string],
+  ];
   const picked = JSON.parse(json) as unknown[][];
   if (picked.length === 0) return [];
+  const leaseExpiresAt = ts + q.leaseMs;
   const changed = await tx.ex.run(CLAIM_UPDATE_SQLITE, [
-    workerId,
+    q.workerId,
     leaseExpiresAt,
     ts,
     JSON.stringify(picked.map((p) => p[0])),
   ]);
   if (changed.changes !== picked.length)
     throw new HiveError(`claim updated ${changed.changes} of the ${picked.length} tasks it picked`);
-  return picked.map((p) => claimedFrom(claimedValues(p, workerId, leaseExpiresAt, ts), newId()));
+  return picked.map((p) => claimedFrom(claimedValues(p, q.workerId, leaseExpiresAt, ts), newId()));
 }
 
 // PostgreSQL: NULLS LAST matches the index's order (DESC alone means NULLS FIRST, which the index
@@ -195,8 +201,22 @@ async function claimIn(
   if (tx.ex.dialect === "postgres") {
     // The transaction runs without bitmap scans (see PostgresBackend.transaction).
     const all = await tx.ex.values(CLAIM_POSTGRES, [
-      ...[q.workerId, ts + q.leaseMs, ts, ts, types, types, q.workerId, caps, caps, q.limit],
-      ...[q.workerId, ts, q.workerId, ts, ts],
+      // The claim's UPDATE, then k, w and r (see CLAIM_POSTGRES).
+      q.workerId,
+      ts + q.leaseMs,
+      ts,
+      ts,
+      types,
+      types,
+      q.workerId,
+      caps,
+      caps,
+      q.limit,
+      q.workerId,
+      ts,
+      q.workerId,
+      ts,
+      ts,
     ]);
     if (Number(all[0]?.[PG_WORKER_FOUND] ?? 0) === 0) throw new WorkerNotFoundError(q.workerId);
     out = [];
@@ -205,13 +225,7 @@ async function claimIn(
       if (runId !== null) out.push(claimedFrom(v, runId));
     }
   } else {
-    out = await claimSqlite(
-      tx,
-      [ts, types, types, q.workerId, caps, caps, q.limit],
-      q.workerId,
-      ts + q.leaseMs,
-      ts,
-    );
+    out = await claimSqlite(tx, q, types, caps, ts);
     // After the claim, so one statement both proves the worker exists (else the transaction
     // rolls back: nothing claimed) and records its heartbeat and current task.
     const worker = await tx.ex.run(
