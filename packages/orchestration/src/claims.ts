@@ -43,7 +43,7 @@ import { parseInput } from "./validate.ts";
 // The picked rows come back as one JSON text, parsed by V8 at once: an UPDATE … RETURNING of
 // the 28 columns cost 10 µs a task, 5.5 of them the RETURNING (SQLite keeps RETURNING rows in a
 // temporary table, and the driver converts each value on its own); this pick and update, 6.2.
-const PICK_SQLITE = `SELECT json_group_array(json_array(rid, ${TASK_SELECT})) FROM (
+const PICK_SQLITE = `SELECT json_group_array(json_array(${TASK_SELECT}, rid)) FROM (
     SELECT tasks.rowid AS rid, ${TASK_SELECT} FROM tasks INDEXED BY tasks_claim_idx
     WHERE status = 'queued' AND run_at <= ?
       AND (? IS NULL OR task_type IN (SELECT value FROM json_each(?)))
@@ -57,9 +57,11 @@ const CLAIM_UPDATE_SQLITE = `UPDATE tasks SET status = 'in_progress', assigned_w
     lease_expires_at = ?, attempts = attempts + 1, updated_at = ?, cancel_requested = 0
   WHERE rowid IN (SELECT value FROM json_each(?))`;
 
-/** A picked row (its rowid first, then TASK_COLUMNS) as CLAIM_UPDATE_SQLITE leaves it, without the rowid. */
-function claimedValues(picked: unknown[], workerId: string, leaseExpiresAt: number, ts: number): unknown[] {
-  const v = picked.slice(1);
+/** Where a picked row holds its rowid: after TASK_COLUMNS, which taskFromValues reads by position. */
+const PICKED_ROWID = TASK_COLUMNS.length;
+
+/** A picked row (TASK_COLUMNS, then its rowid) as CLAIM_UPDATE_SQLITE leaves it, changed in place. */
+function claimedValues(v: unknown[], workerId: string, leaseExpiresAt: number, ts: number): unknown[] {
   v[TASK_COLUMN_AT.status] = "in_progress";
   v[TASK_COLUMN_AT.assigned_worker] = workerId;
   v[TASK_COLUMN_AT.lease_token] = Number(v[TASK_COLUMN_AT.lease_token]) + 1;
@@ -91,7 +93,7 @@ async function claimSqlite(
     q.workerId,
     leaseExpiresAt,
     ts,
-    JSON.stringify(picked.map((p) => p[0])),
+    JSON.stringify(picked.map((p) => p[PICKED_ROWID])),
   ]);
   if (changed.changes !== picked.length)
     throw new HiveError(`claim updated ${changed.changes} of the ${picked.length} tasks it picked`);
