@@ -19,6 +19,7 @@ import { reapExpiredLeases } from "./reaper.ts";
 import { getRuns } from "./runs.ts";
 import { cancelTask, createTask, createTasks, getTask, getTasksByStatus, requeueTask } from "./tasks.ts";
 import { makeWorker, sleep, useTempDatabase } from "./testing/fixtures.ts";
+import { transaction } from "./tx.ts";
 import { getWorker } from "./workers.ts";
 
 const t = useTempDatabase();
@@ -176,7 +177,36 @@ describe("claimTasks", () => {
     expect(ids).toHaveLength(50);
     expect(new Set(ids).size).toBe(50);
   });
+
+  it("fails for good a claimed task whose stored row is not readable, and hands out the others", async () => {
+    await makeWorker(t.db);
+    const bad = await createTask(t.db, { title: "bad", taskType: "t", priority: 9, payload: { n: 1 } });
+    const good = await createTask(t.db, { title: "good", taskType: "t", payload: { n: 2 } });
+    await transaction(t.db, async (tx) => {
+      await tx._tx.ex.run("UPDATE tasks SET payload = ? WHERE id = ?", ["{not json", bad.id]);
+    });
+    const claimed = await claimTasks(t.db, { workerId: "w1", limit: 5 });
+    expect(claimed.map((c) => c.task.id)).toEqual([good.id]);
+    const after = await getTaskRow(bad.id);
+    expect(after.status).toBe("failed");
+    expect(after.last_error).toMatch(new RegExp(`stored task "${bad.id}" is malformed: payload`));
+    const runs = await getRuns(t.db, bad.id);
+    expect(runs.map((r) => r.status)).toEqual(["failed"]);
+    // Nothing is left for a later claim to trip on.
+    expect(await claimTasks(t.db, { workerId: "w1", limit: 5 })).toEqual([]);
+  });
 });
+
+/** A task's status and last error read without parsing its JSON columns. */
+async function getTaskRow(id: string): Promise<{ status: string; last_error: string | null }> {
+  return transaction(t.db, async (tx) => {
+    const row = await tx._tx.ex.get<{ status: string; last_error: string | null }>(
+      "SELECT status, last_error FROM tasks WHERE id = ?",
+      [id],
+    );
+    return row!;
+  });
+}
 
 describe("leases and fencing", () => {
   it("rejects a completion with a stale token and changes nothing", async () => {

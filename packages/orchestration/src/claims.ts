@@ -40,10 +40,14 @@ import { parseInput } from "./validate.ts";
 // the transaction's write lock (BEGIN IMMEDIATE: no other writer can come between them). One
 // statement text for every worker: capabilities and task types are bound as JSON arrays, so the
 // prepared statement is reused. The inner SELECT walks tasks_claim_idx in ORDER BY order.
-// The picked rows come back as one JSON text, parsed by V8 at once: an UPDATE … RETURNING of
-// the 28 columns cost 10 µs a task, 5.5 of them the RETURNING (SQLite keeps RETURNING rows in a
-// temporary table, and the driver converts each value on its own); this pick and update, 6.2.
-const PICK_SQLITE = `SELECT json_group_array(json_array(${TASK_SELECT}, rid)) FROM (
+// The picked rows come back as JSON texts: an UPDATE … RETURNING of the 28 columns cost 10 µs a
+// task, 5.5 of them the RETURNING (SQLite keeps RETURNING rows in a temporary table, and the
+// driver converts each value on its own). The transaction reads only what it writes with (the
+// rowids, as the JSON list the UPDATE binds, and five columns a task); the full rows' text is
+// parsed into Tasks after COMMIT, outside the write lock that other processes wait for.
+const PICK_SQLITE = `SELECT json_group_array(rid),
+    json_group_array(json_array(id, lease_token, attempts, plan_id, current_phase)),
+    json_group_array(json_array(${TASK_SELECT})) FROM (
     SELECT tasks.rowid AS rid, ${TASK_SELECT} FROM tasks INDEXED BY tasks_claim_idx
     WHERE status = 'queued' AND run_at <= ?
       AND (? IS NULL OR task_type IN (SELECT value FROM json_each(?)))
@@ -52,15 +56,14 @@ const PICK_SQLITE = `SELECT json_group_array(json_array(${TASK_SELECT}, rid)) FR
         WHERE s.value NOT IN (SELECT value FROM json_each((SELECT capabilities FROM workers WHERE id = ?)))
           OR (? IS NOT NULL AND s.value NOT IN (SELECT value FROM json_each(?)))))
     ORDER BY priority DESC, created_at ASC LIMIT ?)`;
+/** Where a picked key row holds each of its columns (PICK_SQLITE's second list). */
+const KEY = { id: 0, leaseToken: 1, attempts: 2, planId: 3, phase: 4 } as const;
 /** What the claim writes; claimedValues mirrors it on the picked rows. */
 const CLAIM_UPDATE_SQLITE = `UPDATE tasks SET status = 'in_progress', assigned_worker = ?, lease_token = lease_token + 1,
     lease_expires_at = ?, attempts = attempts + 1, updated_at = ?, cancel_requested = 0
   WHERE rowid IN (SELECT value FROM json_each(?))`;
 
-/** Where a picked row holds its rowid: after TASK_COLUMNS, which taskFromValues reads by position. */
-const PICKED_ROWID = TASK_COLUMNS.length;
-
-/** A picked row (TASK_COLUMNS, then its rowid) as CLAIM_UPDATE_SQLITE leaves it, changed in place. */
+/** A picked row (TASK_COLUMNS) as CLAIM_UPDATE_SQLITE leaves it, changed in place. */
 function claimedValues(v: unknown[], workerId: string, leaseExpiresAt: number, ts: number): unknown[] {
   v[TASK_COLUMN_AT.status] = "in_progress";
   v[TASK_COLUMN_AT.assigned_worker] = workerId;
@@ -72,9 +75,39 @@ function claimedValues(v: unknown[], workerId: string, leaseExpiresAt: number, t
   return v;
 }
 
+/** The parameters of the pick's WHERE and LIMIT, in both dialects' order. */
+const pickParams = (
+  q: z.output<typeof ClaimTasksInputSchema>,
+  types: string | null,
+  caps: string | null,
+  ts: number,
+) => [ts, types, types, q.workerId, caps, caps, q.limit];
+
+/** What the claim's transaction needs of a claimed task: its events, run row and plan transition. */
+interface ClaimKey {
+  id: string;
+  token: number;
+  attempt: number;
+  planId: string | null;
+  phase: string;
+  runId: string;
+}
+
 /**
- * SQLite: picks up to the limit, updates them, returns them as the update left them. `types`
- * and `caps` are the call's task types and capabilities as JSON arrays (or null).
+ * A claim as its transaction leaves it: the keys it wrote with, and the claimed tasks, built
+ * when asked (after COMMIT on SQLite).
+ */
+interface Claim {
+  keys: ClaimKey[];
+  tasks: () => { tasks: ClaimedTask[]; unreadable: { key: ClaimKey; error: Error }[] };
+}
+
+const NO_CLAIM: Claim = { keys: [], tasks: () => ({ tasks: [], unreadable: [] }) };
+
+/**
+ * SQLite: picks up to the limit and updates them. `types` and `caps` are the call's task types
+ * and capabilities as JSON arrays (or null). The tasks are the picked rows as the update left
+ * them.
  */
 async function claimSqlite(
   tx: TxState,
@@ -82,22 +115,32 @@ async function claimSqlite(
   types: string | null,
   caps: string | null,
   ts: number,
-): Promise<ClaimedTask[]> {
-  const [[json]] = (await tx.ex.values(PICK_SQLITE, [ts, types, types, q.workerId, caps, caps, q.limit])) as [
-    [string],
-  ];
-  const picked = JSON.parse(json) as unknown[][];
-  if (picked.length === 0) return [];
+): Promise<Claim> {
+  const [[rowids, keysJson, rowsJson]] = (await tx.ex.values(
+    PICK_SQLITE,
+    pickParams(q, types, caps, ts),
+  )) as [[string, string, string]];
+  const picked = JSON.parse(keysJson) as [string, number, number, string | null, string][];
+  if (picked.length === 0) return NO_CLAIM;
   const leaseExpiresAt = ts + q.leaseMs;
-  const changed = await tx.ex.run(CLAIM_UPDATE_SQLITE, [
-    q.workerId,
-    leaseExpiresAt,
-    ts,
-    JSON.stringify(picked.map((p) => p[PICKED_ROWID])),
-  ]);
+  const changed = await tx.ex.run(CLAIM_UPDATE_SQLITE, [q.workerId, leaseExpiresAt, ts, rowids]);
   if (changed.changes !== picked.length)
     throw new HiveError(`claim updated ${changed.changes} of the ${picked.length} tasks it picked`);
-  return picked.map((p) => claimedFrom(claimedValues(p, q.workerId, leaseExpiresAt, ts), newId()));
+  const keys = picked.map((k) => ({
+    id: k[KEY.id],
+    token: Number(k[KEY.leaseToken]) + 1,
+    attempt: Number(k[KEY.attempts]) + 1,
+    planId: k[KEY.planId],
+    phase: k[KEY.phase],
+    runId: newId(),
+  }));
+  return {
+    keys,
+    tasks: () =>
+      readClaimed(JSON.parse(rowsJson) as unknown[][], keys, (v) =>
+        claimedValues(v, q.workerId, leaseExpiresAt, ts),
+      ),
+  };
 }
 
 // PostgreSQL: NULLS LAST matches the index's order (DESC alone means NULLS FIRST, which the index
@@ -175,10 +218,15 @@ async function withPlanTransitions<T>(
  * capabilities (and ⊆ `capabilities` when the call gives them: a narrowing); highest
  * priority first, then oldest. Each gets a lease, a fresh fencing token and a run row. Two
  * claims never return the same task. A constant number of statements whatever `limit` is.
+ * A claimed task whose stored row cannot be read (JSON that is not JSON: written around this
+ * library) is not returned: it fails for good with the reason, and the others go on.
  */
 export async function claimTasks(db: Db, input: ClaimTasksInput): Promise<ClaimedTask[]> {
   const q = parseInput(ClaimTasksInputSchema, input, "claimTasks input");
-  return withTx(db, (tx) => withPlanTransitions(tx, (transitions) => claimIn(tx, q, transitions)));
+  const claim = await withTx(db, (tx) =>
+    withPlanTransitions(tx, (transitions) => claimIn(tx, q, transitions)),
+  );
+  return claimedTasks(db, claim);
 }
 
 /** The claimed task of a row read as values (TASK_COLUMNS first), with its run's id. */
@@ -187,19 +235,63 @@ function claimedFrom(values: readonly unknown[], runId: string): ClaimedTask {
   return { task, token: task.leaseToken, runId };
 }
 
-/** The claim inside a transaction; its plan transitions go to `transitions` (the caller applies them). */
+/**
+ * A committed claim's tasks. One whose row does not read as a Task (taskFromValues throws) is
+ * failed for good, in a transaction of its own, with that error as its reason: before, such a
+ * row rolled back every claim that reached it, and no worker got past it.
+ */
+async function claimedTasks(db: Db, claim: Claim): Promise<ClaimedTask[]> {
+  if (claim.keys.length === 0) return [];
+  const { tasks, unreadable } = claim.tasks();
+  if (unreadable.length > 0)
+    await withTx(db, async (tx) => {
+      for (const { key, error } of unreadable)
+        await failRow(
+          tx,
+          { taskId: key.id, token: key.token, error: error.message, retryable: false },
+          RetryPolicySchema.parse({}),
+        );
+    });
+  return tasks;
+}
+
+/** Rows as value arrays in TASK_COLUMNS order (building 28-key objects was a third of a claim) to tasks. */
+function readClaimed(rows: unknown[][], keys: readonly ClaimKey[], fix?: (v: unknown[]) => unknown[]) {
+  const tasks: ClaimedTask[] = [];
+  const unreadable: { key: ClaimKey; error: Error }[] = [];
+  rows.forEach((v, i) => {
+    const key = keys[i]!;
+    try {
+      tasks.push(claimedFrom(fix ? fix(v) : v, key.runId));
+    } catch (error) {
+      unreadable.push({ key, error: error as Error });
+    }
+  });
+  return { tasks, unreadable };
+}
+
+/** PostgreSQL: the claimed rows in claim order (RETURNING does not keep the subquery's order). */
+function claimOrder(rows: unknown[][]): unknown[][] {
+  const P = TASK_COLUMN_AT.priority;
+  const T = TASK_COLUMN_AT.created_at;
+  return rows.sort((a, b) => Number(b[P]) - Number(a[P]) || Number(a[T]) - Number(b[T]));
+}
+
+/**
+ * The claim inside a transaction; its plan transitions go to `transitions` (the caller applies
+ * them). Its tasks are read from the rows once the caller asks (claimedTasks, after COMMIT).
+ */
 async function claimIn(
   tx: TxState,
   q: z.output<typeof ClaimTasksInputSchema>,
   transitions: Transition[],
-): Promise<ClaimedTask[]> {
+): Promise<Claim> {
   const types = q.taskTypes ? JSON.stringify(q.taskTypes) : null;
   // Required skills are matched against the worker's registered capabilities (read in the
   // statement); capabilities given in the call narrow them, never widen.
   const caps = q.capabilities ? JSON.stringify(q.capabilities) : null;
   const ts = now();
-  // Rows as value arrays in TASK_COLUMNS order: building 28-key objects was a third of a claim.
-  let out: ClaimedTask[];
+  let claim: Claim;
   if (tx.ex.dialect === "postgres") {
     // The transaction runs without bitmap scans (see PostgresBackend.transaction).
     const all = await tx.ex.values(CLAIM_POSTGRES, [
@@ -207,13 +299,7 @@ async function claimIn(
       q.workerId,
       ts + q.leaseMs,
       ts,
-      ts,
-      types,
-      types,
-      q.workerId,
-      caps,
-      caps,
-      q.limit,
+      ...pickParams(q, types, caps, ts),
       q.workerId,
       ts,
       q.workerId,
@@ -221,49 +307,46 @@ async function claimIn(
       ts,
     ]);
     if (Number(all[0]?.[PG_WORKER_FOUND] ?? 0) === 0) throw new WorkerNotFoundError(q.workerId);
-    out = [];
-    for (const v of all) {
-      const runId = v[PG_RUN_ID] as string | null;
-      if (runId !== null) out.push(claimedFrom(v, runId));
-    }
+    const rows = claimOrder(all.filter((v) => v[PG_RUN_ID] !== null));
+    const keys = rows.map((v) => ({
+      id: v[TASK_COLUMN_AT.id] as string,
+      token: Number(v[TASK_COLUMN_AT.lease_token]),
+      attempt: Number(v[TASK_COLUMN_AT.attempts]),
+      planId: (v[TASK_COLUMN_AT.plan_id] ?? null) as string | null,
+      phase: v[TASK_COLUMN_AT.current_phase] as string,
+      runId: v[PG_RUN_ID] as string,
+    }));
+    claim = { keys, tasks: () => readClaimed(rows, keys) };
   } else {
-    out = await claimSqlite(tx, q, types, caps, ts);
+    claim = await claimSqlite(tx, q, types, caps, ts);
     // After the claim, so one statement both proves the worker exists (else the transaction
     // rolls back: nothing claimed) and records its heartbeat and current task.
     const worker = await tx.ex.run(
       `UPDATE workers SET last_heartbeat = ?, status = CASE WHEN status = 'offline' THEN 'active' ELSE status END,
          current_task_id = COALESCE(?, current_task_id) WHERE id = ?`,
-      [ts, out[0]?.task.id ?? null, q.workerId],
+      [ts, claim.keys[0]?.id ?? null, q.workerId],
     );
     if (worker.changes === 0) throw new WorkerNotFoundError(q.workerId);
   }
-  if (out.length === 0) return out;
-  // RETURNING does not keep the subquery's order.
-  out.sort((a, b) => b.task.priority - a.task.priority || a.task.createdAt - b.task.createdAt);
-  for (const { task } of out) {
+  if (claim.keys.length === 0) return claim;
+  for (const k of claim.keys) {
     tx.events.push({
       type: "task.claimed",
-      taskId: task.id,
+      taskId: k.id,
       workerId: q.workerId,
-      token: task.leaseToken,
-      attempt: task.attempts,
+      token: k.token,
+      attempt: k.attempt,
     });
-    if (task.planId)
-      transitions.push({
-        planId: task.planId,
-        from: "queued",
-        to: "in_progress",
-        taskId: task.id,
-        phase: task.currentPhase,
-      });
+    if (k.planId)
+      transitions.push({ planId: k.planId, from: "queued", to: "in_progress", taskId: k.id, phase: k.phase });
   }
   if (tx.ex.dialect === "sqlite")
     await tx.ex.run(INSERT_RUNS_SQLITE, [
       q.workerId,
       ts,
-      JSON.stringify(out.map((c) => ({ run: c.runId, id: c.task.id, phase: c.task.currentPhase }))),
+      JSON.stringify(claim.keys.map((k) => ({ run: k.runId, id: k.id, phase: k.phase }))),
     ]);
-  return out;
+  return claim;
 }
 
 /** Why a guarded update matched nothing: no task, or the caller's lease is gone. */
@@ -513,6 +596,15 @@ async function failIn(
   f: z.output<typeof FailTaskInputSchema>,
   policy: RetryPolicy,
 ): Promise<Task> {
+  return taskFromRow((await failRow(tx, f, policy))!);
+}
+
+/** failIn without reading the row back as a Task (its JSON may be what made it fail). */
+async function failRow(
+  tx: TxState,
+  f: z.output<typeof FailTaskInputSchema>,
+  policy: RetryPolicy,
+): Promise<TaskRowRaw | undefined> {
   const ts = now();
   const locked = await lockTaskRow(tx.ex, f.taskId);
   const cur =
@@ -545,7 +637,7 @@ async function failIn(
     ]);
     await blockDescendants(tx, f.taskId, `dependency ${f.taskId} failed: ${f.error}`);
   }
-  return taskFromRow(row!);
+  return row;
 }
 
 /**
@@ -612,15 +704,15 @@ export async function reportOutcomes(
   const c = parseInput(z.array(CompleteTaskInputSchema), completes, "completeTasks input");
   const f = parseInput(z.array(FailTaskInputSchema), fails, "failTasks input");
   const q = claim ? parseInput(ClaimTasksInputSchema, claim, "claimTasks input") : undefined;
-  return withTx(db, (tx) =>
+  const done = await withTx(db, (tx) =>
     withPlanTransitions(tx, async (transitions) => {
       // Lean: the worker needs to know which outcomes were recorded, not the rows back.
       const results: OutcomeResult[] = c.length > 0 ? await completeSet(tx, c, transitions, true) : [];
       results.push(...(await failEach(tx, f, policy)));
-      const claimed = q ? await claimIn(tx, q, transitions) : [];
-      return { results, claimed };
+      return { results, claimed: q ? await claimIn(tx, q, transitions) : NO_CLAIM };
     }),
   );
+  return { results: done.results, claimed: await claimedTasks(db, done.claimed) };
 }
 
 /**
