@@ -1,6 +1,6 @@
 import type { HiveEvent } from "@hive/models";
 import type { EventBus } from "./events.ts";
-import type { SqlExecutor } from "./sql.ts";
+import type { SqlExecutor, SqlParam } from "./sql.ts";
 
 /**
  * What a backend (SQLite, PostgreSQL) provides. Operations never see a driver type; they get
@@ -15,6 +15,14 @@ export interface Backend {
    * COMMIT, so it is delivered only if the commit succeeds; SQLite workers see the commit itself).
    */
   transaction<T>(fn: (ex: SqlExecutor) => Promise<T>, wakes?: () => boolean): Promise<T>;
+  /**
+   * Where a statement can commit on its own cheaper than in a transaction (PostgreSQL: one round
+   * trip in autocommit where BEGIN, the statement and COMMIT took three): runs one write
+   * statement so, its NOTIFY (when `wake`) riding in it. The statement must be an INSERT or
+   * UPDATE without RETURNING whose second run changes nothing (it is sent again after a
+   * connection error). Its result: the rows it changed. Absent on SQLite.
+   */
+  writeStatement?(sql: string, params: readonly SqlParam[], wake: boolean): Promise<number>;
   /** Run reads outside a transaction (but never inside someone else's open one). */
   read<T>(fn: (ex: SqlExecutor) => Promise<T>): Promise<T>;
   /** A number that changes whenever another connection commits (cache validation). */

@@ -225,6 +225,25 @@ export class PostgresBackend implements Backend {
     }
   }
 
+  /**
+   * Autocommit: the statement is its own transaction, one round trip. The wake-up is
+   * `RETURNING pg_notify(…)`: the server sends it when the statement commits, once however many
+   * rows it returns (identical notifications of one transaction are folded into one). Retried
+   * on the errors a transaction is retried on, which the statement's contract makes safe.
+   */
+  async writeStatement(sql: string, params: readonly SqlParam[], wake: boolean): Promise<number> {
+    const text = wake ? `${sql} RETURNING pg_notify(?, '')` : sql;
+    const values = wake ? [...params, this.channel] : params;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await this.pool.query({ ...toPg(text), values: values as unknown[] })).rowCount ?? 0;
+      } catch (err) {
+        if (attempt >= this.opts.maxTransactionAttempts || !isTransient(err)) throw err;
+        await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+      }
+    }
+  }
+
   async read<T>(fn: (ex: SqlExecutor) => Promise<T>): Promise<T> {
     return fn(executorFor(this.pool));
   }

@@ -127,6 +127,15 @@ function rowValues(task: Task): (string | number | null)[] {
   return out;
 }
 
+/**
+ * One new task row as a statement of its own (writeAlone): sent again after a connection error
+ * that hid its commit, it inserts nothing (the id is new, so a conflict is that first insert).
+ */
+export function insertTaskAlone(task: Task): { sql: string; params: (string | number | null)[] } {
+  return { sql: INSERT_ONE_ALONE, params: rowValues(task) };
+}
+const INSERT_ONE_ALONE = `${INSERT_ONE} ON CONFLICT (id) DO NOTHING`;
+
 /** Writes one new task row (edges are the caller's). */
 export async function insertTask(tx: TxState, task: Task): Promise<void> {
   await tx.ex.run(INSERT_ONE, rowValues(task));

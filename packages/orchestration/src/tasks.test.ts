@@ -380,6 +380,21 @@ describe("createTasks", () => {
     expect(await total()).toBe(0);
   });
 
+  it("a plain createTask commits alone, publishes its event once, and inside a transaction rolls back with it", async () => {
+    const ids = created();
+    const a = await createTask(t.db, { title: "a", taskType: "t", payload: { n: 1 } });
+    expect(await getTask(t.db, a.id)).toEqual(a);
+    expect(ids).toEqual([a.id]);
+    await expect(
+      transaction(t.db, async (tx) => {
+        await createTask(tx, { title: "b", taskType: "t" });
+        throw new Error("caller changed its mind");
+      }),
+    ).rejects.toThrow("caller changed its mind");
+    expect(await total()).toBe(1);
+    expect(ids).toEqual([a.id]);
+  });
+
   it("returns an empty list for an empty batch", async () => {
     expect(await createTasks(t.db, [])).toEqual([]);
   });

@@ -1,6 +1,7 @@
 import {
   type CreateTaskInput,
   CreateTaskInputSchema,
+  type HiveEvent,
   type ListTasksInput,
   ListTasksInputSchema,
   parseCreateTaskFast,
@@ -27,8 +28,8 @@ import { applyPlanTransitions } from "./progress.ts";
 import { lockTaskRow, type TaskRowRaw, taskFromRow } from "./rows.ts";
 import { LATEST_RUN_NUMBER } from "./runs.ts";
 import { chunk, placeholders, type SqlExecutor } from "./sql.ts";
-import { insertTask, insertTasks, newTask, type ParsedCreate } from "./taskInsert.ts";
-import { withRead, withTx } from "./tx.ts";
+import { insertTask, insertTaskAlone, insertTasks, newTask, type ParsedCreate } from "./taskInsert.ts";
+import { canWriteAlone, withRead, withTx, writeAlone } from "./tx.ts";
 import { parseInput } from "./validate.ts";
 
 async function insertEdges(tx: TxState, id: string, deps: readonly string[]): Promise<void> {
@@ -115,9 +116,16 @@ async function createOne(tx: TxState, t: ParsedCreate): Promise<Task> {
     await tx.ex.run("UPDATE tasks SET last_error = ? WHERE id = ?", [task.lastError, id]);
   }
   await insertEdges(tx, id, deps);
-  tx.events.push({ type: "task.created", taskId: id, taskType: t.taskType, planId: null });
+  tx.events.push(createdEvent(task));
   return task;
 }
+
+const createdEvent = (task: Task): HiveEvent => ({
+  type: "task.created",
+  taskId: task.id,
+  taskType: task.taskType,
+  planId: null,
+});
 
 /**
  * Creates the tasks in order. Runs of tasks that need no lookup are written set-based, each run
@@ -133,8 +141,7 @@ async function createMany(tx: TxState, parsed: readonly ParsedCreate[]): Promise
     for (let i = from; i < to; i++)
       out[i] = tasks[i - from] = newTask(parsed[i]!, { id: newId(), status: "queued", pendingDeps: 0, ts });
     await insertTasks(tx, tasks);
-    for (const task of tasks)
-      tx.events.push({ type: "task.created", taskId: task.id, taskType: task.taskType, planId: null });
+    for (const task of tasks) tx.events.push(createdEvent(task));
   };
   for (let i = 0; i < parsed.length; i++) {
     const t = parsed[i]!;
@@ -154,6 +161,13 @@ async function createMany(tx: TxState, parsed: readonly ParsedCreate[]): Promise
  */
 export async function createTask(db: Db, input: CreateTaskInput): Promise<Task> {
   const t = parseCreateTaskFast(input) ?? parseInput(CreateTaskInputSchema, input, "createTask input");
+  if (!needsLookup(t) && canWriteAlone(db)) {
+    // A plain task is one INSERT: on PostgreSQL committed on its own, one round trip, not three.
+    const task = newTask(t, { id: newId(), status: "queued", pendingDeps: 0, ts: now() });
+    const { sql, params } = insertTaskAlone(task);
+    await writeAlone(db, sql, params, [createdEvent(task)]);
+    return task;
+  }
   return withTx(db, async (tx) => (await createMany(tx, [t]))[0]!);
 }
 

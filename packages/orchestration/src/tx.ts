@@ -1,7 +1,7 @@
 import type { HiveEvent } from "@hive/models";
 import { HiveError } from "./errors.ts";
 import { type Database, type Db, isTransaction, type Transaction, type TxState } from "./handle.ts";
-import type { SqlExecutor } from "./sql.ts";
+import type { SqlExecutor, SqlParam } from "./sql.ts";
 
 function assertOpen(db: Database): void {
   if (db.closed) throw new HiveError("the database handle is closed; open a new one with openDatabase()");
@@ -89,6 +89,31 @@ export function leavesWork(events: readonly HiveEvent[]): boolean {
 function afterCommit(db: Database, events: HiveEvent[], touchedPlans: Set<string>): void {
   for (const planId of touchedPlans) db._planStatusCache.delete(planId);
   if (events.length > 0) db.events.publish(events);
+}
+
+/**
+ * Whether `db` commits a lone write statement cheaper than a transaction (PostgreSQL, outside a
+ * transaction): see writeAlone.
+ */
+export function canWriteAlone(db: Db): db is Database {
+  return !isTransaction(db) && db._backend.writeStatement !== undefined;
+}
+
+/**
+ * Runs one write statement as its own transaction (a database handle where canWriteAlone),
+ * then publishes `events` as a transaction's commit does. The statement's contract is
+ * Backend.writeStatement's. Returns the rows it changed.
+ */
+export async function writeAlone(
+  db: Database,
+  sql: string,
+  params: readonly SqlParam[],
+  events: HiveEvent[],
+): Promise<number> {
+  assertOpen(db);
+  const changes = await db._backend.writeStatement!(sql, params, leavesWork(events));
+  afterCommit(db, events, new Set());
+  return changes;
 }
 
 /** Runs reads: inside a transaction on its connection, else on the database outside any transaction. */
