@@ -406,6 +406,37 @@ async function batchResults(
 }
 
 /**
+ * A completion batch as its statements bind it, built before the transaction (nothing in it
+ * reads the database, and SQLite's write lock is held for none of it): one item per task, the
+ * one with the highest token (tokens only grow, so no other can hold the lease; taking the
+ * first instead let a stale item hide the current one), and the JSON texts bound.
+ */
+interface CompletionBatch {
+  items: readonly CompleteItem[];
+  first: ReadonlyMap<string, CompleteItem>;
+  rows: CompleteRow[];
+  /** `rows` as JSON. */
+  json: string;
+  /** The rows' task ids as JSON. */
+  idsJson: string;
+}
+
+function completionBatch(items: readonly CompleteItem[]): CompletionBatch {
+  const first = new Map<string, CompleteItem>();
+  for (const c of items) {
+    const seen = first.get(c.taskId);
+    if (!seen || c.token > seen.token) first.set(c.taskId, c);
+  }
+  const rows: CompleteRow[] = [...first.values()].map((c) => ({
+    id: c.taskId,
+    token: c.token,
+    result: toJson(c.result),
+    log: c.outputLog ?? null,
+  }));
+  return { items, first, rows, json: JSON.stringify(rows), idsJson: JSON.stringify([...first.keys()]) };
+}
+
+/**
  * Completes a batch set-based: one guarded UPDATE of the tasks (id and fencing token must match a
  * task in progress), one of their latest runs, one release of the dependents, whatever the batch
  * size. An item whose guard matched nothing wrote nothing, so the others need no savepoint; it
@@ -414,29 +445,15 @@ async function batchResults(
  */
 async function completeSet(
   tx: TxState,
-  items: readonly CompleteItem[],
+  b: CompletionBatch,
   transitions: Transition[],
   lean = false,
 ): Promise<SetResult[]> {
   const ts = now();
-  const d = tx.ex.dialect;
-  // One item per task: the one with the highest token (tokens only grow, so no other can hold
-  // the lease). Taking the first instead let a stale item hide the current one.
-  const first = new Map<string, CompleteItem>();
-  for (const c of items) {
-    const seen = first.get(c.taskId);
-    if (!seen || c.token > seen.token) first.set(c.taskId, c);
-  }
-  const batch: CompleteRow[] = [...first.values()].map((c) => ({
-    id: c.taskId,
-    token: c.token,
-    result: toJson(c.result),
-    log: c.outputLog ?? null,
-  }));
   const rows =
-    d === "postgres"
-      ? await completedRowsPostgres(tx, batch, ts, lean)
-      : await completedRowsSqlite(tx, batch, ts, lean);
+    tx.ex.dialect === "postgres"
+      ? await completedRowsPostgres(tx, b, ts, lean)
+      : await completedRowsSqlite(tx, b, ts, lean);
   const done = new Map<string, Task | null>();
   for (const r of rows) {
     done.set(r.id, lean ? null : taskFromRow(r));
@@ -444,7 +461,7 @@ async function completeSet(
     if (r.plan_id)
       transitions.push({ planId: r.plan_id, from: "in_progress", to: "completed", taskId: r.id });
   }
-  return batchResults(tx, items, first, done);
+  return batchResults(tx, b.items, b.first, done);
 }
 
 type CompleteRow = { id: string; token: number; result: string | null; log: string | null };
@@ -470,20 +487,21 @@ const CLEAR_CURRENT_TASK_SQLITE = `UPDATE workers SET current_task_id = NULL
 /** SQLite: the guarded UPDATE of the tasks, then their runs, workers and dependents. */
 async function completedRowsSqlite(
   tx: TxState,
-  batch: readonly CompleteRow[],
+  b: CompletionBatch,
   ts: number,
   lean: boolean,
 ): Promise<TaskRowRaw[]> {
-  const json = JSON.stringify(batch);
-  const rows = await tx.ex.all<TaskRowRaw>(COMPLETE_TASKS_SQLITE[lean ? "lean" : "full"], [ts, ts, json]);
+  const rows = await tx.ex.all<TaskRowRaw>(COMPLETE_TASKS_SQLITE[lean ? "lean" : "full"], [ts, ts, b.json]);
   if (rows.length === 0) return rows;
-  const ids = rows.map((r) => r.id);
-  const matched = new Set(ids);
-  await tx.ex.run(COMPLETE_RUNS_SQLITE, [
-    ts,
-    matched.size === batch.length ? json : JSON.stringify(batch.filter((b) => matched.has(b.id))),
-  ]);
-  await tx.ex.run(CLEAR_CURRENT_TASK_SQLITE, [JSON.stringify(ids)]);
+  // Every row matched (the usual case): the texts built before the transaction are the ones.
+  let { json, idsJson } = b;
+  if (rows.length !== b.rows.length) {
+    const matched = new Set(rows.map((r) => r.id));
+    json = JSON.stringify(b.rows.filter((row) => matched.has(row.id)));
+    idsJson = JSON.stringify([...matched]);
+  }
+  await tx.ex.run(COMPLETE_RUNS_SQLITE, [ts, json]);
+  await tx.ex.run(CLEAR_CURRENT_TASK_SQLITE, [idsJson]);
   // Most tasks have no dependents: no release statement for a batch of them.
   await releaseDependents(
     tx,
@@ -544,13 +562,13 @@ const COMPLETE_POSTGRES_SQL = {
  */
 async function completedRowsPostgres(
   tx: TxState,
-  batch: readonly CompleteRow[],
+  b: CompletionBatch,
   ts: number,
   lean: boolean,
 ): Promise<TaskRowRaw[]> {
   const rows = await tx.ex.all<TaskRowRaw & { hive_released: string[] | null; hive_late: string[] | null }>(
     COMPLETE_POSTGRES_SQL[lean ? "lean" : "full"],
-    [JSON.stringify(batch), ts, ts, ts, ts],
+    [b.json, ts, ts, ts, ts],
   );
   for (const id of rows[0]?.hive_released ?? []) tx.events.push({ type: "task.queued", taskId: id });
   await releaseDependents(tx, rows[0]?.hive_late ?? []);
@@ -562,9 +580,9 @@ async function completedRowsPostgres(
  * dependency this was become claimable in the same transaction. A stale token: LeaseLostError.
  */
 export async function completeTask(db: Db, input: CompleteTaskInput): Promise<Task> {
-  const c = parseInput(CompleteTaskInputSchema, input, "completeTask input");
+  const b = completionBatch([parseInput(CompleteTaskInputSchema, input, "completeTask input")]);
   return withTx(db, async (tx) => {
-    const [r] = await withPlanTransitions(tx, (transitions) => completeSet(tx, [c], transitions));
+    const [r] = await withPlanTransitions(tx, (transitions) => completeSet(tx, b, transitions));
     if (!r!.ok) throw r!.error;
     return r!.task as Task;
   });
@@ -577,10 +595,11 @@ export async function completeTask(db: Db, input: CompleteTaskInput): Promise<Ta
 export async function completeTasks(db: Db, inputs: readonly CompleteTaskInput[]): Promise<BatchResult[]> {
   const items = parseInput(z.array(CompleteTaskInputSchema), inputs, "completeTasks input");
   if (items.length === 0) return [];
+  const b = completionBatch(items);
   return withTx(
     db,
     async (tx) =>
-      (await withPlanTransitions(tx, (transitions) => completeSet(tx, items, transitions))) as BatchResult[],
+      (await withPlanTransitions(tx, (transitions) => completeSet(tx, b, transitions))) as BatchResult[],
   );
 }
 
@@ -704,10 +723,11 @@ export async function reportOutcomes(
   const c = parseInput(z.array(CompleteTaskInputSchema), completes, "completeTasks input");
   const f = parseInput(z.array(FailTaskInputSchema), fails, "failTasks input");
   const q = claim ? parseInput(ClaimTasksInputSchema, claim, "claimTasks input") : undefined;
+  const b = c.length > 0 ? completionBatch(c) : null;
   const done = await withTx(db, (tx) =>
     withPlanTransitions(tx, async (transitions) => {
       // Lean: the worker needs to know which outcomes were recorded, not the rows back.
-      const results: OutcomeResult[] = c.length > 0 ? await completeSet(tx, c, transitions, true) : [];
+      const results: OutcomeResult[] = b ? await completeSet(tx, b, transitions, true) : [];
       results.push(...(await failEach(tx, f, policy)));
       return { results, claimed: q ? await claimIn(tx, q, transitions) : NO_CLAIM };
     }),
