@@ -36,6 +36,29 @@ describe.skipIf(testBackend !== "postgres")("the PostgreSQL backend", () => {
     }
   });
 
+  it("wakes a worker of a schema named in mixed case when a task is created (LISTEN folds the channel's case)", async () => {
+    const schema = `T_Mixed_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+    const db = await openDatabase({ url: TEST_PG_URL, schema });
+    try {
+      const w = await wakeOnlyWorker({ ...t.temp, db, openOptions: { url: TEST_PG_URL, schema } });
+      try {
+        await sleep(300); // its first probe found nothing; only a wake-up makes it look again
+        const task = await createTask(db, { title: "wake up", taskType: "t" });
+        const deadline = Date.now() + 20_000;
+        while (!w.ran.includes(task.id) && Date.now() < deadline) await sleep(50);
+        expect(w.ran).toEqual([task.id]);
+      } finally {
+        await w.stop();
+      }
+    } finally {
+      await closeDatabase(db);
+      const c = new pg.Client({ connectionString: TEST_PG_URL });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await c.end();
+    }
+  });
+
   it("deletes a task's runs from a session whose search_path does not name Hive's schema", async () => {
     const task = await createTask(t.db, { title: "a", taskType: "t" });
     const [c] = await claimTasks(t.db, { workerId: await makeWorker(t.db) });
@@ -138,7 +161,7 @@ describe.skipIf(testBackend !== "postgres")("the PostgreSQL backend", () => {
       expect(where.rows[0].n).toBe(1);
       const settings = await withRead(db, (ex) =>
         ex.get<{ timeout: string; path: string }>(
-          "SELECT current_setting('statement_timeout') AS timeout, current_setting('search_path') AS path",
+          "SELECT current_setting('statement_timeout') AS timeout, current_schema() AS path",
         ),
       );
       expect(settings).toEqual({ timeout: "61s", path: schema });

@@ -77,7 +77,9 @@ function executorFor(client: pg.PoolClient | pg.Pool): SqlExecutor {
  * migrated the tables of `public`. The URL's options are kept, the search_path appended last.
  */
 function connectionWithSchema(url: string, schema: string): { connectionString: string; options: string } {
-  const searchPath = `-c search_path=${schema}`;
+  // Quoted: unquoted, PostgreSQL folds the name to lower case, and a schema created as
+  // "MySchema" (CREATE SCHEMA quotes it) was never on the path.
+  const searchPath = `-c search_path="${schema}"`;
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -233,7 +235,9 @@ export class PostgresBackend implements Backend {
    */
   async writeStatement(sql: string, params: readonly SqlParam[], wake: boolean): Promise<number> {
     const text = wake ? `${sql} RETURNING pg_notify(?, '')` : sql;
-    const values = wake ? [...params, this.channel] : params;
+    // LISTEN and NOTIFY name the channel unquoted, so PostgreSQL folds it to lower case;
+    // pg_notify takes the name as written.
+    const values = wake ? [...params, this.channel.toLowerCase()] : params;
     for (let attempt = 1; ; attempt++) {
       try {
         return (await this.pool.query({ ...toPg(text), values: values as unknown[] })).rowCount ?? 0;
