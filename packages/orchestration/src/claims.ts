@@ -56,8 +56,6 @@ const PICK_SQLITE = `SELECT json_group_array(rid),
         WHERE s.value NOT IN (SELECT value FROM json_each((SELECT capabilities FROM workers WHERE id = ?)))
           OR (? IS NOT NULL AND s.value NOT IN (SELECT value FROM json_each(?)))))
     ORDER BY priority DESC, created_at ASC LIMIT ?)`;
-/** Where a picked key row holds each of its columns (PICK_SQLITE's second list). */
-const KEY = { id: 0, leaseToken: 1, attempts: 2, planId: 3, phase: 4 } as const;
 /** What the claim writes; claimedValues mirrors it on the picked rows. */
 const CLAIM_UPDATE_SQLITE = `UPDATE tasks SET status = 'in_progress', assigned_worker = ?, lease_token = lease_token + 1,
     lease_expires_at = ?, attempts = attempts + 1, updated_at = ?, cancel_requested = 0
@@ -126,19 +124,21 @@ async function claimSqlite(
   const changed = await tx.ex.run(CLAIM_UPDATE_SQLITE, [q.workerId, leaseExpiresAt, ts, rowids]);
   if (changed.changes !== picked.length)
     throw new HiveError(`claim updated ${changed.changes} of the ${picked.length} tasks it picked`);
-  const keys = picked.map((k) => ({
-    id: k[KEY.id],
-    token: Number(k[KEY.leaseToken]) + 1,
-    attempt: Number(k[KEY.attempts]) + 1,
-    planId: k[KEY.planId],
-    phase: k[KEY.phase],
+  // PICK_SQLITE's second list, read before the UPDATE: token and attempt are the old ones.
+  const keys = picked.map(([id, token, attempts, planId, phase]) => ({
+    id,
+    token: Number(token) + 1,
+    attempt: Number(attempts) + 1,
+    planId,
+    phase,
     runId: newId(),
   }));
   return {
     keys,
     tasks: () =>
-      readClaimed(JSON.parse(rowsJson) as unknown[][], keys, (v) =>
-        claimedValues(v, q.workerId, leaseExpiresAt, ts),
+      readClaimed(
+        (JSON.parse(rowsJson) as unknown[][]).map((v) => claimedValues(v, q.workerId, leaseExpiresAt, ts)),
+        keys,
       ),
   };
 }
@@ -256,13 +256,13 @@ async function claimedTasks(db: Db, claim: Claim): Promise<ClaimedTask[]> {
 }
 
 /** Rows as value arrays in TASK_COLUMNS order (building 28-key objects was a third of a claim) to tasks. */
-function readClaimed(rows: unknown[][], keys: readonly ClaimKey[], fix?: (v: unknown[]) => unknown[]) {
+function readClaimed(rows: readonly unknown[][], keys: readonly ClaimKey[]) {
   const tasks: ClaimedTask[] = [];
   const unreadable: { key: ClaimKey; error: Error }[] = [];
   rows.forEach((v, i) => {
     const key = keys[i]!;
     try {
-      tasks.push(claimedFrom(fix ? fix(v) : v, key.runId));
+      tasks.push(claimedFrom(v, key.runId));
     } catch (error) {
       unreadable.push({ key, error: error as Error });
     }

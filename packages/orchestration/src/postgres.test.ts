@@ -6,7 +6,7 @@ import { DatabaseOpenError } from "./errors.ts";
 import { getRuns } from "./runs.ts";
 import { createTask, getTask } from "./tasks.ts";
 import { makeWorker, sleep, useTempDatabase } from "./testing/fixtures.ts";
-import { TEST_PG_URL, testBackend } from "./testing/tempdb.ts";
+import { TEST_PG_URL, tempDatabase, testBackend } from "./testing/tempdb.ts";
 import { wakeOnlyWorker } from "./testing/wakeOnlyWorker.ts";
 import { withRead } from "./tx.ts";
 
@@ -37,13 +37,12 @@ describe.skipIf(testBackend !== "postgres")("the PostgreSQL backend", () => {
   });
 
   it("wakes a worker of a schema named in mixed case when a task is created (LISTEN folds the channel's case)", async () => {
-    const schema = `T_Mixed_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-    const db = await openDatabase({ url: TEST_PG_URL, schema });
+    const temp = await tempDatabase("T_Mixed");
     try {
-      const w = await wakeOnlyWorker({ ...t.temp, db, openOptions: { url: TEST_PG_URL, schema } });
+      const w = await wakeOnlyWorker(temp);
       try {
         await sleep(300); // its first probe found nothing; only a wake-up makes it look again
-        const task = await createTask(db, { title: "wake up", taskType: "t" });
+        const task = await createTask(temp.db, { title: "wake up", taskType: "t" });
         const deadline = Date.now() + 20_000;
         while (!w.ran.includes(task.id) && Date.now() < deadline) await sleep(50);
         expect(w.ran).toEqual([task.id]);
@@ -51,11 +50,7 @@ describe.skipIf(testBackend !== "postgres")("the PostgreSQL backend", () => {
         await w.stop();
       }
     } finally {
-      await closeDatabase(db);
-      const c = new pg.Client({ connectionString: TEST_PG_URL });
-      await c.connect();
-      await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await c.end();
+      await temp.cleanup();
     }
   });
 

@@ -219,8 +219,7 @@ export class PostgresBackend implements Backend {
         } catch {
           broken = true;
         }
-        if (attempt >= this.opts.maxTransactionAttempts || !isTransient(err)) throw err;
-        await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+        await this.retryAfter(err, attempt);
       } finally {
         client.release(broken);
       }
@@ -235,17 +234,20 @@ export class PostgresBackend implements Backend {
    */
   async writeStatement(sql: string, params: readonly SqlParam[], wake: boolean): Promise<number> {
     const text = wake ? `${sql} RETURNING pg_notify(?, '')` : sql;
-    // LISTEN and NOTIFY name the channel unquoted, so PostgreSQL folds it to lower case;
-    // pg_notify takes the name as written.
-    const values = wake ? [...params, this.channel.toLowerCase()] : params;
+    const values = wake ? [...params, this.channel] : params;
     for (let attempt = 1; ; attempt++) {
       try {
         return (await this.pool.query({ ...toPg(text), values: values as unknown[] })).rowCount ?? 0;
       } catch (err) {
-        if (attempt >= this.opts.maxTransactionAttempts || !isTransient(err)) throw err;
-        await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+        await this.retryAfter(err, attempt);
       }
     }
+  }
+
+  /** After a failed attempt: rethrows `err` when it is the last or not transient, else waits a jittered while. */
+  private async retryAfter(err: unknown, attempt: number): Promise<void> {
+    if (attempt >= this.opts.maxTransactionAttempts || !isTransient(err)) throw err;
+    await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
   }
 
   async read<T>(fn: (ex: SqlExecutor) => Promise<T>): Promise<T> {
@@ -256,9 +258,12 @@ export class PostgresBackend implements Backend {
     return null;
   }
 
-  /** The LISTEN/NOTIFY channel of this schema's workers. */
+  /**
+   * The LISTEN/NOTIFY channel of this schema's workers, in lower case: LISTEN and NOTIFY name it
+   * unquoted (PostgreSQL folds it so), pg_notify as written.
+   */
   private get channel(): string {
-    return `hive_${this.opts.schema}`;
+    return `hive_${this.opts.schema}`.toLowerCase();
   }
 
   /**

@@ -120,6 +120,10 @@ async function createOne(tx: TxState, t: ParsedCreate): Promise<Task> {
   return task;
 }
 
+/** A new task that needed no lookup (see needsLookup): queued, nothing to wait for. */
+const plainTask = (t: ParsedCreate, ts: number): Task =>
+  newTask(t, { id: newId(), status: "queued", pendingDeps: 0, ts });
+
 const createdEvent = (task: Task): HiveEvent => ({
   type: "task.created",
   taskId: task.id,
@@ -138,8 +142,7 @@ async function createMany(tx: TxState, parsed: readonly ParsedCreate[]): Promise
     if (to === from) return;
     const ts = now();
     const tasks: Task[] = new Array(to - from);
-    for (let i = from; i < to; i++)
-      out[i] = tasks[i - from] = newTask(parsed[i]!, { id: newId(), status: "queued", pendingDeps: 0, ts });
+    for (let i = from; i < to; i++) out[i] = tasks[i - from] = plainTask(parsed[i]!, ts);
     await insertTasks(tx, tasks);
     for (const task of tasks) tx.events.push(createdEvent(task));
   };
@@ -163,7 +166,7 @@ export async function createTask(db: Db, input: CreateTaskInput): Promise<Task> 
   const t = parseCreateTaskFast(input) ?? parseInput(CreateTaskInputSchema, input, "createTask input");
   if (!needsLookup(t) && canWriteAlone(db)) {
     // A plain task is one INSERT: on PostgreSQL committed on its own, one round trip, not three.
-    const task = newTask(t, { id: newId(), status: "queued", pendingDeps: 0, ts: now() });
+    const task = plainTask(t, now());
     const { sql, params } = insertTaskAlone(task);
     await writeAlone(db, sql, params, [createdEvent(task)]);
     return task;

@@ -23,13 +23,14 @@ export interface TempDatabase {
 
 /**
  * A fresh migrated database for one test: a SQLite file in its own temp dir, or (with
- * HIVE_TEST_BACKEND=postgres) a schema of its own on the test server. `cleanup` removes it.
+ * HIVE_TEST_BACKEND=postgres) a schema of its own on the test server, its name starting with
+ * `schemaPrefix`. `cleanup` removes it.
  */
-export async function tempDatabase(): Promise<TempDatabase> {
+export async function tempDatabase(schemaPrefix = "t"): Promise<TempDatabase> {
   const dir = mkdtempSync(join(tmpdir(), "hive-test-"));
   const path = join(dir, "hive.db");
   if (testBackend === "postgres") {
-    const schema = `t_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+    const schema = `${schemaPrefix}_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
     const openOptions: OpenDatabaseOptions = { url: TEST_PG_URL, schema };
     const db = await openDatabase(openOptions);
     return {
