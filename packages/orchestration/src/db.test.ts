@@ -4,15 +4,13 @@ import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { FALLBACK_AUTOCHECKPOINT_PAGES } from "./checkpointer.ts";
-import { claimTasks, completeTask } from "./claims.ts";
 import { closeDatabase, DEFAULT_DB_PATH, openDatabase, resolveDatabasePath, sqliteBackendOf } from "./db.ts";
 import { DatabaseOpenError, SchemaVersionError } from "./errors.ts";
+import type { Database } from "./handle.ts";
 import { latestKnownMigration, SQLITE_MIGRATIONS_DIR } from "./migrations.ts";
-import { getRuns } from "./runs.ts";
-import { createTask } from "./tasks.ts";
+import { createTask, createTasks } from "./tasks.ts";
 import { testBackend } from "./testing/tempdb.ts";
 import { waitUntil } from "./testing/waitUntil.ts";
-import { registerWorker } from "./workers.ts";
 
 // SQLite only (skipped on the PostgreSQL pass): these cases are about the embedded file.
 const dirs: string[] = [];
@@ -69,43 +67,61 @@ describe.skipIf(testBackend === "postgres")("openDatabase (SQLite)", () => {
     }
   }
 
-  it("waits for another connection's write lock without blocking the process, then commits", async () => {
-    await withLockHeld(5000, async (db, other) => {
-      let ticks = 0;
-      const timer = setInterval(() => ticks++, 5);
-      const creating = createTask(db, { title: "after the lock", taskType: "t" });
-      // The holder is in this very thread: a blocking wait could never see it let go.
-      await new Promise((r) => setTimeout(r, 200));
-      other.exec("COMMIT");
-      const task = await creating;
-      clearInterval(timer);
-      expect(ticks).toBeGreaterThan(10);
-      expect(task.status).toBe("queued");
-    });
-  });
+  // A plain createTask commits in autocommit (Backend.writeStatement); a batch in a transaction.
+  const writes = [
+    ["createTask (autocommit)", (db: Database, title: string) => createTask(db, { title, taskType: "t" })],
+    [
+      "createTasks (transaction)",
+      (db: Database, title: string) => createTasks(db, [{ title, taskType: "t" }]),
+    ],
+  ] as const;
 
-  it("gives up on a write lock held past busyTimeoutMs with SQLITE_BUSY, writing nothing", async () => {
-    await withLockHeld(150, async (db, other) => {
-      const started = Date.now();
-      await expect(createTask(db, { title: "never", taskType: "t" })).rejects.toMatchObject({
-        code: "SQLITE_BUSY",
+  it.each(writes)(
+    "%s waits for another connection's write lock without blocking the process, then commits",
+    async (_, write) => {
+      await withLockHeld(5000, async (db, other) => {
+        let ticks = 0;
+        const timer = setInterval(() => ticks++, 5);
+        const creating = write(db, "after the lock");
+        // The holder is in this very thread: a blocking wait could never see it let go.
+        await new Promise((r) => setTimeout(r, 200));
+        other.exec("COMMIT");
+        await creating;
+        clearInterval(timer);
+        expect(ticks).toBeGreaterThan(10);
+        expect(sqliteBackendOf(db).rawAll("SELECT title, status FROM tasks")).toEqual([
+          { title: "after the lock", status: "queued" },
+        ]);
       });
-      expect(Date.now() - started).toBeGreaterThanOrEqual(140);
-      other.exec("ROLLBACK");
-      expect(sqliteBackendOf(db).rawAll("SELECT id FROM tasks")).toEqual([]);
-      // The connection's own busy timeout is what was configured, not the 0 used while waiting.
-      expect(sqliteBackendOf(db).pragmas().busy_timeout).toBe(150);
-    });
-  });
+    },
+  );
 
-  it("puts WAL, foreign keys, synchronous=NORMAL, a busy timeout and 8 KiB pages in effect", async () => {
+  it.each(writes)(
+    "%s gives up on a write lock held past busyTimeoutMs with SQLITE_BUSY, writing nothing",
+    async (_, write) => {
+      await withLockHeld(150, async (db, other) => {
+        const started = Date.now();
+        await expect(write(db, "never")).rejects.toMatchObject({ code: "SQLITE_BUSY" });
+        expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+        other.exec("ROLLBACK");
+        expect(sqliteBackendOf(db).rawAll("SELECT id FROM tasks")).toEqual([]);
+        // The connection's own busy timeout is what was configured, not the 0 used while waiting.
+        expect(sqliteBackendOf(db).pragmas().busy_timeout).toBe(150);
+        // And the connection writes again once the lock is free.
+        await write(db, "later");
+        expect(sqliteBackendOf(db).rawAll("SELECT title FROM tasks")).toEqual([{ title: "later" }]);
+      });
+    },
+  );
+
+  it("puts WAL, foreign keys, synchronous=NORMAL, a busy timeout and 4 KiB pages in effect", async () => {
     const db = await openDatabase({ path: join(tempDir(), "p.db"), busyTimeoutMs: 4321 });
     expect(sqliteBackendOf(db).pragmas()).toEqual({
       journal_mode: "wal",
       foreign_keys: 1,
       synchronous: 1,
       busy_timeout: 4321,
-      page_size: 8192,
+      page_size: 4096,
     });
     await closeDatabase(db);
   });
@@ -113,10 +129,11 @@ describe.skipIf(testBackend === "postgres")("openDatabase (SQLite)", () => {
   it("keeps the page size of an existing file, and its data", async () => {
     const path = join(tempDir(), "old.db");
     const old = new BetterSqlite3(path);
+    old.pragma("page_size = 8192");
     old.exec("CREATE TABLE keep (v TEXT); INSERT INTO keep VALUES ('still here')");
     old.close();
     const db = await openDatabase({ path });
-    expect(sqliteBackendOf(db).pragmas().page_size).toBe(4096);
+    expect(sqliteBackendOf(db).pragmas().page_size).toBe(8192);
     expect(sqliteBackendOf(db).rawAll("SELECT v FROM keep")).toEqual([{ v: "still here" }]);
     await createTask(db, { title: "t", taskType: "x" });
     await closeDatabase(db);

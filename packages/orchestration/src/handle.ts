@@ -16,13 +16,13 @@ export interface Backend {
    */
   transaction<T>(fn: (ex: SqlExecutor) => Promise<T>, wakes?: () => boolean): Promise<T>;
   /**
-   * Where a statement can commit on its own cheaper than in a transaction (PostgreSQL: one round
-   * trip in autocommit where BEGIN, the statement and COMMIT took three): runs one write
-   * statement so, its NOTIFY (when `wake`) riding in it. The statement must be an INSERT or
-   * UPDATE without RETURNING whose second run changes nothing (it is sent again after a
-   * connection error). Its result: the rows it changed. Absent on SQLite.
+   * Runs one write statement as a transaction of its own, in autocommit, cheaper than a
+   * transaction around it (PostgreSQL: one round trip where BEGIN, the statement and COMMIT took
+   * three; SQLite: one step where they took three), its NOTIFY (when `wake`) riding in it. The
+   * statement must be an INSERT or UPDATE without RETURNING whose second run changes nothing
+   * (PostgreSQL sends it again after a connection error). Its result: the rows it changed.
    */
-  writeStatement?(sql: string, params: readonly SqlParam[], wake: boolean): Promise<number>;
+  writeStatement(sql: string, params: readonly SqlParam[], wake: boolean): Promise<number>;
   /** Run reads outside a transaction (but never inside someone else's open one). */
   read<T>(fn: (ex: SqlExecutor) => Promise<T>): Promise<T>;
   /** A number that changes whenever another connection commits (cache validation). */

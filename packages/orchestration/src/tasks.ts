@@ -23,13 +23,13 @@ import {
   unblockDescendants,
 } from "./dependencies.ts";
 import { DependencyNotFoundError, InvalidTransitionError, TaskNotFoundError } from "./errors.ts";
-import type { Db, TxState } from "./handle.ts";
+import { type Db, isTransaction, type TxState } from "./handle.ts";
 import { applyPlanTransitions } from "./progress.ts";
 import { lockTaskRow, type TaskRowRaw, taskFromRow } from "./rows.ts";
 import { LATEST_RUN_NUMBER } from "./runs.ts";
 import { chunk, placeholders, type SqlExecutor } from "./sql.ts";
 import { insertTask, insertTaskAlone, insertTasks, newTask, type ParsedCreate } from "./taskInsert.ts";
-import { canWriteAlone, withRead, withTx, writeAlone } from "./tx.ts";
+import { withRead, withTx, writeAlone } from "./tx.ts";
 import { parseInput } from "./validate.ts";
 
 async function insertEdges(tx: TxState, id: string, deps: readonly string[]): Promise<void> {
@@ -164,8 +164,8 @@ async function createMany(tx: TxState, parsed: readonly ParsedCreate[]): Promise
  */
 export async function createTask(db: Db, input: CreateTaskInput): Promise<Task> {
   const t = parseCreateTaskFast(input) ?? parseInput(CreateTaskInputSchema, input, "createTask input");
-  if (!needsLookup(t) && canWriteAlone(db)) {
-    // A plain task is one INSERT: on PostgreSQL committed on its own, one round trip, not three.
+  if (!needsLookup(t) && !isTransaction(db)) {
+    // A plain task is one INSERT committed on its own (PostgreSQL: one round trip, not three).
     const task = plainTask(t, now());
     const { sql, params } = insertTaskAlone(task);
     await writeAlone(db, sql, params, [createdEvent(task)]);

@@ -92,15 +92,7 @@ function afterCommit(db: Database, events: HiveEvent[], touchedPlans: Set<string
 }
 
 /**
- * Whether `db` commits a lone write statement cheaper than a transaction (PostgreSQL, outside a
- * transaction): see writeAlone.
- */
-export function canWriteAlone(db: Db): db is Database {
-  return !isTransaction(db) && db._backend.writeStatement !== undefined;
-}
-
-/**
- * Runs one write statement as its own transaction (a database handle where canWriteAlone),
+ * Runs one write statement as its own transaction (a database handle, not a transaction's),
  * then publishes `events` as a transaction's commit does. The statement's contract is
  * Backend.writeStatement's. Returns the rows it changed.
  */
@@ -111,7 +103,7 @@ export async function writeAlone(
   events: HiveEvent[],
 ): Promise<number> {
   assertOpen(db);
-  const changes = await db._backend.writeStatement!(sql, params, leavesWork(events));
+  const changes = await db._backend.writeStatement(sql, params, leavesWork(events));
   afterCommit(db, events, new Set());
   return changes;
 }
