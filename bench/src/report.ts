@@ -9,13 +9,14 @@ function labelOf(r: BackendResults, id: string): string {
   return r.systems.find((s) => s.id === id)?.label ?? id;
 }
 
-/** A processing figure, with the range of its runs when it is a median of several. */
-function withRange(row: ProcessingRow | undefined): string {
-  if (!row) return fmtRate(undefined);
-  const runs = row.runRates;
-  if (!runs || runs.length < 2) return fmtRate(row.rate);
-  return `${fmtRate(row.rate)} (${fmtRate(Math.min(...runs))}–${fmtRate(Math.max(...runs))})`;
+/** A rate, with the range of its runs when it is a median of several. */
+function rateWithRange(rate: number | undefined, runs: readonly (number | null)[] | undefined): string {
+  const all = (runs ?? []).filter((x) => x !== null);
+  if (rate === undefined || all.length < 2) return fmtRate(rate);
+  return `${fmtRate(rate)} (${fmtRate(Math.min(...all))}–${fmtRate(Math.max(...all))})`;
 }
+
+const withRange = (row: ProcessingRow | undefined): string => rateWithRange(row?.rate, row?.runRates);
 
 function met(v: boolean | null): string {
   return v === null ? "n/a" : v ? "yes" : "NO";
@@ -31,6 +32,7 @@ export function reportTables(
   const proc = (id: string, p: number) => r.processing.find((x) => x.system === id && x.processes === p);
   const procSystems = [...new Set(r.processing.map((x) => x.system))];
   const procRuns = Math.max(1, ...r.processing.map((x) => x.runRates?.length ?? 1));
+  const enqRuns = Math.max(1, ...r.enqueue.map((x) => x.oneRuns?.length ?? 1));
   const smallest = (shape: string) => r.dag.find((d) => d.shape === shape);
   return [
     {
@@ -45,7 +47,7 @@ export function reportTables(
     },
     {
       title: "Enqueue (tasks/s)",
-      note: `${fmtRate(c.enqueue.oneN)} tasks one call (one transaction) at a time, then ${fmtRate(c.enqueue.batchN)} in batches of ${fmtRate(c.enqueue.batchSize)} with the library's batch API, from one process. "Hive ÷ this" above 1 means Hive is faster.`,
+      note: `${fmtRate(c.enqueue.oneN)} tasks one call (one transaction) at a time, then ${fmtRate(c.enqueue.batchN)} in batches of ${fmtRate(c.enqueue.batchSize)} with the library's batch API, from one process${enqRuns > 1 ? `; each figure is the median of ${enqRuns} runs (the lowest and highest in brackets), each run on a fresh store` : ""}. "Hive ÷ this" above 1 means Hive is faster.`,
       table: {
         headers: [
           "system",
@@ -56,8 +58,8 @@ export function reportTables(
         ],
         rows: r.enqueue.map((e) => [
           labelOf(r, e.system),
-          fmtRate(e.oneRate),
-          e.batchRate === null ? "no batch API" : fmtRate(e.batchRate),
+          rateWithRange(e.oneRate, e.oneRuns),
+          e.batchRate === null ? "no batch API" : rateWithRange(e.batchRate, e.batchRuns),
           fmtRatio(hiveEnq?.oneRate, e.oneRate),
           fmtRatio(hiveEnq?.batchRate, e.batchRate),
         ]),

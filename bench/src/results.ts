@@ -18,6 +18,9 @@ export interface EnqueueRow {
   batchRate: number | null;
   batchN: number;
   batchSize: number;
+  /** Each run's rates, in the order run, when the figures are medians of several runs. */
+  oneRuns?: number[];
+  batchRuns?: (number | null)[];
 }
 
 export interface ProcessingRow {

@@ -1,4 +1,4 @@
-/** Enqueue throughput: one task per call, then the batch API, on one fresh store per system. */
+/** Enqueue throughput: one task per call, then the batch API, on a fresh store per run. */
 import type { EnqueueRow } from "../results.ts";
 import type { BenchContext, System } from "../systems/types.ts";
 
@@ -29,4 +29,23 @@ export async function measureEnqueue(
   } finally {
     await store.close();
   }
+}
+
+const median = (xs: readonly number[]): number =>
+  [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+
+/**
+ * Several runs of one system's enqueue as one row: each rate the median of its runs (one at a
+ * time and batches apart), every run's rates kept. Null when no run succeeded.
+ */
+export function medianEnqueue(runs: readonly EnqueueRow[]): EnqueueRow | null {
+  if (runs.length < 2) return runs[0] ?? null;
+  const batch = runs.map((r) => r.batchRate).filter((x) => x !== null);
+  return {
+    ...runs[0]!,
+    oneRate: median(runs.map((r) => r.oneRate)),
+    batchRate: batch.length > 0 ? median(batch) : null,
+    oneRuns: runs.map((r) => r.oneRate),
+    batchRuns: runs.map((r) => r.batchRate),
+  };
 }
