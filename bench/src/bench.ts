@@ -176,6 +176,7 @@ async function runBackend(
       measureDags(ctx, backend, {
         shapes: DAG_SHAPES,
         sizes: config.dag.sizes,
+        baselineRuns: config.dag.baselineRuns,
         concurrency: config.concurrency,
         warmupNodes: config.dag.warmupNodes,
       }),

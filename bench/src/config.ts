@@ -26,7 +26,8 @@ export interface BenchConfig {
   enqueue: { oneN: number; batchN: number; batchSize: number; runs: number };
   processing: { n: number; batchSize: number; runs: number };
   latency: { samples: number; minGapMs: number; maxGapMs: number; settleMs: number };
-  dag: { sizes: number[]; warmupNodes: number };
+  /** `baselineRuns`: the smallest plan of each shape (every growth figure's divisor) is the median of this many runs. */
+  dag: { sizes: number[]; warmupNodes: number; baselineRuns: number };
   memory: { queued: number };
 }
 
@@ -66,7 +67,7 @@ function sizes(
         enqueue: { oneN: 50, batchN: 500, batchSize: 100, runs: 1 },
         processing: { n: 200, batchSize: 100, runs: 1 },
         latency: { samples: 5, minGapMs: 20, maxGapMs: 60, settleMs: 200 },
-        dag: { sizes: [20, 40, 80], warmupNodes: 20 },
+        dag: { sizes: [20, 40, 80], warmupNodes: 20, baselineRuns: 1 },
         memory: { queued: 300 },
       }
     : {
@@ -76,7 +77,9 @@ function sizes(
         enqueue: { oneN: 10_000, batchN: 100_000, batchSize: 1000, runs: 3 },
         processing: { n: 20_000, batchSize: 1000, runs: 3 },
         latency: { samples: 100, minGapMs: 100, maxGapMs: 400, settleMs: 1000 },
-        dag: { sizes: [1000, 10_000, 100_000], warmupNodes: 1000 },
+        // The 1,000-node plans' dispatch takes 0.1-2.5 s and one run moved by up to ±40 % (a 1k
+        // chain at 1,203 or 1,756 µs a node in runs minutes apart): their median of 3 is the base.
+        dag: { sizes: [1000, 10_000, 100_000], warmupNodes: 1000, baselineRuns: 3 },
         memory: { queued: 100_000 },
       };
 }

@@ -101,7 +101,7 @@ export function reportTables(
     },
     {
       title: "DAG plans",
-      note: `Created with createExecutionPlan + createPlannedSubtasksFromPlan (validation included); dispatched by markPlanExecutionStarted and one worker process at concurrency ${c.concurrency} until the plan completes. Growth: per-node dispatch cost relative to the smallest plan of the same shape.`,
+      note: `Created with createExecutionPlan + createPlannedSubtasksFromPlan (validation included); dispatched by markPlanExecutionStarted and one worker process at concurrency ${c.concurrency} until the plan completes. Growth: per-node dispatch cost relative to the smallest plan of the same shape${c.dag.baselineRuns > 1 ? `, whose figures are the median of ${c.dag.baselineRuns} runs (the lowest and highest µs/node in brackets)` : ""}.`,
       table: {
         headers: [
           "shape",
@@ -121,7 +121,7 @@ export function reportTables(
           fmtFixed(d.createSeconds, 3),
           fmtFixed(d.createUsPerNode, 0),
           fmtFixed(d.dispatchSeconds, 3),
-          `${d.finished ? "" : "≥ "}${fmtFixed(d.dispatchUsPerNode, 0)}`,
+          `${d.finished ? "" : "≥ "}${fmtFixed(d.dispatchUsPerNode, 0)}${d.dispatchRuns && d.dispatchRuns.length > 1 ? ` (${fmtFixed(Math.min(...d.dispatchRuns), 0)}–${fmtFixed(Math.max(...d.dispatchRuns), 0)})` : ""}`,
           `${d.finished ? "" : "≥ "}${fmtFixed(d.dispatchUsPerNode / (smallest(d.shape)?.dispatchUsPerNode ?? Number.NaN), 2)}×`,
           d.exactlyOnce ? "yes" : d.finished ? `NO: ${d.problems.join("; ")}` : d.problems.join("; "),
         ]),

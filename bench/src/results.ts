@@ -60,6 +60,8 @@ export interface DagRow {
   finished: boolean;
   exactlyOnce: boolean;
   problems: string[];
+  /** Each run's dispatch µs/node, in the order run, when the row is the median of several runs. */
+  dispatchRuns?: number[];
 }
 
 export interface MemoryRow {
