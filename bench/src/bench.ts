@@ -6,7 +6,6 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BenchConfig, SUITES, type Suite } from "./config.ts";
-import { DAG_SHAPES } from "./dagPlans.ts";
 import { loadAverage, machineFacts, postgresFacts } from "./environment.ts";
 import { fmtFixed, fmtRate } from "./format.ts";
 import { hiveModuleSource } from "./hiveModule.ts";
@@ -174,7 +173,7 @@ async function runBackend(
   if (run("dag")) {
     const rows = await attempt("DAG plans", () =>
       measureDags(ctx, backend, {
-        shapes: DAG_SHAPES,
+        shapes: config.dag.shapes,
         sizes: config.dag.sizes,
         baselineRuns: config.dag.baselineRuns,
         concurrency: config.concurrency,

@@ -1,6 +1,8 @@
 /** What a run measures and at which sizes: the issue's sizes, or tiny ones for the CI smoke run. */
 import { isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
+import { DAG_SHAPES } from "./dagPlans.ts";
+import type { DagShape } from "./results.ts";
 import type { Backend } from "./systems/types.ts";
 
 export const SUITES = ["enqueue", "processing", "latency", "dag", "memory"] as const;
@@ -27,7 +29,7 @@ export interface BenchConfig {
   processing: { n: number; batchSize: number; runs: number };
   latency: { samples: number; minGapMs: number; maxGapMs: number; settleMs: number };
   /** `baselineRuns`: the smallest plan of each shape (every growth figure's divisor) is the median of this many runs. */
-  dag: { sizes: number[]; warmupNodes: number; baselineRuns: number };
+  dag: { shapes: DagShape[]; sizes: number[]; warmupNodes: number; baselineRuns: number };
   memory: { queued: number };
 }
 
@@ -45,7 +47,19 @@ const ArgsSchema = z.strictObject({
   merge: z.boolean().default(false),
   render: z.boolean().default(false),
   /** Override the DAG plan sizes (a shorter run); the report says which sizes were used. */
-  dagSizes: z.array(z.number().int().min(10).max(200_000)).min(2).optional(),
+  dagSizes: z
+    .array(z.number().int().min(10).max(200_000))
+    .min(2)
+    .refine(
+      (s) => s.every((n, k) => k === 0 || n > s[k - 1]!),
+      "DAG sizes must be increasing: the first is every growth figure's base",
+    )
+    .optional(),
+  /** Only these DAG shapes (all four when absent). */
+  dagShapes: z
+    .array(z.enum(DAG_SHAPES as [DagShape, ...DagShape[]]))
+    .min(1)
+    .optional(),
   /** Override the number of tasks queued for the memory run. */
   memoryQueued: z.number().int().min(100).max(1_000_000).optional(),
   out: z.string().min(1).optional(),
@@ -67,7 +81,7 @@ function sizes(
         enqueue: { oneN: 50, batchN: 500, batchSize: 100, runs: 1 },
         processing: { n: 200, batchSize: 100, runs: 1 },
         latency: { samples: 5, minGapMs: 20, maxGapMs: 60, settleMs: 200 },
-        dag: { sizes: [20, 40, 80], warmupNodes: 20, baselineRuns: 1 },
+        dag: { shapes: [...DAG_SHAPES], sizes: [20, 40, 80], warmupNodes: 20, baselineRuns: 1 },
         memory: { queued: 300 },
       }
     : {
@@ -78,8 +92,9 @@ function sizes(
         processing: { n: 20_000, batchSize: 1000, runs: 3 },
         latency: { samples: 100, minGapMs: 100, maxGapMs: 400, settleMs: 1000 },
         // The 1,000-node plans' dispatch takes 0.1-2.5 s and one run moved by up to ±40 % (a 1k
-        // chain at 1,203 or 1,756 µs a node in runs minutes apart): their median of 3 is the base.
-        dag: { sizes: [1000, 10_000, 100_000], warmupNodes: 1000, baselineRuns: 3 },
+        // chain at 1,203 or 1,756 µs a node in runs minutes apart): their median of 3, spread
+        // among the larger plans (see shapeSchedule), is the base.
+        dag: { shapes: [...DAG_SHAPES], sizes: [1000, 10_000, 100_000], warmupNodes: 1000, baselineRuns: 3 },
         memory: { queued: 100_000 },
       };
 }
@@ -104,7 +119,7 @@ export function benchConfig(args: BenchArgs = {}): BenchConfig {
     outDir,
     pgUrl: a.pgUrl,
     ...base,
-    dag: { ...base.dag, sizes: a.dagSizes ?? base.dag.sizes },
+    dag: { ...base.dag, shapes: a.dagShapes ?? base.dag.shapes, sizes: a.dagSizes ?? base.dag.sizes },
     memory: { queued: a.memoryQueued ?? base.memory.queued },
   };
 }
@@ -112,7 +127,7 @@ export function benchConfig(args: BenchArgs = {}): BenchConfig {
 /**
  * Flags and environment: `--smoke` (or HIVE_BENCH_SMOKE=1), `--backend sqlite|postgres|all`,
  * `--suites enqueue,processing,latency,dag,memory`, `--systems hive,plainjob,…`,
- * `--merge`, `--render`, `--dag-sizes 1000,10000`, `--memory-queued 20000`, `--out <dir>`,
+ * `--merge`, `--render`, `--dag-sizes 1000,10000`, `--dag-shapes chain,fan-in`, `--memory-queued 20000`, `--out <dir>`,
  * HIVE_BENCH_PG_URL (HIVE_BENCH_HIVE_MODULE: see hiveModule.ts).
  */
 export function argsFromCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): BenchArgs {
@@ -133,12 +148,13 @@ export function argsFromCommandLine(argv: readonly string[], env: NodeJS.Process
     else if (flag === "--merge") args.merge = true;
     else if (flag === "--render") args.render = true;
     else if (flag === "--dag-sizes") args.dagSizes = value().split(",").map(Number);
+    else if (flag === "--dag-shapes") args.dagShapes = value().split(",") as DagShape[];
     else if (flag === "--memory-queued") args.memoryQueued = Number(value());
     else if (flag === "--out") args.out = value();
     else if (flag === "--") continue;
     else
       throw new Error(
-        `unknown option ${flag} (--smoke, --backend, --suites, --systems, --merge, --render, --dag-sizes, --memory-queued, --out)`,
+        `unknown option ${flag} (--smoke, --backend, --suites, --systems, --merge, --render, --dag-sizes, --dag-shapes, --memory-queued, --out)`,
       );
   }
   return args;

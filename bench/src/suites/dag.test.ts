@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DagRow } from "../results.ts";
-import { medianPlanRun } from "./dag.ts";
+import { medianRow, shapeSchedule } from "./dag.ts";
 
 const row = (us: number, finished = true, problems: string[] = []): DagRow => ({
   shape: "chain",
@@ -15,37 +15,45 @@ const row = (us: number, finished = true, problems: string[] = []): DagRow => ({
   problems,
 });
 
-const runsOf = (rows: DagRow[]) => {
-  let k = 0;
-  const calls = () => k;
-  return { run: async () => rows[k++]!, calls };
-};
+describe("shapeSchedule", () => {
+  it("spreads the smallest plan's runs: one first, one after each larger plan", () => {
+    expect(shapeSchedule([1000, 10_000, 100_000], 3)).toEqual([1000, 10_000, 1000, 100_000, 1000]);
+  });
 
-describe("medianPlanRun", () => {
-  it("keeps the run of median dispatch cost and every run's µs/node in the order run", async () => {
-    const { run, calls } = runsOf([row(300), row(100), row(200)]);
-    const m = await medianPlanRun(3, run);
-    expect(calls()).toBe(3);
+  it("puts the runs left after the last larger plan at the end", () => {
+    expect(shapeSchedule([20, 40], 3)).toEqual([20, 40, 20, 20]);
+  });
+
+  it("runs every size once when the base has one run", () => {
+    expect(shapeSchedule([20, 40, 80], 1)).toEqual([20, 40, 80]);
+    expect(shapeSchedule([20, 40, 80], 0)).toEqual([20, 40, 80]);
+  });
+
+  it("runs fewer base runs than larger plans without filling every gap", () => {
+    expect(shapeSchedule([1, 2, 3, 4], 2)).toEqual([1, 2, 1, 3, 4]);
+  });
+});
+
+describe("medianRow", () => {
+  it("keeps the run of median dispatch cost and every run's µs/node in the order run", () => {
+    const m = medianRow([row(300), row(100), row(200)]);
     expect(m.dispatchUsPerNode).toBe(200);
     expect(m.dispatchRuns).toEqual([300, 100, 200]);
   });
 
-  it("is exactly once only if every run was, with every run's problems", async () => {
-    const { run } = runsOf([row(1), row(2, true, ["task x ran twice"]), row(3)]);
-    const m = await medianPlanRun(3, run);
+  it("is exactly once only if every run was, with every run's problems", () => {
+    const m = medianRow([row(1), row(2, true, ["task x ran twice"]), row(3)]);
     expect(m.exactlyOnce).toBe(false);
     expect(m.problems).toEqual(["task x ran twice"]);
   });
 
-  it("stops at a run that did not finish and returns it", async () => {
-    const { run, calls } = runsOf([row(1), row(9, false, ["did not complete"]), row(3)]);
-    const m = await medianPlanRun(3, run);
-    expect(calls()).toBe(2);
+  it("is the run that did not finish, if one did not", () => {
+    const m = medianRow([row(1), row(9, false, ["did not complete"])]);
     expect(m.finished).toBe(false);
+    expect(m.problems).toEqual(["did not complete"]);
   });
 
-  it("is the run itself for one run", async () => {
-    const { run } = runsOf([row(42)]);
-    expect(await medianPlanRun(1, run)).toEqual(row(42));
+  it("is the run itself for one run", () => {
+    expect(medianRow([row(42)])).toEqual(row(42));
   });
 });

@@ -20,7 +20,7 @@ export interface DagOptions {
   sizes: readonly number[];
   concurrency: number;
   warmupNodes: number;
-  /** Runs of each shape's smallest plan, the base of its growth figures (median kept). */
+  /** Runs of each shape's smallest plan, the base of its growth figures (median kept), spread among the larger plans. */
   baselineRuns: number;
 }
 
@@ -133,16 +133,34 @@ function skipped(shape: DagShape, size: number, stuck: DagRow): DagRow {
 }
 
 /**
- * `runs` runs of one plan as one row: the run of median dispatch cost, exactly once only if
- * every run was, every run's µs/node kept. A run that did not finish is the row (no more runs).
+ * The order of one shape's runs: the smallest plan's `baselineRuns` runs spread among the larger
+ * plans (one first, one after each larger plan, any left at the end). The growth base then sees
+ * the machine over the same minutes as the plans divided by it: a shared machine drifts by
+ * ±20 % within minutes, and three 1,000-node runs back to back measured only their own minute.
  */
-export async function medianPlanRun(runs: number, run: () => Promise<DagRow>): Promise<DagRow> {
-  const rows: DagRow[] = [];
-  for (let k = 0; k < runs; k++) {
-    const row = await run();
-    if (!row.finished) return row;
-    rows.push(row);
+export function shapeSchedule(sizes: readonly number[], baselineRuns: number): number[] {
+  const [base, ...larger] = sizes;
+  if (base === undefined) return [];
+  const out = [base];
+  let left = Math.max(1, baselineRuns) - 1;
+  for (const size of larger) {
+    out.push(size);
+    if (left > 0) {
+      out.push(base);
+      left--;
+    }
   }
+  for (; left > 0; left--) out.push(base);
+  return out;
+}
+
+/**
+ * Several runs of one plan as one row: the run of median dispatch cost, exactly once only if
+ * every run was, every run's µs/node kept in the order run. A run that did not finish is the row.
+ */
+export function medianRow(rows: readonly DagRow[]): DagRow {
+  const unfinished = rows.find((r) => !r.finished);
+  if (unfinished) return unfinished;
   if (rows.length === 1) return rows[0]!;
   const median = [...rows].sort((a, b) => a.dispatchUsPerNode - b.dispatchUsPerNode)[
     Math.floor((rows.length - 1) / 2)
@@ -157,20 +175,26 @@ export async function medianPlanRun(runs: number, run: () => Promise<DagRow>): P
 
 export async function measureDags(ctx: BenchContext, backend: Backend, o: DagOptions): Promise<DagRow[]> {
   const worker = new WorkerProcess();
+  const base = o.sizes[0];
   try {
     await runPlan(ctx, backend, worker, "layered", o.warmupNodes, o.concurrency);
     const rows: DagRow[] = [];
     for (const shape of o.shapes) {
+      const baseRuns: DagRow[] = [];
+      const larger = new Map<number, DagRow>();
       let stuck: DagRow | null = null;
-      for (const size of o.sizes) {
-        // A larger plan of a shape whose smaller plan did not finish would not either: skip it.
-        const runs = size === o.sizes[0] ? Math.max(1, o.baselineRuns) : 1;
-        const row: DagRow = stuck
-          ? skipped(shape, size, stuck)
-          : await medianPlanRun(runs, () => runPlan(ctx, backend, worker, shape, size, o.concurrency));
-        if (!row.finished) stuck ??= row;
-        rows.push(row);
+      for (const size of shapeSchedule(o.sizes, o.baselineRuns)) {
+        const row = await runPlan(ctx, backend, worker, shape, size, o.concurrency);
+        if (size === base) baseRuns.push(row);
+        else larger.set(size, row);
+        // A larger plan of a shape whose plan did not finish would not either: stop the shape.
+        if (!row.finished) {
+          stuck = row;
+          break;
+        }
       }
+      if (baseRuns.length > 0) rows.push(medianRow(baseRuns));
+      for (const size of o.sizes.slice(1)) rows.push(larger.get(size) ?? skipped(shape, size, stuck!));
     }
     return rows;
   } finally {
