@@ -101,7 +101,7 @@ export function reportTables(
     },
     {
       title: "DAG plans",
-      note: `Created with createExecutionPlan + createPlannedSubtasksFromPlan (validation included); dispatched by markPlanExecutionStarted and one worker process at concurrency ${c.concurrency} until the plan completes. Growth: per-node dispatch cost relative to the smallest plan of the same shape${c.dag.baselineRuns > 1 ? `, whose figures are the median of ${c.dag.baselineRuns} runs spread over the shape's measurement (one before the larger plans, one after each; the lowest and highest µs/node in brackets)` : ""}.`,
+      note: `Created with createExecutionPlan + createPlannedSubtasksFromPlan (validation included); dispatched by markPlanExecutionStarted and one worker process at concurrency ${c.concurrency} until the plan completes. Growth: per-node dispatch cost relative to the smallest plan of the same shape${c.dag.baselineRuns > 1 ? `, whose figures are the median of ${c.dag.baselineRuns} runs spread over the shape's measurement (one before the larger plans, one after each, any left at the end; the lowest and highest µs/node in brackets)` : ""}.`,
       table: {
         headers: [
           "shape",
