@@ -162,7 +162,7 @@ export function markdownReport(r: BackendResults, c: BenchConfig): string {
   if (r.skipped) return `${title}\n\nNot measured: ${r.skipped}\n`;
   const parts = [
     title,
-    `Run ${r.startedAt}, ${r.seconds.toFixed(0)} s, \`${r.command ?? c.command}\`. ${c.processing.runs > 1 ? "Enqueue and processing figures are medians of several runs (see their tables), the rest single measurements" : "Every figure is one measurement"}, on a shared 2-core machine: see the load averages below.`,
+    `Run ${r.startedAt}, ${r.seconds.toFixed(0)} s, \`${r.command ?? c.command}\`. ${c.processing.runs > 1 ? `Enqueue and processing figures${c.dag.baselineRuns > 1 ? ", and the smallest DAG plan of each shape," : ""} are medians of several runs (see their tables), the rest single measurements` : "Every figure is one measurement"}, on a shared 2-core machine: see the load averages below.`,
   ];
   if (r.merged)
     parts.push(
