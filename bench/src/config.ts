@@ -56,10 +56,7 @@ const ArgsSchema = z.strictObject({
     )
     .optional(),
   /** Only these DAG shapes (all four when absent). */
-  dagShapes: z
-    .array(z.enum(DAG_SHAPES as [DagShape, ...DagShape[]]))
-    .min(1)
-    .optional(),
+  dagShapes: z.array(z.enum(DAG_SHAPES)).min(1).optional(),
   /** Override the number of tasks queued for the memory run. */
   memoryQueued: z.number().int().min(100).max(1_000_000).optional(),
   out: z.string().min(1).optional(),
@@ -73,15 +70,15 @@ function sizes(
   smoke: boolean,
 ): Omit<
   BenchConfig,
-  "command" | "smoke" | "backends" | "suites" | "systems" | "merge" | "render" | "outDir" | "pgUrl"
-> {
+  "command" | "smoke" | "backends" | "suites" | "systems" | "merge" | "render" | "outDir" | "pgUrl" | "dag"
+> & { dag: Omit<BenchConfig["dag"], "shapes"> } {
   return smoke
     ? {
         concurrency: 8,
         enqueue: { oneN: 50, batchN: 500, batchSize: 100, runs: 1 },
         processing: { n: 200, batchSize: 100, runs: 1 },
         latency: { samples: 5, minGapMs: 20, maxGapMs: 60, settleMs: 200 },
-        dag: { shapes: [...DAG_SHAPES], sizes: [20, 40, 80], warmupNodes: 20, baselineRuns: 1 },
+        dag: { sizes: [20, 40, 80], warmupNodes: 20, baselineRuns: 1 },
         memory: { queued: 300 },
       }
     : {
@@ -95,7 +92,7 @@ function sizes(
         // chain at 1,203 or 1,756 µs a node in runs minutes apart; SQLite's 1k fan-in at 38-91 µs
         // in one minute where its 100k plan gave 51-53): their median of 5, spread among the
         // larger plans (see shapeSchedule), is the base.
-        dag: { shapes: [...DAG_SHAPES], sizes: [1000, 10_000, 100_000], warmupNodes: 1000, baselineRuns: 5 },
+        dag: { sizes: [1000, 10_000, 100_000], warmupNodes: 1000, baselineRuns: 5 },
         memory: { queued: 100_000 },
       };
 }
@@ -120,7 +117,7 @@ export function benchConfig(args: BenchArgs = {}): BenchConfig {
     outDir,
     pgUrl: a.pgUrl,
     ...base,
-    dag: { ...base.dag, shapes: a.dagShapes ?? base.dag.shapes, sizes: a.dagSizes ?? base.dag.sizes },
+    dag: { ...base.dag, shapes: a.dagShapes ?? [...DAG_SHAPES], sizes: a.dagSizes ?? base.dag.sizes },
     memory: { queued: a.memoryQueued ?? base.memory.queued },
   };
 }

@@ -10,7 +10,7 @@
 import type { PlanDataInput, SubTaskInput } from "@hive/models";
 import type { DagShape } from "./results.ts";
 
-export const DAG_SHAPES: readonly DagShape[] = ["layered", "fan-out", "fan-in", "chain"];
+export const DAG_SHAPES = ["layered", "fan-out", "fan-in", "chain"] as const satisfies readonly DagShape[];
 export const LAYER_WIDTH = 100;
 export const FAN_IN = 1000;
 
