@@ -168,6 +168,34 @@ describe("Worker runtime", () => {
     expect(new Set(runs.keys())).toEqual(new Set(ids));
   });
 
+  it("with several commit lanes and a full queue, every group commit refills the slots it frees (held stays at concurrency + prefetch)", async () => {
+    // Each lane's commit must claim for its own batch even while another lane's claim is in
+    // flight; when it did not, the worker held two thirds less and ran empty between commits.
+    const n = 3000;
+    const capacity = 64;
+    await createTasks(
+      t.db,
+      Array.from({ length: n }, (_, k) => ({ title: `t${k}`, taskType: "noop" })),
+    );
+    let ran = 0;
+    let minHeld = Number.POSITIVE_INFINITY;
+    const w = await started({
+      role: "test",
+      concurrency: 4,
+      prefetch: capacity - 4,
+      commitLanes: 3,
+      handler: () => {
+        ran++;
+        // Past the first claim, and while more than a claim's worth is still queued.
+        if (ran > capacity && w.stats.claimed < n - capacity) minHeld = Math.min(minHeld, w.holding);
+      },
+    });
+    await waitUntil(async () => (await countTasksByStatus(t.db)).completed === n, "all completed", 30_000);
+    await settle(w);
+    expect(ran).toBe(n);
+    expect(minHeld).toBe(capacity);
+  });
+
   it("dispatches by task type and claims only the types it has handlers for", async () => {
     const a = await createTask(t.db, { title: "a", taskType: "alpha" });
     const b = await createTask(t.db, { title: "b", taskType: "beta" });
