@@ -12,14 +12,16 @@ import { type OpenWorker, str } from "./types.ts";
 export const HIVE_PREFETCH = 248;
 
 /**
- * On PostgreSQL the Worker runs three group commits at once (commitLanes 3, its default there),
- * each taking a third of the held tasks: it holds three claims' worth, so each commit is still
- * one of up to 256. Measured (processing suite, medians of 3, same minutes): at stop 17 two lanes
- * gave 22,626 tasks/s (1 process) where one lane of 256 gave 18,129; at stop 20 three lanes gave
- * 21.0-23.6k where two gave 18.0-19.7k (three pairs), two processes level (26.0-28.4k vs
- * 24.3-27.4k).
+ * On PostgreSQL the Worker runs two group commits at once (commitLanes 2, its default there),
+ * each taking half of the held tasks: it holds two claims' worth, so each commit is still one
+ * of up to 256. Measured (processing suite, medians of 3, same minutes): at stop 17 two lanes
+ * gave 22,626 tasks/s (1 process) where one lane of 256 gave 18,129; at stop 20 three lanes
+ * beat two, but then the second and third lane claimed nothing while another's claim was in
+ * flight. With that mended (stop 22), two lanes gave 18.2-22.3k (1 process) and 19.0-23.4k
+ * (2 processes) where the three of before gave 15.2-17.5k and 20.3-25.7k (four pairs); three
+ * mended lanes were level for one process and lower for two (17.2-20.2k).
  */
-export const HIVE_PG_LANES = 3;
+export const HIVE_PG_LANES = 2;
 export const hivePrefetch = (backend: string, concurrency: number): number =>
   backend === "postgres" ? HIVE_PG_LANES * (concurrency + HIVE_PREFETCH) - concurrency : HIVE_PREFETCH;
 

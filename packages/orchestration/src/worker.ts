@@ -41,13 +41,15 @@ export interface WorkerLogger {
 }
 
 /**
- * Default commit lanes on PostgreSQL. With two, a drain of one process left the server ~30 %
- * idle between commits (perf: postgres ~1 core of 2, node 0.36). Measured (`pnpm bench --backend
- * postgres --suites processing --systems hive`, prefetch 3 × (concurrency + 248) − concurrency
- * against 2 ×, three alternating pairs): 1 process 18.0 / 19.4 / 19.7k → 21.2 / 23.6 / 21.0k
- * tasks/s, 2 processes 25.5 / 24.3 / 27.4k → 26.0 / 28.4 / 26.9k (level).
+ * Default commit lanes on PostgreSQL. With one, the server sat idle while this process ran
+ * handlers and built the next commit. Once each lane claimed for its own batch (see flush),
+ * two lanes kept one process's server backends busy: measured (`pnpm bench --backend postgres
+ * --suites processing --systems hive`, four alternating pairs against the three lanes, each
+ * lane claiming for two, of before): 1 process 15.2-17.5k → 18.2-22.3k tasks/s, 2 processes
+ * level (20.3-25.7k vs 19.0-23.4k). Three such lanes were level with two for one process and
+ * below them for two (17.2-20.2k): six transactions at once on a 2-core server contend.
  */
-const PG_COMMIT_LANES = 3;
+const PG_COMMIT_LANES = 2;
 
 const OptionsSchema = z.object({
   workerId: z.string().min(1).optional(),
@@ -60,7 +62,7 @@ const OptionsSchema = z.object({
   prefetch: z.number().int().min(0).max(1000).optional(),
   /**
    * Group commits (outcomes plus the claim refilling their slots) in flight at once, each taking
-   * up to its share of the held tasks. Default: 3 on PostgreSQL, where a commit runs on the
+   * up to its share of the held tasks. Default: 2 on PostgreSQL, where a commit runs on the
    * server and this process runs handlers and builds the next one meanwhile; 1 on SQLite, where
    * a commit runs on this thread.
    */
