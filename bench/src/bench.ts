@@ -199,7 +199,7 @@ async function runBackend(
  * `--merge`: the suites not run now are taken from the report already in the output folder, so
  * one suite can be re-run (after a fix, or when it failed) without re-running the others.
  */
-function mergePrevious(r: BackendResults, config: BenchConfig): void {
+export function mergePrevious(r: BackendResults, config: BenchConfig): void {
   const file = join(config.outDir, `${r.backend}.json`);
   if (r.skipped || !existsSync(file)) return;
   const prev = JSON.parse(readFileSync(file, "utf8")) as BackendResults;
@@ -213,7 +213,8 @@ function mergePrevious(r: BackendResults, config: BenchConfig): void {
     ...prev.errors.filter((e) => taken.some((s) => e.startsWith(SUITE_ERROR_PREFIX[s]))),
     ...r.errors,
   ];
-  r.merged = { suites: [...taken], from: prev.merged?.from ?? prev.startedAt };
+  // Every suite run now: nothing of the earlier report is kept, so nothing is said to be.
+  r.merged = taken.length > 0 ? { suites: [...taken], from: prev.merged?.from ?? prev.startedAt } : null;
 }
 
 /** How each suite's error messages begin (see `attempt` in runBackend). */
