@@ -2,7 +2,7 @@
 import type { Database } from "@hive/orchestration";
 import { hive, hiveModuleSource } from "../hiveModule.ts";
 import { packageVersion } from "../versions.ts";
-import { HIVE_PG_LANES, HIVE_PREFETCH } from "../workers/hive.ts";
+import { HIVE_PG_LANES, HIVE_PG_PREFETCH, HIVE_PREFETCH } from "../workers/hive.ts";
 import {
   type Counter,
   dropSchema,
@@ -89,7 +89,7 @@ export function hiveSystem(backend: Backend): System {
     settings: `${
       backend === "sqlite"
         ? `Worker prefetch ${HIVE_PREFETCH} (claims and group commits of up to concurrency + prefetch), idle poll 10→250 ms; WAL, synchronous=NORMAL`
-        : `Worker commitLanes ${HIVE_PG_LANES} (its default here) and prefetch ${HIVE_PG_LANES - 1} × concurrency + ${HIVE_PG_LANES * HIVE_PREFETCH} (${HIVE_PG_LANES} group commits in flight, each with its claim, of up to concurrency + ${HIVE_PREFETCH}), LISTEN/NOTIFY wake-ups, pool 10`
+        : `Worker commitLanes ${HIVE_PG_LANES} (its default here) and prefetch ${HIVE_PG_LANES - 1} × concurrency + ${HIVE_PG_LANES * HIVE_PG_PREFETCH} (${HIVE_PG_LANES} group commits in flight, each with its claim, of up to concurrency + ${HIVE_PG_PREFETCH}), LISTEN/NOTIFY wake-ups, pool 10`
     }`,
     async open(ctx): Promise<Store> {
       const { countTasksByStatus, createTask, createTasks } = await hive();

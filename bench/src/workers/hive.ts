@@ -22,8 +22,16 @@ export const HIVE_PREFETCH = 248;
  * mended lanes were level for one process and lower for two (17.2-20.2k).
  */
 export const HIVE_PG_LANES = 2;
+
+/**
+ * On PostgreSQL each lane takes up to concurrency + 392 (not 248): with two working lanes,
+ * larger commits cost the server less per task. Measured (processing suite, four alternating
+ * pairs, stop 22): 1 process 17.1-19.5k → 19.3-23.5k tasks/s, 2 processes 19.7-23.5k →
+ * 22.8-24.1k, every pair higher.
+ */
+export const HIVE_PG_PREFETCH = 392;
 export const hivePrefetch = (backend: string, concurrency: number): number =>
-  backend === "postgres" ? HIVE_PG_LANES * (concurrency + HIVE_PREFETCH) - concurrency : HIVE_PREFETCH;
+  backend === "postgres" ? HIVE_PG_LANES * (concurrency + HIVE_PG_PREFETCH) - concurrency : HIVE_PREFETCH;
 
 export const openWorker: OpenWorker = async (spec, onExecute) => {
   const { closeDatabase, openDatabase, Worker } = await hive();
