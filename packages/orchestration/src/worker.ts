@@ -529,17 +529,17 @@ export class Worker {
       const batch = this.outcomes.splice(0, this.commitBatch);
       const completes = batch.filter((o) => o.kind === "complete");
       const fails = batch.filter((o) => o.kind === "fail");
-      // The slots this batch frees are refilled in its own transaction: one commit, not two; and
-      // any slots free besides. Not `freeSlots + batch.length`: while another lane's claim is in
-      // flight freeSlots is below zero by that claim (its own batch's slots, still held), so that
-      // sum left this lane claiming nothing. One lane then claimed for two, the worker ran empty
-      // while it committed, and three lanes worked as one and a half (PostgreSQL, one process:
-      // 15.0-16.9k → 17.4-19.6k tasks/s, four alternating pairs). Held tasks stay at most
-      // concurrency + prefetch: each claim replaces the batch its own commit frees.
-      const want = batch.length + Math.max(0, this.freeSlots);
+      // The slots this batch frees are refilled in its own transaction: one commit, not two.
+      const want = this.freeSlots + batch.length;
       const claim =
         claimWithOutcomes && this.state === "running" && want > 0 ? this.claimInput(want) : undefined;
-      if (claim) this.reserved += claim.limit;
+      // The batch's own slots are still counted in `held` until this commit's claimed tasks take
+      // them, so only the claim beyond them is reserved. Reserving them too left freeSlots below
+      // zero while this claim was in flight, and another lane's commit then claimed nothing
+      // (three lanes worked as one and a half: PostgreSQL, one process, 15.0-16.9k → 17.4-19.6k
+      // tasks/s, four alternating pairs).
+      const reserve = claim ? Math.max(0, claim.limit - batch.length) : 0;
+      this.reserved += reserve;
       try {
         const { results, claimed } = await reportOutcomes(
           this.db,
@@ -587,7 +587,7 @@ export class Worker {
         await new Promise((r) => setTimeout(r, 100));
         if (this.state === "stopped" || Date.now() >= this.giveUpAt) break;
       } finally {
-        if (claim) this.reserved -= claim.limit;
+        this.reserved -= reserve;
       }
     }
   }
