@@ -8,11 +8,50 @@ import { z } from "zod";
 export const TimestampSchema = z.number().int().nonnegative();
 export type Timestamp = z.infer<typeof TimestampSchema>;
 
-export const IdSchema = z
-  .string()
-  .trim()
-  .min(1, "must not be empty")
-  .max(200, "must be at most 200 characters");
+/**
+ * What a stored string may not hold: NUL (PostgreSQL text cannot store U+0000, and its JSON
+ * parser refuses the escape `\u0000`) and an unpaired UTF-16 surrogate (UTF-8 cannot encode one:
+ * both drivers wrote U+FFFD instead, so the row differed from what the call returned, and
+ * PostgreSQL's JSON parser refuses its escape). One such skill on one task made every claim on
+ * PostgreSQL fail. In `u` mode a paired surrogate is one code point, so only unpaired ones match.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is what it looks for
+const UNSTORABLE = /[\u0000\p{Cs}]/u;
+export const TEXT_RULE = "must not contain NUL (U+0000) or an unpaired UTF-16 surrogate";
+export const isStorableText = (s: string): boolean => !UNSTORABLE.test(s);
+
+/**
+ * `s` with each NUL and unpaired surrogate replaced by U+FFFD: for text a worker reports about
+ * code it does not control (a handler's error message, its log lines), which a ValidationError
+ * would lose along with the outcome it came with.
+ */
+export const toStorableText = (s: string): string =>
+  isStorableText(s) ? s : s.replace(new RegExp(UNSTORABLE.source, "gu"), "\ufffd");
+
+/** A string the database stores as given (see UNSTORABLE); chain its other rules after it. */
+export const text = () => z.string().refine(isStorableText, TEXT_RULE);
+
+/**
+ * The path to the first string (value or key) in a JSON value that is not storable text, or
+ * null. For JSON the server parses (plan data: PostgreSQL reads its on_failure with `->>`, and
+ * a `\u0000` or unpaired-surrogate escape anywhere in the document fails that read).
+ */
+export function unstorablePath(v: unknown, depth = 0): PropertyKey[] | null {
+  if (typeof v === "string") return isStorableText(v) ? null : [];
+  if (typeof v !== "object" || v === null || depth >= MAX_JSON_DEPTH) return null;
+  const entries = Array.isArray(v) ? v.entries() : Object.entries(v);
+  for (const [k, child] of entries) {
+    if (typeof k === "string" && !isStorableText(k)) return [k];
+    const p = unstorablePath(child, depth + 1);
+    if (p) return [k, ...p];
+  }
+  return null;
+}
+
+/** An id or name given to look something up: not empty, storable (a NUL was a driver error). */
+export const KeyArgSchema = text().min(1, "must not be empty");
+
+export const IdSchema = text().trim().min(1, "must not be empty").max(200, "must be at most 200 characters");
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 /** A JSON object (string keys, any JSON values). */
@@ -95,9 +134,9 @@ export const JsonObjectSchema = checkedInPlace<JsonObject>((v) =>
 /** Longest tag or skill, and most of them on one task (also read by createTaskFast.ts). */
 export const LIST_LIMITS = { itemLength: 100, items: 100 } as const;
 
-export const TagListSchema = z.array(z.string().min(1).max(LIST_LIMITS.itemLength)).max(LIST_LIMITS.items);
+export const TagListSchema = z.array(text().min(1).max(LIST_LIMITS.itemLength)).max(LIST_LIMITS.items);
 export const SkillListSchema = z
-  .array(z.string().trim().min(1).max(LIST_LIMITS.itemLength))
+  .array(text().trim().min(1).max(LIST_LIMITS.itemLength))
   .max(LIST_LIMITS.items);
 
 /** Priority: higher runs first. */

@@ -14,11 +14,16 @@ const strings = [
   "x".repeat(500),
   "x".repeat(501),
   "\u00a0b\u00a0",
+  // Not storable (NUL, unpaired surrogates), and a paired one that is.
+  "a\u0000",
+  "\ud800",
+  " x\udc00 ",
+  "\ud83d\ude00",
 ];
 const FIELD_VALUES: Record<string, unknown[]> = {
   title: [...strings, 3, null, undefined],
   taskType: [...strings, ["a"], null],
-  description: [null, "d", "", "x".repeat(100_001), 1, undefined],
+  description: [null, "d", "", "x".repeat(100_001), 1, undefined, "d\u0000", "\udfff"],
   priority: [
     0,
     -0,
@@ -34,7 +39,7 @@ const FIELD_VALUES: Record<string, unknown[]> = {
     null,
     undefined,
   ],
-  currentPhase: ["start", "", " p ", "x".repeat(100), "x".repeat(101), null],
+  currentPhase: ["start", "", " p ", "x".repeat(100), "x".repeat(101), null, "p\u0000", "\ud800"],
   workflow: [
     null,
     {},
@@ -66,6 +71,7 @@ const FIELD_VALUES: Record<string, unknown[]> = {
     [1],
     "a",
     [undefined],
+    ["a\u0000"],
   ],
   requiredSkills: [
     [],
@@ -76,13 +82,14 @@ const FIELD_VALUES: Record<string, unknown[]> = {
     Array(100).fill("s"),
     Array(101).fill("s"),
     [null],
+    ["gpu", "\ud800"],
   ],
   maxRetries: [0, 3, 100, 101, -1, 2.5, null],
   dueDate: [null, 0, 1_700_000_000_000, -1, 1.5, 2 ** 53, undefined],
   runAt: [0, 1_700_000_000_000, -5, Number.MAX_SAFE_INTEGER, null],
   delayMs: [0, 1000, 10 * 365 * 24 * 3600 * 1000, 10 * 365 * 24 * 3600 * 1000 + 1, -1, 0.5],
-  idempotencyKey: ["k", ""],
-  dependsOn: [[], ["t1"]],
+  idempotencyKey: ["k", "", "k\u0000"],
+  dependsOn: [[], ["t1"], ["t\u0000"]],
   id: ["given", ""],
   unknownField: [1],
 };

@@ -7,7 +7,7 @@
  */
 
 import type { z } from "zod";
-import { isJsonObject, LIST_LIMITS, PRIORITY_RANGE } from "./common.ts";
+import { isJsonObject, isStorableText, LIST_LIMITS, PRIORITY_RANGE } from "./common.ts";
 import { type CreateTaskInputSchema, CREATE_TASK_LIMITS as L } from "./task.ts";
 
 export type CreateTaskOutput = z.output<typeof CreateTaskInputSchema>;
@@ -17,9 +17,13 @@ const intIn = (v: unknown, min: number, max: number): v is number =>
 
 const timestamp = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 
+/** A storable string (see isStorableText) of at most `max` characters. */
+const storable = (v: unknown, max: number): v is string =>
+  typeof v === "string" && v.length <= max && isStorableText(v);
+
 /** A trimmed string of 1..max characters, or undefined. */
 function trimmed(v: unknown, max: number): string | undefined {
-  if (typeof v !== "string") return undefined;
+  if (typeof v !== "string" || !isStorableText(v)) return undefined;
   const s = v.trim();
   return s.length >= 1 && s.length <= max ? s : undefined;
 }
@@ -30,7 +34,7 @@ function stringList(v: unknown, trim: boolean): string[] | undefined {
   const out: string[] = new Array(v.length);
   for (let i = 0; i < v.length; i++) {
     const raw: unknown = v[i];
-    if (typeof raw !== "string") return undefined;
+    if (typeof raw !== "string" || !isStorableText(raw)) return undefined;
     const s = trim ? raw.trim() : raw;
     if (s.length < 1 || s.length > LIST_LIMITS.itemLength) return undefined;
     out[i] = s;
@@ -76,7 +80,7 @@ export function parseCreateTaskFast(input: unknown): CreateTaskOutput | undefine
         if (taskType === undefined) return undefined;
         break;
       case "description":
-        if (x !== null && (typeof x !== "string" || x.length > L.description)) return undefined;
+        if (x !== null && !storable(x, L.description)) return undefined;
         description = x;
         break;
       case "priority":
@@ -84,7 +88,7 @@ export function parseCreateTaskFast(input: unknown): CreateTaskOutput | undefine
         priority = x;
         break;
       case "currentPhase":
-        if (typeof x !== "string" || x.length < 1 || x.length > L.currentPhase) return undefined;
+        if (!storable(x, L.currentPhase) || x.length < 1) return undefined;
         currentPhase = x;
         break;
       case "workflow":

@@ -1,5 +1,14 @@
 import { z } from "zod";
-import { IdSchema, JsonObjectSchema, PrioritySchema, SkillListSchema, TimestampSchema } from "./common.ts";
+import {
+  IdSchema,
+  JsonObjectSchema,
+  PrioritySchema,
+  SkillListSchema,
+  TEXT_RULE,
+  TimestampSchema,
+  text,
+  unstorablePath,
+} from "./common.ts";
 import { ComplexitySchema } from "./planning.ts";
 
 export const PlanStatusSchema = z.enum([
@@ -18,35 +27,41 @@ export type FailurePolicy = z.infer<typeof FailurePolicySchema>;
 
 /** One node of a plan, in the snake_case JSON shape plans are stored and exchanged in. */
 export const SubTaskSchema = z.strictObject({
-  id: z
-    .string()
+  id: text()
     .trim()
     .min(1, "must not be empty")
     .max(200)
     .regex(/^[A-Za-z0-9_.:-]+$/, "may hold only letters, digits, '_', '.', ':' and '-'"),
-  title: z.string().trim().min(1, "must not be empty").max(500),
-  description: z.string().max(100_000).default(""),
-  task_type: z.string().trim().min(1).max(100).default("generic"),
+  title: text().trim().min(1, "must not be empty").max(500),
+  description: text().max(100_000).default(""),
+  task_type: text().trim().min(1).max(100).default("generic"),
   priority: PrioritySchema.default(1),
-  dependencies: z.array(z.string()).max(10_000).default([]),
-  workflow_phase: z.string().max(100).default("implementation"),
+  dependencies: z.array(text()).max(10_000).default([]),
+  workflow_phase: text().max(100).default("implementation"),
   required_skills: SkillListSchema.default([]),
-  deliverables: z.array(z.string().max(1000)).max(100).default([]),
+  deliverables: z.array(text().max(1000)).max(100).default([]),
   /** Estimated minutes. */
   estimated_duration: z.number().nonnegative().max(1_000_000).default(0),
   complexity: ComplexitySchema.default("medium"),
-  assignee: z.string().max(200).nullable().default(null),
+  assignee: text().max(200).nullable().default(null),
   max_retries: z.number().int().min(0).max(100).optional(),
   payload: JsonObjectSchema.optional(),
 });
 export type SubTask = z.output<typeof SubTaskSchema>;
 export type SubTaskInput = z.input<typeof SubTaskSchema>;
 
-export const PlanDataSchema = z.looseObject({
-  sub_tasks: z.array(SubTaskSchema).min(1, "a plan needs at least one subtask").max(200_000),
-  /** block (default): descendants of a failed subtask become upstream_failed; cancel: cancelled. */
-  on_failure: FailurePolicySchema.default("block"),
-});
+export const PlanDataSchema = z
+  .looseObject({
+    sub_tasks: z.array(SubTaskSchema).min(1, "a plan needs at least one subtask").max(200_000),
+    /** block (default): descendants of a failed subtask become upstream_failed; cancel: cancelled. */
+    on_failure: FailurePolicySchema.default("block"),
+  })
+  .superRefine((v, ctx) => {
+    // Every string, in the subtasks' payloads and in fields this schema does not name too: the
+    // plan is stored as one JSON document that PostgreSQL parses (see unstorablePath).
+    const path = unstorablePath(v);
+    if (path) ctx.addIssue({ code: "custom", path, message: TEXT_RULE, input: v });
+  });
 export type PlanData = z.output<typeof PlanDataSchema>;
 export type PlanDataInput = z.input<typeof PlanDataSchema>;
 
@@ -86,7 +101,7 @@ export const CreateExecutionPlanInputSchema = z.strictObject({
   planningTaskId: IdSchema,
   planData: PlanDataSchema,
   estimatedDuration: z.number().nonnegative().nullish(),
-  estimatedComplexity: z.string().max(50).nullish(),
+  estimatedComplexity: text().max(50).nullish(),
   generatedWorkflow: JsonObjectSchema.nullish(),
   status: z.enum(["draft", "approved"]).default("draft"),
   id: IdSchema.optional(),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { IdSchema, JsonObjectSchema, PrioritySchema, TimestampSchema } from "./common.ts";
+import { IdSchema, JsonObjectSchema, PrioritySchema, TimestampSchema, text } from "./common.ts";
 
 export const PlanningStatusSchema = z.enum(["pending", "assigned", "completed", "failed"]);
 export type PlanningStatus = z.infer<typeof PlanningStatusSchema>;
@@ -28,14 +28,14 @@ export type PlanningRequest = z.infer<typeof PlanningRequestSchema>;
 export const MAX_CONTEXT_BYTES = 256 * 1024;
 
 export const SubmitPlanningRequestInputSchema = z.strictObject({
-  taskDescription: z.string().trim().min(1, "must not be empty").max(20_000),
+  taskDescription: text().trim().min(1, "must not be empty").max(20_000),
   priority: PrioritySchema.default(1),
-  requestor: z.string().trim().min(1).max(200).nullish(),
+  requestor: text().trim().min(1).max(200).nullish(),
   contextData: JsonObjectSchema.nullish().refine(
     (v) => v == null || Buffer.byteLength(JSON.stringify(v)) <= MAX_CONTEXT_BYTES,
     { message: `must serialize to at most ${MAX_CONTEXT_BYTES} bytes` },
   ),
-  complexityEstimate: z.string().max(50).nullish(),
+  complexityEstimate: text().max(50).nullish(),
   id: IdSchema.optional(),
 });
 export type SubmitPlanningRequestInput = z.input<typeof SubmitPlanningRequestInputSchema>;

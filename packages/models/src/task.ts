@@ -7,6 +7,7 @@ import {
   SkillListSchema,
   TagListSchema,
   TimestampSchema,
+  text,
 } from "./common.ts";
 
 /**
@@ -77,11 +78,11 @@ export const CREATE_TASK_LIMITS = {
 } as const;
 
 export const CreateTaskInputSchema = z.strictObject({
-  title: z.string().trim().min(1, "must not be empty").max(CREATE_TASK_LIMITS.title),
-  taskType: z.string().trim().min(1, "must not be empty").max(CREATE_TASK_LIMITS.taskType),
-  description: z.string().max(CREATE_TASK_LIMITS.description).nullish(),
+  title: text().trim().min(1, "must not be empty").max(CREATE_TASK_LIMITS.title),
+  taskType: text().trim().min(1, "must not be empty").max(CREATE_TASK_LIMITS.taskType),
+  description: text().max(CREATE_TASK_LIMITS.description).nullish(),
   priority: PrioritySchema.default(1),
-  currentPhase: z.string().min(1).max(CREATE_TASK_LIMITS.currentPhase).default("start"),
+  currentPhase: text().min(1).max(CREATE_TASK_LIMITS.currentPhase).default("start"),
   workflow: JsonObjectSchema.nullish(),
   payload: JsonObjectSchema.nullish(),
   tags: TagListSchema.default([]),
@@ -93,7 +94,7 @@ export const CreateTaskInputSchema = z.strictObject({
   /** Relative delay in ms; ignored when runAt is given. */
   delayMs: z.number().int().min(0).max(CREATE_TASK_LIMITS.delayMs).optional(),
   /** Same key twice returns the first task instead of creating a second one. */
-  idempotencyKey: z.string().min(1).max(200).optional(),
+  idempotencyKey: text().min(1).max(200).optional(),
   /** Ids of tasks that must complete before this one may run. */
   dependsOn: z.array(IdSchema).max(10_000).default([]),
   /** Optional explicit id (for example from an external system). */
@@ -106,8 +107,8 @@ export const UpdateTaskStatusInputSchema = z.strictObject({
   status: TaskStatusSchema,
   metadata: z
     .strictObject({
-      assignedWorker: z.string().nullable().optional(),
-      currentPhase: z.string().min(1).max(100).optional(),
+      assignedWorker: text().nullable().optional(),
+      currentPhase: text().min(1).max(100).optional(),
     })
     .optional(),
 });
@@ -115,8 +116,8 @@ export type UpdateTaskStatusInput = z.input<typeof UpdateTaskStatusInputSchema>;
 
 export const ListTasksInputSchema = z.strictObject({
   status: TaskStatusSchema.optional(),
-  taskType: z.string().optional(),
-  planId: z.string().optional(),
+  taskType: text().optional(),
+  planId: text().optional(),
   limit: z.number().int().min(1).max(100_000).default(100),
   offset: z.number().int().min(0).default(0),
 });
@@ -133,7 +134,7 @@ export const ClaimTasksInputSchema = z.strictObject({
    */
   capabilities: SkillListSchema.optional(),
   /** Restrict to these task types (all types when absent). */
-  taskTypes: z.array(z.string().min(1)).min(1).max(100).optional(),
+  taskTypes: z.array(text().min(1)).min(1).max(100).optional(),
   limit: z.number().int().min(1).max(MAX_CLAIM_LIMIT).default(1),
   /** Lease length in ms (default 30 s). */
   leaseMs: z
@@ -149,7 +150,7 @@ export type ClaimTasksInput = z.input<typeof ClaimTasksInputSchema>;
 export const ClaimedTaskSchema = z.object({
   task: TaskSchema,
   token: z.number().int(),
-  runId: z.string(),
+  runId: text(),
 });
 export type ClaimedTask = z.infer<typeof ClaimedTaskSchema>;
 
@@ -161,15 +162,15 @@ export type LeaseRef = z.infer<typeof LeaseRefSchema>;
 
 export const CompleteTaskInputSchema = LeaseRefSchema.extend({
   result: JsonValueSchema.optional(),
-  outputLog: z.string().max(10_000_000).optional(),
+  outputLog: text().max(10_000_000).optional(),
 });
 export type CompleteTaskInput = z.input<typeof CompleteTaskInputSchema>;
 
 export const FailTaskInputSchema = LeaseRefSchema.extend({
-  error: z.string().min(1).max(100_000),
+  error: text().min(1).max(100_000),
   /** false: fail for good at once, no retry (bad input, say). */
   retryable: z.boolean().default(true),
-  outputLog: z.string().max(10_000_000).optional(),
+  outputLog: text().max(10_000_000).optional(),
   result: JsonValueSchema.optional(),
 });
 export type FailTaskInput = z.input<typeof FailTaskInputSchema>;
@@ -181,8 +182,8 @@ export const HeartbeatTaskInputSchema = LeaseRefSchema.extend({
     .min(100)
     .max(24 * 3600 * 1000)
     .default(30_000),
-  phase: z.string().max(100).optional(),
-  outputLog: z.string().max(10_000_000).optional(),
+  phase: text().min(1, "must not be empty").max(100).optional(),
+  outputLog: text().max(10_000_000).optional(),
 });
 export type HeartbeatTaskInput = z.input<typeof HeartbeatTaskInputSchema>;
 

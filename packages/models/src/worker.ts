@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { IdSchema, JsonObjectSchema, SkillListSchema, TimestampSchema } from "./common.ts";
+import { IdSchema, JsonObjectSchema, SkillListSchema, TimestampSchema, text } from "./common.ts";
 
 export const WorkerStatusSchema = z.enum(["active", "draining", "offline"]);
 export type WorkerStatus = z.infer<typeof WorkerStatusSchema>;
@@ -18,7 +18,7 @@ export type Worker = z.infer<typeof WorkerSchema>;
 
 export const RegisterWorkerInputSchema = z.strictObject({
   workerId: IdSchema,
-  role: z.string().trim().min(1, "must not be empty").max(100),
+  role: text().trim().min(1, "must not be empty").max(100),
   capabilities: SkillListSchema.default([]),
   metadata: JsonObjectSchema.nullish(),
 });
@@ -27,6 +27,6 @@ export type RegisterWorkerInput = z.input<typeof RegisterWorkerInputSchema>;
 export const UpdateWorkerHeartbeatInputSchema = z.strictObject({
   workerId: IdSchema,
   status: WorkerStatusSchema.optional(),
-  currentTaskId: z.string().nullable().optional(),
+  currentTaskId: text().nullable().optional(),
 });
 export type UpdateWorkerHeartbeatInput = z.input<typeof UpdateWorkerHeartbeatInputSchema>;

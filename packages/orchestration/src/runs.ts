@@ -1,4 +1,5 @@
 import type { Run } from "@hive/models";
+import { KeyArgSchema } from "@hive/models";
 import { z } from "zod";
 import type { Db } from "./handle.ts";
 import { type RunRowRaw, runFromRow } from "./rows.ts";
@@ -14,7 +15,7 @@ export const LATEST_RUN_NUMBER = "(SELECT MAX(run_number) FROM runs WHERE task_i
 
 /** The runs (attempts) of a task, oldest first. */
 export async function getRuns(db: Db, taskId: string): Promise<Run[]> {
-  const id = parseInput(z.string().min(1), taskId, "task id");
+  const id = parseInput(KeyArgSchema, taskId, "task id");
   return withRead(db, async (ex) =>
     (await ex.all<RunRowRaw>("SELECT * FROM runs WHERE task_id = ? ORDER BY run_number", [id])).map(
       runFromRow,

@@ -1,6 +1,13 @@
 import { hostname } from "node:os";
 import type { ClaimedTask, JsonValue, RetryPolicy, Task } from "@hive/models";
-import { JsonObjectSchema, JsonValueSchema, MAX_CLAIM_LIMIT } from "@hive/models";
+import {
+  JsonObjectSchema,
+  JsonValueSchema,
+  KeyArgSchema,
+  MAX_CLAIM_LIMIT,
+  text,
+  toStorableText,
+} from "@hive/models";
 import { z } from "zod";
 import { claimTasks, hasClaimableTasks, heartbeatTask, releaseTasks, reportOutcomes } from "./claims.ts";
 import { LeaseLostError, WorkerNotFoundError } from "./errors.ts";
@@ -52,10 +59,10 @@ export interface WorkerLogger {
 const PG_COMMIT_LANES = 2;
 
 const OptionsSchema = z.object({
-  workerId: z.string().min(1).optional(),
-  role: z.string().min(1),
-  capabilities: z.array(z.string()).default([]),
-  taskTypes: z.array(z.string().min(1)).min(1).optional(),
+  workerId: KeyArgSchema.optional(),
+  role: KeyArgSchema,
+  capabilities: z.array(text()).default([]),
+  taskTypes: z.array(KeyArgSchema).min(1).optional(),
   /** Handlers run at once (default 1). */
   concurrency: z.number().int().min(1).max(1000).default(1),
   /** Extra tasks claimed ahead into a local buffer (default: concurrency). */
@@ -142,7 +149,8 @@ class Waker {
   }
 }
 
-function appendLog(h: Held, line: string): void {
+function appendLog(h: Held, raw: string): void {
+  const line = toStorableText(String(raw)); // completeTask refuses NUL and unpaired surrogates
   h.output ??= [];
   h.output.push(line);
   h.outputBytes += line.length + 1;
@@ -217,7 +225,10 @@ function failureMessage(err: unknown): string {
   if (text.length === 0)
     text = `the handler threw ${err instanceof Error ? "an Error without a message" : "an empty value"}`;
   const cut = " … (truncated)";
-  return text.length > MAX_ERROR_CHARS ? text.slice(0, MAX_ERROR_CHARS - cut.length) + cut : text;
+  // After the cut, which may halve a surrogate pair: failTask refuses NUL and unpaired surrogates.
+  return toStorableText(
+    text.length > MAX_ERROR_CHARS ? text.slice(0, MAX_ERROR_CHARS - cut.length) + cut : text,
+  );
 }
 
 function abortHeld(h: Held, reason: unknown): void {

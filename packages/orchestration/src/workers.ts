@@ -1,4 +1,5 @@
 import {
+  KeyArgSchema,
   type RegisterWorkerInput,
   RegisterWorkerInputSchema,
   type UpdateWorkerHeartbeatInput,
@@ -6,7 +7,7 @@ import {
   type Worker,
   WorkerStatusSchema,
 } from "@hive/models";
-import { z } from "zod";
+import type { z } from "zod";
 import { now } from "./clock.ts";
 import type { Db } from "./handle.ts";
 import { toJson, type WorkerRowRaw, workerFromRow } from "./rows.ts";
@@ -53,7 +54,7 @@ export async function updateWorkerHeartbeat(
 
 /** Active workers (optionally of one role), most recent heartbeat first. */
 export async function getActiveWorkers(db: Db, role?: string): Promise<Worker[]> {
-  const r = parseInput(z.string().min(1).optional(), role, "role");
+  const r = parseInput(KeyArgSchema.optional(), role, "role");
   return withRead(db, async (ex) =>
     (r === undefined
       ? await ex.all<WorkerRowRaw>(
@@ -80,7 +81,7 @@ export async function listWorkers(db: Db, status?: z.input<typeof WorkerStatusSc
 
 /** The worker, or null. */
 export async function getWorker(db: Db, workerId: string): Promise<Worker | null> {
-  const id = parseInput(z.string().min(1), workerId, "worker id");
+  const id = parseInput(KeyArgSchema, workerId, "worker id");
   return withRead(db, async (ex) => {
     const row = await ex.get<WorkerRowRaw>("SELECT * FROM workers WHERE id = ?", [id]);
     return row ? workerFromRow(row) : null;
@@ -92,6 +93,6 @@ export async function getWorker(db: Db, workerId: string): Promise<Worker | null
  * their lease until it expires and the reaper requeues them. False when not registered.
  */
 export async function unregisterWorker(db: Db, workerId: string): Promise<boolean> {
-  const id = parseInput(z.string().min(1), workerId, "worker id");
+  const id = parseInput(KeyArgSchema, workerId, "worker id");
   return withTx(db, async (tx) => (await tx.ex.run("DELETE FROM workers WHERE id = ?", [id])).changes > 0);
 }
