@@ -26,8 +26,9 @@ export async function releaseDependents(tx: TxState, taskIds: string | readonly 
 }
 
 /**
- * A task failed for good or was cancelled: every task downstream of it that has not started
- * becomes upstream_failed (plan policy "block", the default) or cancelled (policy "cancel").
+ * A task failed for good or was cancelled: every task that still waits on it, directly or
+ * through other waiting tasks, becomes upstream_failed (plan policy "block", the default) or
+ * cancelled (policy "cancel").
  */
 export async function blockDescendants(tx: TxState, taskId: string, reason: string): Promise<void> {
   const policyRow = await tx.ex.get<{ policy: string | null }>(
@@ -36,16 +37,20 @@ export async function blockDescendants(tx: TxState, taskId: string, reason: stri
     [taskId],
   );
   const status = policyRow?.policy === "cancel" ? "cancelled" : "upstream_failed";
-  const rows = await tx.ex.all<{ id: string; plan_id: string | null; old_status: string }>(
+  // The walk goes through blocked tasks only. A dependent that completed (the failed task ran
+  // before, was requeued, and failed this time) no longer waits on it, nor does anything below
+  // it: walking through it failed a grandchild whose own dependency had completed. A queued or
+  // running dependent has every dependency met, so it is not waiting on the failed task either.
+  const rows = await tx.ex.all<{ id: string; plan_id: string | null }>(
     `WITH RECURSIVE down(id) AS (
-       SELECT task_id FROM task_dependencies WHERE depends_on_id = ?
+       SELECT d.task_id FROM task_dependencies d JOIN tasks t ON t.id = d.task_id
+       WHERE d.depends_on_id = ? AND t.status = 'blocked'
        UNION SELECT d.task_id FROM task_dependencies d JOIN down ON d.depends_on_id = down.id
-     ), targets AS (
-       SELECT t.id, t.status AS old_status FROM tasks t JOIN down ON down.id = t.id WHERE t.status IN ('blocked', 'queued')
+         JOIN tasks t ON t.id = d.task_id WHERE t.status = 'blocked'
      )
      UPDATE tasks SET status = ?, last_error = ?, updated_at = ?
-     WHERE id IN (SELECT id FROM targets)
-     RETURNING id, plan_id, 'blocked' AS old_status`,
+     WHERE id IN (SELECT id FROM down)
+     RETURNING id, plan_id`,
     [taskId, status, `upstream: ${reason}`, now()],
   );
   const transitions: Transition[] = rows.map((r) => ({

@@ -15,7 +15,15 @@ export interface DatabaseCheck {
    * whose dependents_version is 0 (their completion would release nobody).
    */
   dependencyCounterMismatches: number;
-  /** Plans whose plan_execution counters disagree with their tasks. */
+  /**
+   * Plans whose plan_execution counters (active, completed, failed, blocked, total) or
+   * progress_percent disagree with their tasks, and executing, completed or failed plans whose
+   * status is not the one their tasks make: completed when all completed, failed when one
+   * failed, was cancelled or is upstream_failed, executing otherwise, cancelled when none is left
+   * (progress.ts settlePlanStatus). Draft and approved plans (not started) and cancelled ones (an
+   * operator's decision) may hold any status. One count, not a field per check: callers compare
+   * the whole result with a fixed object, and a new field would break them.
+   */
   planCounterMismatches: number;
   /** in_progress tasks without exactly one running run. */
   runMismatches: number;
@@ -49,12 +57,29 @@ export async function checkDatabase(db: Db): Promise<DatabaseCheck> {
       `SELECT count(*) AS n FROM tasks u WHERE u.dependents_version = 0
          AND EXISTS (SELECT 1 FROM task_dependencies d WHERE d.depends_on_id = u.id)`,
     );
-    const plans = await ex.get<{ n: number }>(
-      `SELECT count(*) AS n FROM plan_execution pe WHERE
-         pe.completed_subtasks <> (SELECT count(*) FROM tasks t WHERE t.plan_id = pe.plan_id AND t.status = 'completed')
-         OR pe.active_subtasks <> (SELECT count(*) FROM tasks t WHERE t.plan_id = pe.plan_id AND t.status = 'in_progress')
-         OR pe.failed_subtasks <> (SELECT count(*) FROM tasks t WHERE t.plan_id = pe.plan_id AND t.status = 'failed')
-         OR pe.total_subtasks <> (SELECT count(*) FROM tasks t WHERE t.plan_id = pe.plan_id)`,
+    // Each plan's counts from its tasks (tasks_plan_idx), compared with every counter, the
+    // progress and the status settlePlanStatus would give. CAST: a SQLite row written before
+    // progress.ts cast its operand may hold 33.33… (read floored by getPlanExecution: no mismatch).
+    const plans = await ex.get<{ mismatched: number | null }>(
+      `WITH c AS (
+         SELECT pe.plan_id, pe.active_subtasks, pe.completed_subtasks, pe.failed_subtasks, pe.blocked_subtasks,
+           pe.total_subtasks, pe.progress_percent, p.status AS plan_status,
+           (SELECT count(*) FROM tasks t WHERE t.plan_id = pe.plan_id) AS n,
+           (SELECT count(*) FROM tasks t WHERE t.plan_id = pe.plan_id AND t.status = 'in_progress') AS active,
+           (SELECT count(*) FROM tasks t WHERE t.plan_id = pe.plan_id AND t.status = 'completed') AS done,
+           (SELECT count(*) FROM tasks t WHERE t.plan_id = pe.plan_id AND t.status = 'failed') AS failed,
+           (SELECT count(*) FROM tasks t WHERE t.plan_id = pe.plan_id AND t.status IN ('upstream_failed','cancelled')) AS blocked
+         FROM plan_execution pe LEFT JOIN execution_plans p ON p.id = pe.plan_id
+       )
+       SELECT
+         sum(CASE WHEN completed_subtasks <> done OR active_subtasks <> active OR failed_subtasks <> failed
+           OR blocked_subtasks <> blocked OR total_subtasks <> n
+           OR CAST(progress_percent AS INTEGER) <> CASE WHEN n = 0 THEN 0 ELSE (done * 100) / n END
+           OR (plan_status IN ('executing','completed','failed') AND plan_status <>
+             CASE WHEN n = 0 THEN 'cancelled' WHEN done = n THEN 'completed'
+               WHEN failed + blocked > 0 THEN 'failed' ELSE 'executing' END)
+           THEN 1 ELSE 0 END) AS mismatched
+       FROM c`,
     );
     const runs = await ex.get<{ n: number }>(
       `SELECT count(*) AS n FROM tasks t WHERE t.status = 'in_progress' AND
@@ -64,7 +89,7 @@ export async function checkDatabase(db: Db): Promise<DatabaseCheck> {
       integrity,
       foreignKeyViolations: fk,
       dependencyCounterMismatches: Number(deps?.n ?? 0) + Number(unflagged?.n ?? 0),
-      planCounterMismatches: Number(plans?.n ?? 0),
+      planCounterMismatches: Number(plans?.mismatched ?? 0),
       runMismatches: Number(runs?.n ?? 0),
     };
   });

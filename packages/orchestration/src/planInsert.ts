@@ -14,6 +14,36 @@ import { NEW_TASK_COLUMNS } from "./taskInsert.ts";
 /** Task id of a subtask: stable, so creating a plan's tasks twice is detectable. */
 export const subtaskTaskId = (planId: string, subtaskId: string): string => `${planId}:${subtaskId}`;
 
+/**
+ * Tasks, other than the plan's own, that already hold the id one of these subtasks would get,
+ * as [subtask id, task id]: a plain task created with a caller-given id like `q:a`, or a task of
+ * a plan stored before plan ids were refused ':'. One range scan of the primary key over the
+ * plan's id prefix (both backends compare ids bytewise: SQLite BINARY, PostgreSQL COLLATE "C"),
+ * so a plan of 100k subtasks costs one index probe, not 100k lookups; what it finds (normally
+ * nothing) is matched against the subtasks here.
+ */
+export async function takenTaskIds(
+  ex: SqlExecutor,
+  planId: string,
+  subTasks: readonly SubTask[],
+): Promise<[string, string][]> {
+  const prefix = subtaskTaskId(planId, "");
+  // The first string after every one that starts with `<planId>:` (';' follows ':').
+  const end = `${planId};`;
+  const rows = await ex.all<{ id: string }>(
+    "SELECT id FROM tasks WHERE id >= ? AND id < ? AND (plan_id IS NULL OR plan_id <> ?) ORDER BY id",
+    [prefix, end, planId],
+  );
+  if (rows.length === 0) return [];
+  const subtaskIds = new Set(subTasks.map((st) => st.id));
+  const taken: [string, string][] = [];
+  for (const r of rows) {
+    const subtaskId = r.id.slice(prefix.length);
+    if (subtaskIds.has(subtaskId)) taken.push([subtaskId, r.id]);
+  }
+  return taken;
+}
+
 /** Rows per task chunk; a task row is a few hundred bytes of JSON. */
 export const TASK_CHUNK = 1000;
 /** Rows per edge chunk; an edge row is two subtask ids. */

@@ -3,11 +3,13 @@ import {
   ClaimPlanningRequestsInputSchema,
   type ExecutionPlan,
   JsonObjectSchema,
+  KeyArgSchema,
   type PlanningRequest,
   type PlanningStatus,
   PlanningStatusSchema,
   type SubmitPlanningRequestInput,
   SubmitPlanningRequestInputSchema,
+  text,
 } from "@hive/models";
 import { z } from "zod";
 import { newId, now } from "./clock.ts";
@@ -55,7 +57,7 @@ export async function submitPlanningRequest(
 
 /** The request, or null. */
 export async function getPlanningRequest(db: Db, requestId: string): Promise<PlanningRequest | null> {
-  const id = parseInput(z.string().min(1), requestId, "request id");
+  const id = parseInput(KeyArgSchema, requestId, "request id");
   return withRead(db, async (ex) => {
     const row = await ex.get<PlanningRowRaw>("SELECT * FROM planning_queue WHERE id = ?", [id]);
     return row ? planningFromRow(row) : null;
@@ -116,7 +118,17 @@ export async function claimPlanningRequests(
   });
 }
 
-async function assignedTo(tx: TxState, requestId: string, agentId: string): Promise<PlanningRowRaw> {
+/**
+ * The request, when it is assigned to this agent; else InvalidTransitionError naming `to`, the
+ * state the refused call would have moved it to (each caller passes its own: a refused release
+ * that said "→ completed" sent operators looking for the wrong call).
+ */
+async function assignedTo(
+  tx: TxState,
+  requestId: string,
+  agentId: string,
+  to: "completed" | "failed" | "pending",
+): Promise<PlanningRowRaw> {
   const row = await tx.ex.get<PlanningRowRaw>("SELECT * FROM planning_queue WHERE id = ?", [requestId]);
   if (!row) throw new PlanningRequestNotFoundError(requestId);
   if (row.status !== "assigned" || row.assigned_agent !== agentId)
@@ -124,18 +136,18 @@ async function assignedTo(tx: TxState, requestId: string, agentId: string): Prom
       "planning request",
       requestId,
       row.status,
-      "completed",
+      to,
       `it is not assigned to "${agentId}" (assigned to ${row.assigned_agent ?? "nobody"})`,
     );
   return row;
 }
 
 const CompletePlanningSchema = z.strictObject({
-  requestId: z.string().min(1),
-  agentId: z.string().min(1),
+  requestId: KeyArgSchema,
+  agentId: KeyArgSchema,
   planData: z.unknown(),
   estimatedDuration: z.number().nonnegative().nullish(),
-  estimatedComplexity: z.string().max(50).nullish(),
+  estimatedComplexity: text().max(50).nullish(),
   generatedWorkflow: JsonObjectSchema.nullish(),
 });
 export type CompletePlanningRequestInput = z.input<typeof CompletePlanningSchema>;
@@ -152,7 +164,7 @@ export async function completePlanningRequest(
   const c = parseInput(CompletePlanningSchema, input, "completePlanningRequest input");
   const planData = validatePlanData(c.planData);
   return withTx(db, async (tx) => {
-    await assignedTo(tx, c.requestId, c.agentId);
+    await assignedTo(tx, c.requestId, c.agentId, "completed");
     const created = await insertPlan(
       tx,
       {
@@ -183,15 +195,15 @@ export async function failPlanningRequest(
 ): Promise<PlanningRequest> {
   const f = parseInput(
     z.strictObject({
-      requestId: z.string().min(1),
-      agentId: z.string().min(1),
-      error: z.string().min(1).max(100_000),
+      requestId: KeyArgSchema,
+      agentId: KeyArgSchema,
+      error: text().min(1).max(100_000),
     }),
     input,
     "failPlanningRequest input",
   );
   return withTx(db, async (tx) => {
-    await assignedTo(tx, f.requestId, f.agentId);
+    await assignedTo(tx, f.requestId, f.agentId, "failed");
     const row = await tx.ex.get<PlanningRowRaw>(
       "UPDATE planning_queue SET status = 'failed', completed_at = ?, error_message = ? WHERE id = ? RETURNING *",
       [now(), f.error, f.requestId],
@@ -207,12 +219,12 @@ export async function releasePlanningRequest(
   input: { requestId: string; agentId: string },
 ): Promise<PlanningRequest> {
   const f = parseInput(
-    z.strictObject({ requestId: z.string().min(1), agentId: z.string().min(1) }),
+    z.strictObject({ requestId: KeyArgSchema, agentId: KeyArgSchema }),
     input,
     "releasePlanningRequest input",
   );
   return withTx(db, async (tx) => {
-    await assignedTo(tx, f.requestId, f.agentId);
+    await assignedTo(tx, f.requestId, f.agentId, "pending");
     const row = await tx.ex.get<PlanningRowRaw>(
       "UPDATE planning_queue SET status = 'pending', assigned_agent = NULL, assigned_at = NULL WHERE id = ? RETURNING *",
       [f.requestId],

@@ -389,8 +389,8 @@ describe("creating a plan's tasks in bulk", () => {
   });
 
   it("stores a subtask's fields as createTask stores a task's", async () => {
-    // A lone UTF-16 surrogate (a string cut inside an emoji) travels inside JSON to the database.
-    const title = "cut \ud83d here";
+    // Text that JSON escapes (a line separator, a backslash before "u", a paired surrogate).
+    const title = "emoji \ud83d\ude00 here";
     const description = "line\nnext \\ud800 \u2028 é";
     const planId = await startedPlan({
       sub_tasks: [
@@ -400,13 +400,13 @@ describe("creating a plan's tasks in bulk", () => {
           description,
           task_type: "t",
           workflow_phase: "p",
-          required_skills: ["x\ud800"],
+          required_skills: ["x\u2028"],
           deliverables: ["d"],
           estimated_duration: 0.1,
           complexity: "complex",
           assignee: "bob",
           max_retries: 0,
-          payload: { s: "\udc00", n: 2.5e-7 },
+          payload: { s: "\ud83d\ude00", n: 2.5e-7 },
         },
       ],
     });
@@ -414,7 +414,7 @@ describe("creating a plan's tasks in bulk", () => {
       title,
       description,
       taskType: "t",
-      requiredSkills: ["x\ud800"],
+      requiredSkills: ["x\u2028"],
     });
     const plain = (await getTask(t.db, created.id))!;
     const sub = (await getTask(t.db, subtaskTaskId(planId, "a")))!;
@@ -433,7 +433,7 @@ describe("creating a plan's tasks in bulk", () => {
       planId,
       subtaskId: "a",
       payload: {
-        s: "\udc00",
+        s: "\ud83d\ude00",
         n: 2.5e-7,
         subtask: { deliverables: ["d"], estimated_duration: 0.1, complexity: "complex", assignee: "bob" },
       },

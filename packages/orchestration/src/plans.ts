@@ -3,6 +3,8 @@ import {
   CreateExecutionPlanInputSchema,
   checkPlanGraph,
   type ExecutionPlan,
+  IdSchema,
+  KeyArgSchema,
   type PlanData,
   PlanDataSchema,
   type PlanExecution,
@@ -20,14 +22,14 @@ import {
   PlanValidationError,
 } from "./errors.ts";
 import type { Db, TxState } from "./handle.ts";
-import { insertPlanTasks } from "./planInsert.ts";
+import { insertPlanTasks, takenTaskIds } from "./planInsert.ts";
 import { planStatusSql, settlePlanStatus } from "./progress.ts";
 import { type PlanRowRaw, planFromRow, type TaskRowRaw, taskFromRow, toJson } from "./rows.ts";
 import { chunk, jsonIds, placeholders } from "./sql.ts";
 import { rootOf, withRead, withTx } from "./tx.ts";
 import { parseInput } from "./validate.ts";
 
-const IdArg = z.string().min(1, "must not be empty");
+const IdArg = KeyArgSchema;
 
 /**
  * Validates plan data whole: schema (names the field), unique ids, dependencies that exist, no
@@ -50,6 +52,24 @@ export function validatePlanData(planData: unknown): PlanData {
 
 export { subtaskTaskId } from "./planInsert.ts";
 
+/**
+ * Refuses a plan one of whose subtasks would get the id of a task that exists already (a plain
+ * task created with a caller-given id like `q:a`). Checked when the plan is stored, so the
+ * caller hears of it while they can still rename, and again when its tasks are created, since a
+ * task may have taken the id in between: without the second check the driver's UNIQUE error
+ * would refuse the plan's tasks for ever, naming neither the subtask nor the task.
+ */
+async function refuseTakenTaskIds(tx: TxState, planId: string, planData: PlanData): Promise<void> {
+  const taken = await takenTaskIds(tx.ex, planId, planData.sub_tasks);
+  if (taken.length === 0) return;
+  const issues = taken.map(([subtaskId, taskId]) => ({
+    code: "task_id_taken",
+    message: `subtask "${subtaskId}" of plan "${planId}" would be task "${taskId}", which exists already outside the plan; rename the subtask, give the plan another id, or delete that task`,
+    ids: [subtaskId, taskId],
+  }));
+  throw new PlanValidationError(`invalid plan: ${issues.map((i) => i.message).join("; ")}`, issues);
+}
+
 /** @internal */
 export async function insertPlan(
   tx: TxState,
@@ -66,8 +86,10 @@ export async function insertPlan(
       "created",
       "a plan with this id already exists",
     );
+  const id = p.id ?? newId();
+  await refuseTakenTaskIds(tx, id, planData);
   const plan: ExecutionPlan = {
-    id: p.id ?? newId(),
+    id,
     planningTaskId: p.planningTaskId,
     planData,
     estimatedDuration: p.estimatedDuration == null ? null : Math.round(p.estimatedDuration),
@@ -102,7 +124,21 @@ export async function insertPlan(
   return plan;
 }
 
-const CreatePlanArgs = CreateExecutionPlanInputSchema.extend({ planData: z.unknown() });
+/**
+ * A caller-given plan id. A plan's task ids are `<planId>:<subtaskId>` and subtask ids may hold
+ * ':' (plan "p" subtask "x:y" and plan "p:x" subtask "y" were both task "p:x:y", and the second
+ * plan's tasks could never be created). Without ':' in plan ids, a task id's plan is what comes
+ * before its first ':', so two plans' task ids never meet. Refused rather than escaped: task ids
+ * stay the readable `<planId>:<subtaskId>` that callers and the CLI already use.
+ */
+const PlanIdSchema = IdSchema.refine(
+  (id) => !id.includes(":"),
+  "must not contain ':' (it separates the plan id from the subtask id in the plan's task ids)",
+);
+const CreatePlanArgs = CreateExecutionPlanInputSchema.extend({
+  id: PlanIdSchema.optional(),
+  planData: z.unknown(),
+});
 
 /** Stores an execution plan (validated whole first; nothing written when invalid). */
 export async function createExecutionPlan(db: Db, input: CreateExecutionPlanInput): Promise<ExecutionPlan> {
@@ -136,7 +172,9 @@ export async function insertSubtasks(tx: TxState, planId: string, planData?: Pla
   // Its tasks would wait for a start that cannot come (only draft or approved plans start).
   if (plan.status === "cancelled")
     throw new InvalidTransitionError("plan", planId, plan.status, "tasks created", "the plan was cancelled");
-  const subTasks = (planData ?? (await storedPlanData(tx, planId))).sub_tasks;
+  const data = planData ?? (await storedPlanData(tx, planId));
+  await refuseTakenTaskIds(tx, planId, data);
+  const subTasks = data.sub_tasks;
   // Until the plan starts executing, every task carries one extra pending "gate" that
   // markPlanExecutionStarted removes, so a draft plan's tasks are never claimed.
   const gate = plan.status === "executing" ? 0 : 1;
@@ -199,7 +237,12 @@ export async function startPlan(tx: TxState, planId: string): Promise<ExecutionP
   tx.events.push({ type: "plan.started", planId });
   tx.touchedPlans.add(planId);
   // A task failed or cancelled before the start: the plan cannot complete, so it is failed now.
-  if (counters && Number(counters.failed_subtasks) + Number(counters.blocked_subtasks) > 0) {
+  // Every task deleted before the start: nothing can run, so it is cancelled now.
+  if (
+    counters &&
+    (Number(counters.failed_subtasks) + Number(counters.blocked_subtasks) > 0 ||
+      Number(counters.total_subtasks) === 0)
+  ) {
     const first = await tx.ex.get<{ id: string }>(
       "SELECT id FROM tasks WHERE plan_id = ? AND status IN ('failed','cancelled') ORDER BY updated_at LIMIT 1",
       [planId],

@@ -33,9 +33,16 @@ export function planStatusSql(dialect: "sqlite" | "postgres"): string {
     : "SELECT status FROM execution_plans WHERE id = ?";
 }
 
+/**
+ * The `to` of a Transition for a task that was deleted (deleteTask): it leaves its counter and
+ * the plan's total, and the plan is settled again on what remains.
+ */
+export const DELETED = "deleted";
+
 export interface Transition {
   planId: string | null;
   from: string;
+  /** The task's new status, or DELETED. */
   to: string;
   taskId: string;
   phase?: string;
@@ -48,8 +55,13 @@ export interface Transition {
  */
 export async function applyPlanTransitions(tx: TxState, transitions: readonly Transition[]): Promise<void> {
   const perPlan = new Map<string, { d: Record<Bucket, number>; phase?: string; failedTaskId?: string }>();
+  const deleted: Transition[] = [];
   for (const t of transitions) {
     if (t.planId === null || t.from === t.to) continue;
+    if (t.to === DELETED) {
+      deleted.push(t);
+      continue;
+    }
     let p = perPlan.get(t.planId);
     if (!p) {
       p = { d: { active: 0, completed: 0, failed: 0, blocked: 0 } };
@@ -95,6 +107,41 @@ export async function applyPlanTransitions(tx: TxState, transitions: readonly Tr
     if (status == null) continue;
     await settlePlanStatus(tx, planId, status, row, failedTaskId ?? "", ts);
   }
+  for (const t of deleted) await planTaskDeleted(tx, t.planId!, t.from, ts);
+}
+
+/**
+ * A task of the plan was deleted. Its own statement, not the one above: deletions are rare, and
+ * that one runs at every task change of every plan. The plan is settled even though no counter
+ * moved for a queued or blocked task: deleting the last unfinished task of a plan left it
+ * executing for ever (completed when what remains is complete; cancelled when nothing remains).
+ * A cancelled plan stays cancelled: deleting its tasks does not make it complete.
+ */
+async function planTaskDeleted(tx: TxState, planId: string, from: string, ts: number): Promise<void> {
+  const bucket = bucketOf(from);
+  const minus = (b: Bucket) => (bucket === b ? 1 : 0);
+  // SET expressions read the row as it was, hence total_subtasks - 1 in the progress. CAST: see
+  // applyPlanTransitions.
+  const row = await tx.ex.get<{
+    total_subtasks: number;
+    completed_subtasks: number;
+    failed_subtasks: number;
+    blocked_subtasks: number;
+  }>(
+    `UPDATE plan_execution SET total_subtasks = total_subtasks - 1,
+       active_subtasks = active_subtasks - ?, completed_subtasks = completed_subtasks - ?,
+       failed_subtasks = failed_subtasks - ?, blocked_subtasks = blocked_subtasks - ?,
+       progress_percent = CASE WHEN total_subtasks <= 1 THEN 0
+         ELSE ((completed_subtasks - CAST(? AS INTEGER)) * 100) / (total_subtasks - 1) END,
+       updated_at = ?
+     WHERE plan_id = ? RETURNING total_subtasks, completed_subtasks, failed_subtasks, blocked_subtasks`,
+    [minus("active"), minus("completed"), minus("failed"), minus("blocked"), minus("completed"), ts, planId],
+  );
+  tx.touchedPlans.add(planId);
+  if (!row) return;
+  const status = (await tx.ex.get<{ status: string }>(planStatusSql(tx.ex.dialect), [planId]))?.status;
+  if (status == null || status === "cancelled") return;
+  await settlePlanStatus(tx, planId, status, row, "", ts);
 }
 
 /**
@@ -120,7 +167,10 @@ export async function settlePlanStatus(
   const done = Number(counters.completed_subtasks);
   const bad = Number(counters.failed_subtasks) + Number(counters.blocked_subtasks);
   let next = status;
-  if (total > 0 && done === total) next = "completed";
+  // No task left (every one was deleted): nothing can run, and "completed" would announce work
+  // done that may never have been; cancelled says the plan was given up, and lets it be purged.
+  if (total === 0) next = "cancelled";
+  else if (done === total) next = "completed";
   else if (bad > 0) next = status === "cancelled" ? "cancelled" : "failed";
   else if (status === "completed" || status === "failed") next = "executing";
   if (next === status) return;

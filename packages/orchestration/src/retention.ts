@@ -44,9 +44,17 @@ const TASK_PURGEABLE = `t.plan_id IS NULL AND t.status IN ${TERMINAL_TASK} AND t
  * A plan that finished (completed, failed or cancelled) before the cutoff, none of whose tasks is
  * still running or waiting (a failed plan's other tasks may finish after it), and none of whose
  * tasks an unfinished task elsewhere depends on.
+ *
+ * Its finish time is plan_execution.completed_at. A plan cancelled before its tasks were created
+ * has no plan_execution row (getPlanExecution returns null for it) and was never purged, nor the
+ * request it came from. execution_plans records no finish time, so such a plan goes by the only
+ * time it has, generated_at: it may go sooner after its cancellation than the age says, but it
+ * never had a task, so nothing ran in it or waits on it. (A finished_at column would be exact.)
  */
 const PLAN_PURGEABLE = `p.status IN ('completed','failed','cancelled')
-  AND EXISTS (SELECT 1 FROM plan_execution pe WHERE pe.plan_id = p.id AND pe.completed_at < ?)
+  AND (EXISTS (SELECT 1 FROM plan_execution pe WHERE pe.plan_id = p.id AND pe.completed_at < ?)
+    OR (p.status = 'cancelled' AND p.generated_at < ?
+      AND NOT EXISTS (SELECT 1 FROM plan_execution pe WHERE pe.plan_id = p.id)))
   AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.plan_id = p.id AND t.status IN ${UNFINISHED_TASK})
   AND NOT EXISTS (SELECT 1 FROM tasks t JOIN task_dependencies d ON d.depends_on_id = t.id
     JOIN tasks u ON u.id = d.task_id WHERE t.plan_id = p.id AND u.status IN ${UNFINISHED_TASK})`;
@@ -72,20 +80,23 @@ export async function purgeFinished(db: Db, options: PurgeOptions): Promise<Purg
     // then waits for this commit and finds its dependency gone). Locking re-checks the row's own
     // conditions on its latest version. SQLite's writers are serialized.
     const skip = pg ? " FOR UPDATE SKIP LOCKED" : "";
-    /** Deletes up to `limit` rows of `table` (aliased `alias` in `where`) that `where` picks. */
-    const purge = async (table: string, alias: string, where: string) =>
+    /**
+     * Deletes up to `limit` rows of `table` (aliased `alias` in `where`) that `where` picks;
+     * `where` has `cutoffs` parameters, each the cutoff.
+     */
+    const purge = async (table: string, alias: string, where: string, cutoffs = 1) =>
       (
         await tx.ex.all<{ id: string }>(
           `DELETE FROM ${table} WHERE id IN (SELECT ${alias}.id FROM ${table} ${alias} WHERE ${where} LIMIT ?${skip})
            RETURNING id`,
-          [cutoff, o.limit],
+          [...Array<number>(cutoffs).fill(cutoff), o.limit],
         )
       ).map((r) => r.id);
 
     const tasks = await purge("tasks", "t", TASK_PURGEABLE);
     // A plan's tasks and its progress row go with it by cascade; the tasks' triggers take their
     // runs and edges.
-    const plans = await purge("execution_plans", "p", PLAN_PURGEABLE);
+    const plans = await purge("execution_plans", "p", PLAN_PURGEABLE, 2);
     for (const id of plans) tx.touchedPlans.add(id);
     // After the plans: a request whose plan just went goes too.
     const planningRequests = await purge("planning_queue", "q", REQUEST_PURGEABLE);
