@@ -175,13 +175,20 @@ export const FailTaskInputSchema = LeaseRefSchema.extend({
 });
 export type FailTaskInput = z.input<typeof FailTaskInputSchema>;
 
+/** The lease a heartbeat without leaseMs keeps at least (it never shortens a longer one). */
+export const HEARTBEAT_LEASE_MS = 30_000;
+
 export const HeartbeatTaskInputSchema = LeaseRefSchema.extend({
+  /**
+   * The lease from now, as given (it may shorten the lease). Absent: the later of the current
+   * expiry and now + HEARTBEAT_LEASE_MS, so a claim's longer lease is not cut to 30 s.
+   */
   leaseMs: z
     .number()
     .int()
     .min(100)
     .max(24 * 3600 * 1000)
-    .default(30_000),
+    .optional(),
   phase: text().min(1, "must not be empty").max(100).optional(),
   outputLog: text().max(10_000_000).optional(),
 });

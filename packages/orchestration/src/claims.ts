@@ -6,9 +6,11 @@ import {
   CompleteTaskInputSchema,
   type FailTaskInput,
   FailTaskInputSchema,
+  HEARTBEAT_LEASE_MS,
   type HeartbeatResult,
   type HeartbeatTaskInput,
   HeartbeatTaskInputSchema,
+  KeyArgSchema,
   type RetryPolicy,
   RetryPolicySchema,
   SkillListSchema,
@@ -103,6 +105,28 @@ interface Claim {
 const NO_CLAIM: Claim = { keys: [], tasks: () => ({ tasks: [], unreadable: [] }) };
 
 /**
+ * SQLite: PICK_SQLITE, again with half the limit while the picked rows are too big for one
+ * SQLite text (SQLITE_TOOBIG past ~512 MB: its buffer doubles past SQLITE_MAX_LENGTH, 1e9), so
+ * a claim over large payloads hands out what fits, down to one task, instead of failing every
+ * time on the same rows. The pick only reads: a failed one leaves the transaction as it was.
+ * Rare, so the usual claim pays nothing for it. `params` ends with the limit.
+ */
+async function pickSqlite(
+  tx: TxState,
+  params: (string | number | null)[],
+): Promise<[string, string, string]> {
+  for (;;) {
+    try {
+      return ((await tx.ex.values(PICK_SQLITE, params)) as [[string, string, string]])[0];
+    } catch (error) {
+      const limit = params[params.length - 1] as number;
+      if (limit <= 1 || (error as { code?: unknown }).code !== "SQLITE_TOOBIG") throw error;
+      params[params.length - 1] = Math.floor(limit / 2);
+    }
+  }
+}
+
+/**
  * SQLite: picks up to the limit and updates them. `types` and `caps` are the call's task types
  * and capabilities as JSON arrays (or null). The tasks are the picked rows as the update left
  * them.
@@ -114,10 +138,7 @@ async function claimSqlite(
   caps: string | null,
   ts: number,
 ): Promise<Claim> {
-  const [[rowids, keysJson, rowsJson]] = (await tx.ex.values(
-    PICK_SQLITE,
-    pickParams(q, types, caps, ts),
-  )) as [[string, string, string]];
+  const [rowids, keysJson, rowsJson] = await pickSqlite(tx, pickParams(q, types, caps, ts));
   const picked = JSON.parse(keysJson) as [string, number, number, string | null, string][];
   if (picked.length === 0) return NO_CLAIM;
   const leaseExpiresAt = ts + q.leaseMs;
@@ -374,6 +395,23 @@ async function clearCurrentTask(tx: TxState, workerId: string | null, taskId: st
       taskId,
     ]);
 }
+
+/**
+ * Set-based clearCurrentTask: no worker's current_task_id names these tasks any more (they left
+ * their worker: released, cancelled, reaped). One statement whatever their number. On
+ * PostgreSQL a worker row another transaction holds is skipped, as by the completion: that is
+ * the worker's own claim or commit, and waiting for it here (holding the tasks' row locks) could
+ * deadlock with its failTask of one of them.
+ */
+export async function clearCurrentTasks(tx: TxState, taskIds: readonly string[]): Promise<void> {
+  if (taskIds.length === 0) return;
+  await tx.ex.run(tx.ex.dialect === "postgres" ? CLEAR_CURRENT_TASKS_POSTGRES : CLEAR_CURRENT_TASK_SQLITE, [
+    JSON.stringify(taskIds),
+  ]);
+}
+const CLEAR_CURRENT_TASKS_POSTGRES = `UPDATE workers SET current_task_id = NULL WHERE id IN (
+    SELECT wl.id FROM workers wl WHERE wl.current_task_id IN (SELECT id FROM ${jsonIds("postgres")})
+    FOR NO KEY UPDATE SKIP LOCKED)`;
 
 export type BatchResult =
   | { taskId: string; ok: true; task: Task }
@@ -736,11 +774,16 @@ export async function reportOutcomes(
 }
 
 /**
- * Extends the caller's lease (and records progress). Tells the worker when its task was
- * cancelled so it can abort; a lost lease throws LeaseLostError.
+ * Extends the caller's lease (and records progress). With `leaseMs` the lease ends that long
+ * from now, shorter than before or longer; without it, at the later of its current end and now
+ * + 30 s: a heartbeat that names no length never shortens a lease the claim made longer. The
+ * result's `leaseExpiresAt` is the end stored. Tells the worker when its task was cancelled so
+ * it can abort; a lost lease throws LeaseLostError.
  */
 export async function heartbeatTask(db: Db, input: HeartbeatTaskInput): Promise<HeartbeatResult> {
   const h = parseInput(HeartbeatTaskInputSchema, input, "heartbeatTask input");
+  const explicit = h.leaseMs !== undefined;
+  const leaseMs = h.leaseMs ?? HEARTBEAT_LEASE_MS;
   return withTx(db, async (tx) => {
     const ts = now();
     const row = await tx.ex.get<{
@@ -748,9 +791,10 @@ export async function heartbeatTask(db: Db, input: HeartbeatTaskInput): Promise<
       attempts: number;
       assigned_worker: string | null;
     }>(
-      `UPDATE tasks SET lease_expires_at = ?, updated_at = ?, current_phase = COALESCE(?, current_phase)
+      `UPDATE tasks SET lease_expires_at = CASE WHEN ? = 0 AND lease_expires_at > ? THEN lease_expires_at ELSE ? END,
+         updated_at = ?, current_phase = COALESCE(?, current_phase)
        WHERE id = ? AND status = 'in_progress' AND lease_token = ? RETURNING lease_expires_at, attempts, assigned_worker`,
-      [ts + h.leaseMs, ts, h.phase ?? null, h.taskId, h.token],
+      [explicit ? 1 : 0, ts + leaseMs, ts + leaseMs, ts, h.phase ?? null, h.taskId, h.token],
     );
     if (!row) {
       const cancelled = await tx.ex.get(
@@ -781,12 +825,12 @@ export async function releaseTasks(
   leases: readonly { taskId: string; token: number }[],
 ): Promise<number> {
   const items = parseInput(
-    z.array(z.strictObject({ taskId: z.string().min(1), token: z.number().int() })),
+    z.array(z.strictObject({ taskId: KeyArgSchema, token: z.number().int() })),
     leases,
     "releaseTasks input",
   );
   return withTx(db, async (tx) => {
-    let n = 0;
+    const released: string[] = [];
     for (const l of items) {
       const row = await tx.ex.get<{ plan_id: string | null; attempts: number }>(
         `UPDATE tasks SET status = 'queued', attempts = attempts - 1, assigned_worker = NULL, lease_expires_at = NULL,
@@ -794,7 +838,7 @@ export async function releaseTasks(
         [now(), l.taskId, l.token],
       );
       if (!row) continue;
-      n++;
+      released.push(l.taskId);
       await tx.ex.run(`DELETE FROM runs WHERE task_id = ? AND run_number = ${LATEST_RUN_NUMBER}`, [
         l.taskId,
         l.taskId,
@@ -804,7 +848,8 @@ export async function releaseTasks(
         { planId: row.plan_id, from: "in_progress", to: "queued", taskId: l.taskId },
       ]);
     }
-    return n;
+    await clearCurrentTasks(tx, released);
+    return released.length;
   });
 }
 

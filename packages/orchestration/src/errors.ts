@@ -92,9 +92,23 @@ export class DependencyNotFoundError extends NotFoundError {
   }
 }
 
-/** Same idempotency key as an existing task, but different content. */
+/**
+ * Same idempotency key as an existing task, but different content (`fields` names the inputs
+ * that differ). Nothing was written: send the same content again to get that task back, or use
+ * a new key for a new task.
+ */
 export class IdempotencyConflictError extends HiveError {
   override name = "IdempotencyConflictError";
+  constructor(
+    readonly key: string,
+    readonly taskId: string,
+    readonly fields: readonly string[],
+  ) {
+    super(
+      `idempotency key "${key}" is already used by task "${taskId}" with different ${fields.join(", ")}; ` +
+        "send the same content to get that task back, or use a new key",
+    );
+  }
 }
 
 /** Problems opening the database file: unwritable, not SQLite, migrated by a newer version. */

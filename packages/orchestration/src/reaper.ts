@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { clearCurrentTasks } from "./claims.ts";
 import { now } from "./clock.ts";
 import { blockDescendants } from "./dependencies.ts";
 import type { Db } from "./handle.ts";
@@ -76,6 +77,12 @@ export async function reapExpiredLeases(db: Db, options: ReapOptions = {}): Prom
       }
     }
     await applyPlanTransitions(tx, transitions);
+    // The task left its worker (which may still be alive, only late): the worker row must not go
+    // on naming it as its current task.
+    await clearCurrentTasks(
+      tx,
+      rows.map((r) => r.id),
+    );
     for (const id of result.failed)
       await blockDescendants(tx, id, `dependency ${id} failed: lease expired on the last attempt`);
     const workers = await tx.ex.all<{ id: string }>(

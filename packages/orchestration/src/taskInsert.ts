@@ -5,6 +5,7 @@
  * one JSON text parameter per chunk (one round trip per 2,000 tasks); values alike in a whole
  * chunk are bound once.
  */
+import { isDeepStrictEqual } from "node:util";
 import type { CreateTaskInputSchema, Task, TaskStatus } from "@hive/models";
 import type { z } from "zod";
 import type { TxState } from "./handle.ts";
@@ -56,6 +57,56 @@ export function newTask(t: ParsedCreate, f: NewTaskFields): Task {
     lastError: null,
     completedAt: null,
   };
+}
+
+/**
+ * What an idempotent create compares with the task stored under its key: the inputs that say what
+ * the task is, as newTask builds them (defaults applied: leaving `priority` out is giving 1).
+ * Not compared: what the lifecycle moves after creation (status, attempts, currentPhase, run_at,
+ * lease, result, errors), nor `runAt`/`delayMs`: a retry a moment later with the same
+ * `delayMs: 1000` is the same request, and retries and requeues move run_at anyway.
+ */
+const CONTENT_FIELDS = [
+  "title",
+  "taskType",
+  "description",
+  "priority",
+  "workflow",
+  "payload",
+  "tags",
+  "requiredSkills",
+  "maxRetries",
+  "dueDate",
+] as const satisfies readonly (keyof Task)[];
+/** Lists whose order and repeats mean nothing. */
+const SET_FIELDS: ReadonlySet<string> = new Set(["tags", "requiredSkills"]);
+
+const sameSet = (a: readonly string[], b: readonly string[]): boolean => {
+  const x = new Set(a);
+  const y = new Set(b);
+  return x.size === y.size && [...x].every((v) => y.has(v));
+};
+
+/** The value as written and read back (undefined members dropped, -0 as 0): JSON by value. */
+const asStored = (v: unknown): unknown =>
+  v === undefined || v === null ? null : JSON.parse(JSON.stringify(v));
+
+/**
+ * The inputs of `t` that differ from `stored`, the task already holding its idempotency key
+ * (`storedDeps`: that task's dependency ids). JSON (payload, workflow) compares by value, key
+ * order aside; tags, skills and dependencies as sets; `id` only when the call names one.
+ * Empty: the same request, which gets the stored task back.
+ */
+export function contentDiff(stored: Task, storedDeps: readonly string[], t: ParsedCreate): string[] {
+  const asked = newTask(t, { id: stored.id, status: stored.status, pendingDeps: 0, ts: 0 });
+  const diff: string[] = CONTENT_FIELDS.filter((f) =>
+    SET_FIELDS.has(f)
+      ? !sameSet(stored[f] as string[], asked[f] as string[])
+      : !isDeepStrictEqual(asStored(stored[f]), asStored(asked[f])),
+  );
+  if (!sameSet(storedDeps, t.dependsOn)) diff.push("dependsOn");
+  if (t.id !== undefined && t.id !== stored.id) diff.push("id");
+  return diff;
 }
 
 /** Most tasks have no tags or skills: no stringify for them. */

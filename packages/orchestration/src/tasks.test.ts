@@ -104,7 +104,7 @@ describe("createTask", () => {
 
   it("returns the same task for the same idempotency key, creating no duplicate", async () => {
     const a = await createTask(t.db, { title: "a", taskType: "t", idempotencyKey: "k1" });
-    const b = await createTask(t.db, { title: "a again", taskType: "t", idempotencyKey: "k1" });
+    const b = await createTask(t.db, { title: "a", taskType: "t", idempotencyKey: "k1" }); // a retry of the same call
     expect(b.id).toBe(a.id);
     expect(await total()).toBe(1);
   });
@@ -325,9 +325,9 @@ describe("createTasks", () => {
       { title: "given id", taskType: "t", id: "ext-1" },
       { title: "plain 2", taskType: "t" },
       { title: "after ext-1", taskType: "t", dependsOn: ["ext-1"] },
-      { title: "keyed again", taskType: "t", idempotencyKey: "k0" },
+      { title: "keyed earlier", taskType: "t", idempotencyKey: "k0" },
       { title: "keyed new", taskType: "t", idempotencyKey: "k1" },
-      { title: "keyed new again", taskType: "t", idempotencyKey: "k1" },
+      { title: "keyed new", taskType: "t", idempotencyKey: "k1" },
       { title: "plain 3", taskType: "t" },
     ]);
     expect(tasks.map((x) => x.title)).toEqual([

@@ -2,6 +2,7 @@ import {
   type CreateTaskInput,
   CreateTaskInputSchema,
   type HiveEvent,
+  KeyArgSchema,
   type ListTasksInput,
   ListTasksInputSchema,
   parseCreateTaskFast,
@@ -13,6 +14,7 @@ import {
   UpdateTaskStatusInputSchema,
 } from "@hive/models";
 import { z } from "zod";
+import { clearCurrentTasks } from "./claims.ts";
 import { newId, now } from "./clock.ts";
 import {
   blockDescendants,
@@ -22,13 +24,25 @@ import {
   releaseDependents,
   unblockDescendants,
 } from "./dependencies.ts";
-import { DependencyNotFoundError, InvalidTransitionError, TaskNotFoundError } from "./errors.ts";
+import {
+  DependencyNotFoundError,
+  IdempotencyConflictError,
+  InvalidTransitionError,
+  TaskNotFoundError,
+} from "./errors.ts";
 import { type Db, isTransaction, type TxState } from "./handle.ts";
 import { applyPlanTransitions } from "./progress.ts";
 import { lockTaskRow, type TaskRowRaw, taskFromRow } from "./rows.ts";
 import { LATEST_RUN_NUMBER } from "./runs.ts";
 import { chunk, placeholders, type SqlExecutor } from "./sql.ts";
-import { insertTask, insertTaskAlone, insertTasks, newTask, type ParsedCreate } from "./taskInsert.ts";
+import {
+  contentDiff,
+  insertTask,
+  insertTaskAlone,
+  insertTasks,
+  newTask,
+  type ParsedCreate,
+} from "./taskInsert.ts";
 import { withRead, withTx, writeAlone } from "./tx.ts";
 import { parseInput } from "./validate.ts";
 
@@ -86,7 +100,22 @@ async function createOne(tx: TxState, t: ParsedCreate): Promise<Task> {
     const existing = await tx.ex.get<TaskRowRaw>("SELECT * FROM tasks WHERE idempotency_key = ?", [
       t.idempotencyKey,
     ]);
-    if (existing) return taskFromRow(existing);
+    if (existing) {
+      // The key names one request: the same content gets its task back, other content is a
+      // caller's bug (a reused key) that returning the first task would hide.
+      const task = taskFromRow(existing);
+      const deps = await tx.ex.all<{ id: string }>(
+        "SELECT depends_on_id AS id FROM task_dependencies WHERE task_id = ?",
+        [task.id],
+      );
+      const diff = contentDiff(
+        task,
+        deps.map((d) => d.id),
+        t,
+      );
+      if (diff.length > 0) throw new IdempotencyConflictError(t.idempotencyKey, task.id, diff);
+      return task;
+    }
   }
   const deps = [...new Set(t.dependsOn)];
   const found = await markDependencies(tx, deps);
@@ -160,7 +189,12 @@ async function createMany(tx: TxState, parsed: readonly ParsedCreate[]): Promise
 /**
  * Creates a task. With `dependsOn` it waits (blocked) until those complete; with `runAt` or
  * `delayMs` it is not claimable before then; with `idempotencyKey`, a second call with the same
- * key returns the first task and creates nothing.
+ * key and the same content returns the first task and creates nothing, and one with other
+ * content throws IdempotencyConflictError (naming the fields) and writes nothing. Content is
+ * what the caller says the task is, defaults applied: title, taskType, description, priority,
+ * workflow, payload, tags, requiredSkills, maxRetries, dueDate, dependsOn, and id when given
+ * (JSON by value, lists as sets); not what the lifecycle changes since (status, attempts,
+ * currentPhase, run_at, result…), nor runAt/delayMs (see contentDiff).
  */
 export async function createTask(db: Db, input: CreateTaskInput): Promise<Task> {
   const t = parseCreateTaskFast(input) ?? parseInput(CreateTaskInputSchema, input, "createTask input");
@@ -180,7 +214,9 @@ const CreateTasksInputSchema = z.array(CreateTaskInputSchema).max(MAX_CREATE_BAT
 /**
  * Creates many tasks in one transaction (all or none), in order; later items may depend on
  * earlier ones (by caller-given id). Tasks without dependencies, idempotency key or caller-given
- * id are written set-based (one statement per chunk).
+ * id are written set-based (one statement per chunk). Idempotency keys work as in createTask,
+ * earlier items of the batch included: a later item with an earlier one's key gets that task
+ * back, or, with other content, IdempotencyConflictError rejects the whole batch.
  */
 export async function createTasks(db: Db, inputs: readonly CreateTaskInput[]): Promise<Task[]> {
   const parsed =
@@ -189,7 +225,7 @@ export async function createTasks(db: Db, inputs: readonly CreateTaskInput[]): P
   return withTx(db, (tx) => createMany(tx, parsed));
 }
 
-const IdArg = z.string().min(1, "must not be empty");
+const IdArg = KeyArgSchema;
 
 /** The task, or null when there is none with this id. */
 export async function getTask(db: Db, taskId: string): Promise<Task | null> {
@@ -217,7 +253,7 @@ export async function getTasksByStatus(db: Db, status: TaskStatus, limit = 10_00
 /** Queued tasks (claimable or delayed) in claim order, optionally of one task type. */
 export async function getQueuedTasks(db: Db, limit = 10, taskType?: string): Promise<Task[]> {
   const n = parseInput(z.number().int().min(1).max(100_000), limit, "limit");
-  const type = parseInput(z.string().min(1).optional(), taskType, "task type");
+  const type = parseInput(KeyArgSchema.optional(), taskType, "task type");
   return withRead(db, async (ex) =>
     (type === undefined
       ? await ex.all<TaskRowRaw>(
@@ -294,11 +330,14 @@ async function cancelIn(tx: TxState, row: TaskRowRaw, reason: string): Promise<T
        last_error = ?, updated_at = ?, lease_expires_at = NULL WHERE id = ? AND status = ? RETURNING *`,
     [reason, ts, row.id, row.status],
   );
-  if (row.status === "in_progress")
+  if (row.status === "in_progress") {
     await tx.ex.run(
       `UPDATE runs SET status = 'cancelled', completed_at = ?, error_message = ? WHERE task_id = ? AND run_number = ${LATEST_RUN_NUMBER} AND status = 'running'`,
       [ts, reason, row.id, row.id],
     );
+    // Its worker runs it no more (it learns at its next heartbeat): not its current task.
+    await clearCurrentTasks(tx, [row.id]);
+  }
   tx.events.push({ type: "task.cancelled", taskId: row.id, planId: row.plan_id });
   await applyPlanTransitions(tx, [
     { planId: row.plan_id, from: row.status, to: "cancelled", taskId: row.id },
@@ -449,12 +488,11 @@ export async function deleteTask(db: Db, taskId: string): Promise<boolean> {
     if (row.status !== "completed") await releaseDependents(tx, id);
     await tx.ex.run("UPDATE workers SET current_task_id = NULL WHERE current_task_id = ?", [id]);
     await tx.ex.run("DELETE FROM tasks WHERE id = ?", [id]);
-    if (row.plan_id) {
-      await tx.ex.run("UPDATE plan_execution SET total_subtasks = total_subtasks - 1 WHERE plan_id = ?", [
-        row.plan_id,
-      ]);
-      await applyPlanTransitions(tx, [{ planId: row.plan_id, from: row.status, to: "queued", taskId: id }]);
-    }
+    // "deleted" (progress.ts DELETED): the task leaves its counter and the plan's total, and the
+    // plan is settled on what remains. Recorded as → queued it was skipped for a queued task
+    // (from = to), and deleting a plan's last unfinished task left the plan executing for ever.
+    if (row.plan_id)
+      await applyPlanTransitions(tx, [{ planId: row.plan_id, from: row.status, to: "deleted", taskId: id }]);
     return true;
   });
 }
