@@ -9,6 +9,7 @@ import {
 } from "./plans.ts";
 import { createTask, getTask, listTasks } from "./tasks.ts";
 import { useTempDatabase } from "./testing/fixtures.ts";
+import { withTx } from "./tx.ts";
 
 const t = useTempDatabase();
 
@@ -68,7 +69,9 @@ describe("plan task ids", () => {
         ],
       },
     });
-    await createTask(t.db, { id: "q:b", title: "plain", taskType: "t" });
+    // createTask refuses "q:b" once plan q exists: a race, or a write around the library.
+    await createTask(t.db, { id: "squatter", title: "plain", taskType: "t" });
+    await withTx(t.db, (tx) => tx.ex.run("UPDATE tasks SET id = 'q:b' WHERE id = 'squatter'", []));
     const refused = createPlannedSubtasksFromPlan(t.db, "q");
     await expect(refused).rejects.toBeInstanceOf(PlanValidationError);
     await expect(refused).rejects.toMatchObject({

@@ -29,6 +29,7 @@ import {
   IdempotencyConflictError,
   InvalidTransitionError,
   TaskNotFoundError,
+  ValidationError,
 } from "./errors.ts";
 import { type Db, isTransaction, type TxState } from "./handle.ts";
 import { applyPlanTransitions } from "./progress.ts";
@@ -136,6 +137,15 @@ async function createOne(tx: TxState, t: ParsedCreate): Promise<Task> {
         "created",
         "a task with this id already exists",
       );
+    // "<planId>:<subtaskId>" is where a plan's tasks live: a plain task there would take the id
+    // of one of that plan's tasks (refused then, at the plan's expense) or sit among them.
+    const colon = id.indexOf(":");
+    const plan =
+      colon > 0 && (await tx.ex.get("SELECT 1 AS x FROM execution_plans WHERE id = ?", [id.slice(0, colon)]));
+    if (plan) {
+      const message = `"${id}" is reserved: ids "${id.slice(0, colon)}:…" name the tasks of plan ${id.slice(0, colon)}`;
+      throw new ValidationError(`invalid createTask input: id: ${message}`, [{ path: "id", message }]);
+    }
   }
   const task = newTask({ ...t, dependsOn: deps }, { id, status, pendingDeps: pending, ts: now() });
   await insertTask(tx, task);
@@ -393,6 +403,21 @@ export async function requeueTask(
         "queued",
         "only finished tasks can be requeued",
       );
+    // A cancelled plan stays stopped: its requeued task would run, and its completion would
+    // turn the cancelled plan into a completed one.
+    if (row.plan_id) {
+      const plan = await tx.ex.get<{ status: string }>("SELECT status FROM execution_plans WHERE id = ?", [
+        row.plan_id,
+      ]);
+      if (plan?.status === "cancelled")
+        throw new InvalidTransitionError(
+          "task",
+          id,
+          row.status,
+          "queued",
+          `its plan ${row.plan_id} was cancelled`,
+        );
+    }
     const deps = await tx.ex.all<{ id: string; status: string }>(
       `SELECT t.id, t.status FROM task_dependencies d JOIN tasks t ON t.id = d.depends_on_id
        WHERE d.task_id = ?`,
