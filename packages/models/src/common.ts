@@ -48,8 +48,8 @@ export function unstorablePath(v: unknown, depth = 0): PropertyKey[] | null {
   return null;
 }
 
-/** An id or name given to look something up: not empty, storable (a NUL was a driver error). */
-export const KeyArgSchema = text().min(1, "must not be empty");
+/** An id or name given to look something up: trimmed as IdSchema trims what it stores, not empty, storable (a NUL was a driver error). */
+export const KeyArgSchema = text().trim().min(1, "must not be empty");
 
 export const IdSchema = text().trim().min(1, "must not be empty").max(200, "must be at most 200 characters");
 

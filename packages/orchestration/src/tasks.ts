@@ -278,7 +278,7 @@ export async function getQueuedTasks(db: Db, limit = 10, taskType?: string): Pro
   );
 }
 
-/** Tasks filtered by status, type and plan, newest first. */
+/** Tasks filtered by status, type and plan, newest first (ids break ties: those one process made in one ms are in order). */
 export async function listTasks(db: Db, input: ListTasksInput = {}): Promise<Task[]> {
   const q = parseInput(ListTasksInputSchema, input, "listTasks input");
   const where: string[] = [];
@@ -296,7 +296,7 @@ export async function listTasks(db: Db, input: ListTasksInput = {}): Promise<Tas
     params.push(q.planId);
   }
   const sql = `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
-    ORDER BY created_at DESC, id LIMIT ? OFFSET ?`;
+    ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`;
   return withRead(db, async (ex) =>
     (await ex.all<TaskRowRaw>(sql, [...params, q.limit, q.offset])).map(taskFromRow),
   );
