@@ -507,7 +507,7 @@ type CompleteRow = { id: string; token: number; result: string | null; log: stri
 // SQLite completion statements. `+` keeps the planner off the status index: it would scan every
 // task in progress and probe the batch for each, instead of looking up each batch item by id.
 const completeTasksSqlite = (returning: string) =>
-  `UPDATE tasks SET status = 'completed', result = j.result, completed_at = ?, updated_at = ?, lease_expires_at = NULL
+  `UPDATE tasks SET status = 'completed', result = j.result, completed_at = ?, updated_at = ?, lease_expires_at = NULL, last_error = NULL
      FROM ${jsonRows("sqlite", { id: "text", token: "bigint", result: "text" })}
      WHERE tasks.id = j.id AND +tasks.status = 'in_progress' AND tasks.lease_token = j.token
      RETURNING ${returning}`;
@@ -564,7 +564,7 @@ async function completedRowsSqlite(
 // the same moment. The worker's current task is cleared unless another transaction holds the
 // worker row (another lane of the same worker, whose claim sets it anew): not worth a wait.
 const COMPLETE_POSTGRES = `WITH j AS (SELECT * FROM json_to_recordset(?::json) AS j(id text, token bigint, result text, log text)),
-  d AS (UPDATE tasks SET status = 'completed', result = j.result, completed_at = ?, updated_at = ?, lease_expires_at = NULL
+  d AS (UPDATE tasks SET status = 'completed', result = j.result, completed_at = ?, updated_at = ?, lease_expires_at = NULL, last_error = NULL
     FROM j WHERE tasks.id = ANY(ARRAY(SELECT j.id FROM j)) AND tasks.id = j.id AND tasks.status = 'in_progress'
       AND tasks.lease_token = j.token RETURNING %RETURNING%),
   v AS (SELECT d.id, d.dependents_version <> (SELECT s.dependents_version FROM tasks s WHERE s.id = d.id) AS late
