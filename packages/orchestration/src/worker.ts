@@ -75,7 +75,11 @@ const OptionsSchema = z.object({
    */
   commitLanes: z.number().int().min(1).max(8).optional(),
   leaseMs: z.number().int().min(200).default(30_000),
-  /** Lease renewal and worker heartbeat period (default leaseMs / 3). */
+  /**
+   * Lease renewal and worker heartbeat period (default leaseMs / 3). Must be shorter than leaseMs;
+   * above leaseMs / 2 one late renewal (a busy database, a blocked event loop) loses the lease,
+   * so the worker warns.
+   */
   heartbeatMs: z.number().int().min(50).optional(),
   /** Idle polling backoff, from pollMinMs doubling up to pollMaxMs. */
   pollMinMs: z.number().int().min(1).default(10),
@@ -88,6 +92,15 @@ const OptionsSchema = z.object({
   /** Unregister (delete the worker row) on stop instead of marking it offline. */
   unregisterOnStop: z.boolean().default(false),
 });
+// Renewed no more often than it lasts, every lease ran out before its renewal: the worker's own
+// reaper took each task back and none ever completed.
+const CheckedOptionsSchema = OptionsSchema.refine(
+  (o) => o.heartbeatMs === undefined || o.heartbeatMs < o.leaseMs,
+  {
+    path: ["heartbeatMs"],
+    message: "must be shorter than leaseMs (the lease is renewed every heartbeatMs)",
+  },
+);
 
 export type WorkerOptions = z.input<typeof OptionsSchema> & {
   db: Database;
@@ -264,6 +277,10 @@ export class Worker {
   private workHint = false;
   private loops: Promise<void>[] = [];
   private timers: NodeJS.Timeout[] = [];
+  /** Heartbeats and reaps in flight: a stop waits for them, so none writes after it. */
+  private readonly background = new Set<Promise<void>>();
+  /** start()'s registration and setup, which a stop called meanwhile waits for (never rejects). */
+  private starting: Promise<void> = Promise.resolve();
   private offEvents: (() => void) | null = null;
   private offWake: (() => void) | null = null;
   private state: "new" | "running" | "stopping" | "stopped" = "new";
@@ -275,7 +292,7 @@ export class Worker {
 
   constructor(options: WorkerOptions) {
     const { db, handler, backoff, logger, ...rest } = options;
-    this.o = parseInput(OptionsSchema, rest, "Worker options");
+    this.o = parseInput(CheckedOptionsSchema, rest, "Worker options");
     this.db = db;
     this.handler = handler;
     this.backoff = backoff ?? {};
@@ -284,6 +301,11 @@ export class Worker {
     this.log = logger ?? silent;
     if (typeof handler !== "function" && !this.o.taskTypes)
       this.o.taskTypes = Object.keys(handler).length > 0 ? Object.keys(handler) : undefined;
+    if (this.heartbeatMs > this.o.leaseMs / 2)
+      this.log.warn(
+        { workerId: this.id, heartbeatMs: this.heartbeatMs, leaseMs: this.o.leaseMs },
+        "heartbeatMs is over half of leaseMs: one late lease renewal loses the lease",
+      );
   }
 
   /** Tasks held at most: running plus buffered (concurrency + prefetch). */
@@ -300,11 +322,22 @@ export class Worker {
     return this.o.heartbeatMs ?? Math.max(50, Math.floor(this.o.leaseMs / 3));
   }
 
-  /** Registers the worker and starts its loops. */
+  /**
+   * Registers the worker and starts its loops. A stop() called before this resolves wins: the
+   * worker is left stopped (no loop or interval started, its row offline) and this resolves.
+   */
   async start(): Promise<this> {
     if (this.state !== "new") throw new Error("a Worker can be started once");
     this.state = "running";
+    const starting = this.setUp();
+    this.starting = starting.catch(() => {});
+    await starting;
+    return this;
+  }
+
+  private async setUp(): Promise<void> {
     await this.register();
+    if (this.state !== "running") return; // stopped while registering
     // Local enqueues wake the claim loop at once; other processes through the backend (SQLite:
     // data_version checks; PostgreSQL: NOTIFY), with polling as the fallback.
     const hint = () => {
@@ -324,12 +357,17 @@ export class Worker {
         this.log.warn({ workerId: this.id, err: String(err) }, "no cross-process wake-ups; polling only");
       }
     }
-    this.timers.push(setInterval(() => void this.heartbeatAll(), this.heartbeatMs));
+    if (this.state !== "running") return; // stopped meanwhile: the stop removes the listeners
+    this.timers.push(setInterval(() => this.inBackground(() => this.heartbeatAll()), this.heartbeatMs));
     if (this.o.reaperIntervalMs > 0)
-      this.timers.push(setInterval(() => void this.reap(), this.o.reaperIntervalMs));
+      this.timers.push(setInterval(() => this.inBackground(() => this.reap()), this.o.reaperIntervalMs));
     this.loops.push(this.claimLoop());
     this.log.info({ workerId: this.id, role: this.o.role }, "worker started");
-    return this;
+  }
+
+  private inBackground(run: () => Promise<void>): void {
+    const p = run().finally(() => this.background.delete(p));
+    this.background.add(p);
   }
 
   private register(): Promise<unknown> {
@@ -489,10 +527,30 @@ export class Worker {
     }
   }
 
-  private readonly beat = (h: Held): Promise<void> => this.heartbeatOne(h);
+  /** A handler's own heartbeat(): a stop waits for it too; after the stop it is refused. */
+  private readonly beat = (h: Held): Promise<void> => {
+    if (this.state === "stopped")
+      return Promise.reject(
+        new LeaseLostError(h.task.id, h.token, "the worker stopped and abandoned the task"),
+      );
+    const p = this.heartbeatOne(h);
+    this.inBackground(() => p.catch(() => {}));
+    return p;
+  };
 
   /** Queues an outcome; outcomes finishing close together are committed in one transaction. */
   private report(o: Outcome): void {
+    if (this.state === "stopped") {
+      // A handler that outlived the stop: the stop abandoned its task, which its lease expiry
+      // returns to the queue. Writing it now would write after stop() resolved (or, the handle
+      // closed, retry for ever).
+      this.held.delete(o.held.task.id);
+      this.log.warn(
+        { workerId: this.id, taskId: o.held.task.id },
+        "a handler finished after the worker stopped; its outcome is dropped and the task runs again when its lease expires",
+      );
+      return;
+    }
     this.outcomes.push(o);
     this.scheduleFlush();
   }
@@ -523,7 +581,7 @@ export class Worker {
   private startFlush(): Promise<void> {
     const p: Promise<void> = this.flush().finally(() => {
       this.flushes.delete(p);
-      if (this.outcomes.length > 0) this.scheduleFlush();
+      if (this.outcomes.length > 0 && this.state !== "stopped") this.scheduleFlush();
     });
     this.flushes.add(p);
     return p;
@@ -667,6 +725,7 @@ export class Worker {
   private async drain(timeoutMs: number): Promise<void> {
     this.state = "stopping";
     this.waker.wake();
+    await this.starting; // a start() in progress installs nothing more once it sees the stop
     await Promise.all(this.loops);
     // A group commit in flight may still bring claimed tasks into the buffer: let it land first
     // (or give up, as below, if the database refuses it until the timeout).
@@ -701,6 +760,11 @@ export class Worker {
     while ((this.flushes.size > 0 || this.outcomes.length > 0) && Date.now() < this.giveUpAt)
       await (this.flushes.size > 0 ? this.flushed() : this.startFlush());
     await this.flushed();
+    // From here on the worker writes nothing but its offline mark, and schedules nothing. A
+    // handler still running (it ignored its signal) is abandoned: its outcome is dropped (see
+    // report), no heartbeat renews its lease, and a reaper requeues it when the lease expires.
+    // Releasing it now instead would let another worker start it while this handler still runs.
+    this.state = "stopped";
     if (this.outcomes.length > 0) {
       this.log.error(
         { workerId: this.id, outcomes: this.outcomes.length },
@@ -711,17 +775,19 @@ export class Worker {
     for (const t of this.timers) clearInterval(t);
     this.offEvents?.();
     this.offWake?.();
-    // A registration begun before the stop must not mark the worker active after it.
+    // A heartbeat or registration begun before the stop must not mark the worker active after it.
+    await Promise.all(this.background);
     await this.reregistering;
     try {
       if (this.o.unregisterOnStop) {
         await unregisterWorker(this.db, this.id);
-      } else
-        await updateWorkerHeartbeat(this.db, { workerId: this.id, status: "offline", currentTaskId: null });
+      } else if (
+        await updateWorkerHeartbeat(this.db, { workerId: this.id, status: "offline", currentTaskId: null })
+      )
+        this.db.events.publish([{ type: "worker.offline", workerId: this.id }]);
     } catch (err) {
       this.log.error({ workerId: this.id, err: String(err) }, "could not mark the worker offline");
     }
-    this.state = "stopped";
     this.log.info({ workerId: this.id, ...this.stats }, "worker stopped");
   }
 }
