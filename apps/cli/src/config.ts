@@ -37,21 +37,24 @@ export function resolveBackend(opts: GlobalOptions, env: NodeJS.ProcessEnv): Bac
 }
 
 /**
- * Opens the database. `create` (only `hive migrate`) may create a missing SQLite file; every
- * other command refuses, so a typo in a path is an error rather than a new empty database.
+ * Opens the database. `create` (only `hive migrate`) may create a missing database and applies
+ * pending migrations; every other command opens without migrating and refuses a missing SQLite
+ * file, a PostgreSQL schema that does not exist and a database that is not (fully) migrated, so
+ * a typo in a path or schema is an error rather than a new empty database.
  * Failing to open is a DatabaseUnavailableError (exit code 5).
  */
 export async function openBackend(backend: Backend, create = false): Promise<Database> {
-  let options: OpenDatabaseOptions;
-  if (backend.kind === "sqlite") {
-    if (!create && backend.path !== ":memory:" && !existsSync(backend.path))
-      throw new DatabaseUnavailableError(
-        `no database at ${backend.path}; create it with \`hive migrate --db ${backend.path}\``,
-      );
-    options = { path: backend.path };
-  } else options = { url: backend.url, ...(backend.schema ? { schema: backend.schema } : {}) };
+  const flag = backend.kind === "sqlite" ? `--db ${backend.path}` : "--url … --schema …";
+  if (!create && backend.kind === "sqlite" && backend.path !== ":memory:" && !existsSync(backend.path))
+    throw new DatabaseUnavailableError(
+      `no database at ${backend.path}; create it with \`hive migrate ${flag}\``,
+    );
+  const where: OpenDatabaseOptions =
+    backend.kind === "sqlite"
+      ? { path: backend.path }
+      : { url: backend.url, ...(backend.schema ? { schema: backend.schema } : {}) };
   try {
-    return await openDatabase(options);
+    return await openDatabase({ ...where, ...(create ? { migrate: true } : { requireMigrated: true }) });
   } catch (err) {
     throw new DatabaseUnavailableError(
       `cannot open the database: ${err instanceof Error ? err.message : String(err)}`,

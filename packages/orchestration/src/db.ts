@@ -1,7 +1,11 @@
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
+import { DatabaseOpenError, ValidationError } from "./errors.ts";
 import { EventBus } from "./events.ts";
 import type { Backend, Database } from "./handle.ts";
+import { latestKnownMigration, SQLITE_MIGRATIONS_DIR } from "./migrations.ts";
+import type { SqlExecutor } from "./sql.ts";
 import { SqliteBackend } from "./sqlite.ts";
 import { parseInput } from "./validate.ts";
 
@@ -11,8 +15,15 @@ export const DEFAULT_DB_PATH = "hive/db/hive-internal.db";
 const OpenOptionsSchema = z.strictObject({
   /** SQLite file. Default: $HIVE_DB_PATH, else hive/db/hive-internal.db under the working directory. */
   path: z.string().min(1).optional(),
-  /** Apply pending migrations on open (default true). */
-  migrate: z.boolean().default(true),
+  /** Apply pending migrations on open (default true; false with requireMigrated). */
+  migrate: z.boolean().optional(),
+  /**
+   * Refuse, with a DatabaseOpenError and without writing anything, a database that does not
+   * exist or is not fully migrated: a missing SQLite file, an empty one, a PostgreSQL schema that
+   * does not exist or lacks migrations (default false). For tools that must never create a
+   * database by accident (the `hive` CLI outside `hive migrate`). Cannot be combined with migrate.
+   */
+  requireMigrated: z.boolean().default(false),
   /** How long a writer waits for another process's lock, in ms (default 10 s). */
   busyTimeoutMs: z.number().int().min(0).default(10_000),
   readonly: z.boolean().default(false),
@@ -75,12 +86,19 @@ export function databaseFromBackend(backend: Backend, location: string): Databas
  * version; in each case nothing is written.
  */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
-  const opts = parseInput(OpenOptionsSchema, options, "openDatabase options");
+  const parsed = parseInput(OpenOptionsSchema, options, "openDatabase options");
+  if (parsed.requireMigrated && parsed.migrate) {
+    const issue = { path: "requireMigrated", message: "cannot be combined with migrate: true" };
+    throw new ValidationError(`invalid openDatabase options: ${issue.path}: ${issue.message}`, [issue]);
+  }
+  const opts = { ...parsed, migrate: parsed.migrate ?? !parsed.requireMigrated };
   const url = opts.url ?? (opts.path ? undefined : process.env.HIVE_DATABASE_URL);
   if (url) {
     const schema = opts.schema ?? process.env.HIVE_DATABASE_SCHEMA ?? "public";
     // Loaded only for PostgreSQL: `pg` adds ~7 MB to every SQLite process that never uses it.
     const { PostgresBackend } = await import("./postgres.ts");
+    // Before PostgresBackend.open, which creates a missing schema.
+    if (opts.requireMigrated) await requirePostgresMigrated(url, schema);
     const backend = await PostgresBackend.open({
       url,
       schema,
@@ -91,6 +109,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
     return new DatabaseHandle(backend, `${url.replace(/\/\/[^@/]*@/, "//***@")} (schema ${schema})`);
   }
   const path = resolveDatabasePath(opts.path);
+  if (opts.requireMigrated) await requireSqliteMigrated(path, opts.busyTimeoutMs);
   const backend = SqliteBackend.open({
     path,
     migrate: opts.migrate,
@@ -99,6 +118,97 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
     backgroundCheckpoints: opts.backgroundCheckpoints,
   });
   return new DatabaseHandle(backend, path);
+}
+
+/**
+ * Throws DatabaseOpenError unless the migrations table shows every migration this code knows
+ * applied (a newer database is left to the backends' own SchemaVersionError check).
+ */
+async function requireApplied(
+  ex: SqlExecutor,
+  hasTable: boolean,
+  table: string,
+  folder: string,
+  where: string,
+): Promise<void> {
+  const known = latestKnownMigration(folder);
+  const hint = "apply the migrations first (`hive migrate`, `pnpm db:migrate`, or openDatabase with migrate)";
+  if (!hasTable) throw new DatabaseOpenError(`${where} is not a migrated Hive database (no tables); ${hint}`);
+  const row = await ex.get<{ n: number | string; last: number | string | null }>(
+    `SELECT count(*) AS n, max(created_at) AS last FROM ${table}`,
+  );
+  const applied = Number(row?.n ?? 0);
+  if (Number(row?.last ?? 0) < known.when)
+    throw new DatabaseOpenError(
+      `${where} is not fully migrated (${applied} of ${known.count} migrations applied); ${hint}`,
+    );
+}
+
+/** requireMigrated for SQLite: reads the file through a read-only connection, so nothing is written. */
+async function requireSqliteMigrated(path: string, busyTimeoutMs: number): Promise<void> {
+  if (path !== ":memory:" && !existsSync(path))
+    throw new DatabaseOpenError(`no database at ${path}; create it by migrating (\`hive migrate\`)`);
+  const where = `"${path}"`;
+  if (path === ":memory:")
+    throw new DatabaseOpenError(`${where} is a new, empty database; it cannot be opened without migrating`);
+  // Read-only: refuses a newer schema (SchemaVersionError) and a file that is not SQLite itself.
+  const ro = SqliteBackend.open({
+    path,
+    migrate: false,
+    readonly: true,
+    busyTimeoutMs,
+    backgroundCheckpoints: false,
+  });
+  try {
+    await ro.read(async (ex) => {
+      const table = await ex.get(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'",
+      );
+      await requireApplied(ex, table !== undefined, "__drizzle_migrations", SQLITE_MIGRATIONS_DIR, where);
+    });
+  } finally {
+    await ro.close();
+  }
+}
+
+/** requireMigrated for PostgreSQL: one connection that only reads the catalog and the migrations table. */
+async function requirePostgresMigrated(url: string, schema: string): Promise<void> {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(schema))
+    throw new DatabaseOpenError(`invalid PostgreSQL schema name "${schema}"`);
+  const [{ default: pg }, { PG_MIGRATIONS_DIR }] = await Promise.all([import("pg"), import("./postgres.ts")]);
+  const client = new pg.Client({ connectionString: url });
+  client.on("error", () => {});
+  try {
+    await client.connect();
+  } catch (err) {
+    await client.end().catch(() => {});
+    throw new DatabaseOpenError(`cannot open PostgreSQL database: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    const where = `PostgreSQL schema "${schema}"`;
+    const exists = await client.query("SELECT 1 FROM information_schema.schemata WHERE schema_name = $1", [
+      schema,
+    ]);
+    if (exists.rowCount === 0)
+      throw new DatabaseOpenError(`${where} does not exist; create it by migrating (\`hive migrate\`)`);
+    const table = await client.query(
+      "SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = '__drizzle_migrations'",
+      [schema],
+    );
+    const ex = { get: async (sql: string) => (await client.query(sql)).rows[0] } as SqlExecutor;
+    await requireApplied(
+      ex,
+      (table.rowCount ?? 0) > 0,
+      `"${schema}".__drizzle_migrations`,
+      PG_MIGRATIONS_DIR,
+      where,
+    );
+  } catch (err) {
+    if (err instanceof DatabaseOpenError) throw err;
+    throw new DatabaseOpenError(`cannot open PostgreSQL database: ${(err as Error).message}`, { cause: err });
+  } finally {
+    await client.end().catch(() => {});
+  }
 }
 
 /** Creates the database file if needed and applies every migration (the seed's init_db). */
