@@ -35,7 +35,32 @@ export const DeployerConfigSchema = z
   });
 export type DeployerConfig = z.infer<typeof DeployerConfigSchema>;
 
-/** Parses flags (first) and environment into the config; throws ZodError or a parseArgs error. */
+/** Flags that contradict each other (exit code 2, like an invalid flag). */
+export class ConfigUsageError extends Error {
+  override name = "ConfigUsageError";
+}
+
+/** Usage of the daemon's flags, printed by `--help`. */
+export const DEPLOYER_USAGE = `hive-deployer [flags]           run the deployer daemon (deployment tasks, under --root)
+
+  --db <file>              SQLite database (env HIVE_DB_PATH)
+  --database-url <url>     PostgreSQL instead (env HIVE_DATABASE_URL); not with --db
+  --root <dir>             every release is written under it (env HIVE_DEPLOY_ROOT, default hive/deployments)
+  --worker-id <id>         worker id (env HIVE_DEPLOYER_ID; default deployer-<pid>-<random>)
+  --concurrency <n>        deployments at once (env HIVE_DEPLOYER_CONCURRENCY, default 1)
+  --lease-ms <n>           lease of a claimed deployment (env HIVE_DEPLOYER_LEASE_MS, default 30000)
+  --heartbeat-ms <n>       lease renewal and heartbeat, below --lease-ms (env HIVE_DEPLOYER_HEARTBEAT_MS, default lease/3)
+  --drain-timeout-ms <n>   grace for running deployments on SIGTERM (env HIVE_DEPLOYER_DRAIN_MS, default 30000)
+  --backoff-ms <n>         first retry backoff, doubling (env HIVE_DEPLOYER_BACKOFF_MS, default 1000)
+  --once                   exit when nothing is left to deploy
+  --log-level <level>      pino level (env HIVE_LOG_LEVEL, default info)
+  -h, --help               this text
+`;
+
+/**
+ * Parses flags (first) and environment into the config; throws ZodError, a parseArgs error, or a
+ * ConfigUsageError for --db with --database-url.
+ */
 export function loadDeployerConfig(argv: string[], processEnv: NodeJS.ProcessEnv): DeployerConfig {
   // An empty variable (FOO= in a shell or a compose file) means "not set": not an empty path,
   // and not 0 (z.coerce would turn "" into a 0 ms drain, lease or backoff).
@@ -57,6 +82,9 @@ export function loadDeployerConfig(argv: string[], processEnv: NodeJS.ProcessEnv
     },
     strict: true,
   });
+  // As `hive` does: silently preferring one of two explicit backends hid a mistake.
+  if (values.db !== undefined && values["database-url"] !== undefined)
+    throw new ConfigUsageError("give --db (SQLite) or --database-url (PostgreSQL), not both");
   return DeployerConfigSchema.parse({
     ...databaseFromFlags({ db: values.db, databaseUrl: values["database-url"] }, env),
     workerId:

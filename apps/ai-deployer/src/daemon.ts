@@ -1,4 +1,4 @@
-import { type Database, hasClaimableTasks, Worker } from "@hive/orchestration";
+import { type Database, hasClaimableTasks, Worker, type WorkerOptions } from "@hive/orchestration";
 import type { Logger } from "pino";
 import type { DeployerConfig } from "./config.ts";
 import { deploymentHandler } from "./handler.ts";
@@ -32,8 +32,25 @@ export function createDeployerWorker(
     backoff: { baseDelayMs: config.backoffBaseMs },
     metadata: { root, pid: process.pid, strategies: [...strategyNames] },
     unregisterOnStop: false,
-    logger: log,
+    logger: withoutOwnWorkerId(log, config.workerId),
   });
+}
+
+/**
+ * The Worker puts `workerId` in every line it logs, and the deployer's logger already carries it
+ * as a scope field: pino wrote both, so each line had the key twice (and parsers kept one).
+ */
+function withoutOwnWorkerId(log: Logger, workerId: string): NonNullable<WorkerOptions["logger"]> {
+  const strip = (obj: object): object => {
+    if ((obj as { workerId?: unknown }).workerId !== workerId) return obj;
+    const { workerId: _, ...rest } = obj as Record<string, unknown>;
+    return rest;
+  };
+  return {
+    info: (obj, msg) => log.info(strip(obj), msg),
+    warn: (obj, msg) => log.warn(strip(obj), msg),
+    error: (obj, msg) => log.error(strip(obj), msg),
+  };
 }
 
 /**

@@ -9,13 +9,17 @@ import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { closeDatabase, HiveError, openDatabase } from "@hive/orchestration";
 import { ZodError } from "zod";
-import { loadDeployerConfig } from "./config.ts";
+import { ConfigUsageError, DEPLOYER_USAGE, loadDeployerConfig } from "./config.ts";
 import { createDeployerWorker, DEPLOYER_CAPABILITIES, untilIdle } from "./daemon.ts";
 import { createLogger } from "./logger.ts";
 
 async function main(): Promise<number> {
   // `pnpm start -- --db x` forwards the "--" itself (as hive-planner and hive allow).
   const argv = process.argv.slice(2).filter((a, i) => !(i === 0 && a === "--"));
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(DEPLOYER_USAGE);
+    return 0;
+  }
   const config = loadDeployerConfig(argv, process.env);
   const log = createLogger("ai-deployer", config.logLevel, { workerId: config.workerId });
   const root = resolve(config.root);
@@ -55,8 +59,11 @@ try {
       `invalid configuration: ${err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
     );
     process.exitCode = 2;
+  } else if (err instanceof ConfigUsageError) {
+    console.error(`invalid arguments: ${err.message} (see --help)`);
+    process.exitCode = 2;
   } else if (String((err as { code?: unknown }).code).startsWith("ERR_PARSE_ARGS")) {
-    console.error(`invalid arguments: ${(err as Error).message}`);
+    console.error(`invalid arguments: ${(err as Error).message} (see --help)`);
     process.exitCode = 2;
   } else {
     console.error(err instanceof HiveError ? `${err.name}: ${err.message}` : err);

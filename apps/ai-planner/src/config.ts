@@ -66,7 +66,7 @@ export const DAEMON_USAGE = `hive-planner [flags]            run the planner dae
 hive-planner submit [flags]     enqueue a planning request (see hive-planner submit --help)
 
   --db <file>            SQLite database (env HIVE_DB_PATH)
-  --database-url <url>   PostgreSQL instead (env HIVE_DATABASE_URL)
+  --database-url <url>   PostgreSQL instead (env HIVE_DATABASE_URL); not with --db
   --agent-id <id>        worker id (env HIVE_PLANNER_ID; default planner-<pid>-<random>)
   --planner <kind>       builtin (default) or llm (env HIVE_PLANNER)
   --poll-ms <n>          idle polling period (env HIVE_PLANNER_POLL_MS, default 200)
@@ -83,9 +83,14 @@ LLM planner (env only): HIVE_LLM_PROVIDER (openai|anthropic), HIVE_LLM_API_KEY (
 ANTHROPIC_API_KEY), HIVE_LLM_BASE_URL, HIVE_LLM_MODEL, HIVE_LLM_MAX_ATTEMPTS, HIVE_LLM_TIMEOUT_MS.
 `;
 
+/** Flags that contradict each other (exit code 2, like an invalid flag). */
+export class ConfigUsageError extends Error {
+  override name = "ConfigUsageError";
+}
+
 /**
  * Flags win over environment variables. Throws a ZodError naming the bad field, or a TypeError
- * (code ERR_PARSE_ARGS_*) for an unknown flag.
+ * (code ERR_PARSE_ARGS_*) for an unknown flag, or a ConfigUsageError for --db with --database-url.
  */
 export function loadPlannerConfig(argv: string[], processEnv: NodeJS.ProcessEnv): PlannerConfig {
   // An empty variable (FOO= in a shell or a compose file) means "not set", not an invalid value.
@@ -109,6 +114,9 @@ export function loadPlannerConfig(argv: string[], processEnv: NodeJS.ProcessEnv)
     },
     strict: true,
   });
+  // As `hive` does: silently preferring one of two explicit backends hid a mistake.
+  if (values.db !== undefined && values["database-url"] !== undefined)
+    throw new ConfigUsageError("give --db (SQLite) or --database-url (PostgreSQL), not both");
   const provider =
     env.HIVE_LLM_PROVIDER ?? (env.ANTHROPIC_API_KEY && !env.OPENAI_API_KEY ? "anthropic" : "openai");
   return PlannerConfigSchema.parse({

@@ -5,7 +5,7 @@
  */
 import { closeDatabase, HiveError, openDatabase, submitPlanningRequest } from "@hive/orchestration";
 import { ZodError } from "zod";
-import { DAEMON_USAGE, loadPlannerConfig } from "./config.ts";
+import { ConfigUsageError, DAEMON_USAGE, loadPlannerConfig } from "./config.ts";
 import { PlannerDaemon } from "./daemon.ts";
 import { createLogger } from "./logger.ts";
 import { createPlanner, LlmPlannerDisabledError } from "./planners/index.ts";
@@ -64,6 +64,10 @@ function report(err: unknown): number {
     console.error(
       `invalid configuration: ${err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
     );
+    return 2;
+  }
+  if (err instanceof ConfigUsageError) {
+    console.error(`${err.message} (see --help)`);
     return 2;
   }
   if (err instanceof LlmPlannerDisabledError) {

@@ -3,6 +3,7 @@ import {
   completeTask,
   countTasksByStatus,
   createTask,
+  getExecutionPlan,
   getTask,
   registerWorker,
 } from "@hive/orchestration";
@@ -10,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ExitCode } from "./exitCodes.ts";
 import { backendArgs, type TempDatabase, tempDatabase } from "./testing/backend.ts";
 import { liveChildren, runHive, runHiveJson } from "./testing/hive.ts";
+import { completeOne, DIAMOND, seedPlan } from "./testing/seed.ts";
 
 let temp: TempDatabase;
 const hive = (...args: string[]) => runHive([...backendArgs(temp), ...args]);
@@ -46,7 +48,31 @@ describe("hive purge", () => {
     expect((await countTasksByStatus(db)).completed).toBe(0);
     expect(await getTask(db, waiting.id)).not.toBeNull();
     const text = await hive("purge", "--older-than", "30d");
-    expect(text.stdout).toContain("purged 0 tasks, 0 plans, 0 planning requests");
+    expect(text.stdout).toContain(
+      "purged 0 standalone tasks, 0 plans (each with all its tasks), 0 planning requests",
+    );
+  });
+
+  it("counts a finished plan in plans and says its tasks went with it, not as 0 tasks deleted", async () => {
+    const db = temp.db;
+    const { planId } = await seedPlan(db, DIAMOND);
+    for (const node of ["design", "api", "ui", "ship"]) await completeOne(db, "w", node);
+    const standalone = await createTask(db, { title: "alone", taskType: "t" });
+    await completeOne(db, "w", "t");
+    expect((await countTasksByStatus(db)).completed).toBe(5);
+    await new Promise((r) => setTimeout(r, 5));
+
+    const text = await hive("purge", "--older-than", "0");
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain(
+      "purged 1 standalone tasks, 1 plans (each with all its tasks), 1 planning requests",
+    );
+    // Every task went: the standalone one counted in tasks, the plan's four with their plan.
+    expect(Object.values(await countTasksByStatus(db)).reduce((a, b) => a + b, 0)).toBe(0);
+    expect(await getTask(db, standalone.id)).toBeNull();
+    expect(await getExecutionPlan(db, planId)).toBeNull();
+    const again = await runHiveJson([...backendArgs(temp), "purge", "--older-than", "0"]);
+    expect(again).toEqual({ tasks: 0, plans: 0, planningRequests: 0 });
   });
 
   it("exit 2 for an age without a unit or a bad batch, and deletes nothing", async () => {

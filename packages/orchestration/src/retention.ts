@@ -18,10 +18,18 @@ const PurgeOptionsSchema = z.strictObject({
 });
 export type PurgeOptions = z.input<typeof PurgeOptionsSchema>;
 
+/**
+ * What one call removed, by the rows it picked: a plan's tasks are not picked, they go with their
+ * plan (by cascade) and are listed neither in `tasks` nor anywhere else. A plan of 11 tasks purged
+ * is `{ tasks: [], plans: [id] }`.
+ */
 export interface PurgeResult {
-  /** Ids of the standalone tasks removed (with their runs and edges). */
+  /**
+   * Ids of the standalone tasks (in no plan) removed, with their runs and edges. Tasks of a
+   * purged plan are not among them: see `plans`.
+   */
   tasks: string[];
-  /** Ids of the execution plans removed (with their tasks, runs, edges and plan_execution). */
+  /** Ids of the execution plans removed, each whole: all its tasks, their runs and edges, plan_execution. */
   plans: string[];
   /** Ids of the planning requests removed. */
   planningRequests: string[];

@@ -356,6 +356,11 @@ async function cancelIn(tx: TxState, row: TaskRowRaw, reason: string): Promise<T
   return updated!;
 }
 
+const CancelArgsSchema = z.strictObject({
+  /** Kept as the task's last_error: a string, not an options object. */
+  reason: KeyArgSchema.max(100_000, "must be at most 100000 characters"),
+});
+
 /**
  * Cancels a task. A blocked or queued task is cancelled at once; a running one too, and its
  * worker learns at its next heartbeat (its later complete/fail gets LeaseLostError). Tasks
@@ -363,6 +368,9 @@ async function cancelIn(tx: TxState, row: TaskRowRaw, reason: string): Promise<T
  */
 export async function cancelTask(db: Db, taskId: string, reason = "cancelled by request"): Promise<Task> {
   const id = parseInput(IdArg, taskId, "task id");
+  // A reason that is not a string (`{ reason }` as for requeueTask's options) reached the driver
+  // as a bound parameter and failed there ("Too few parameter values"); refused here by name.
+  parseInput(CancelArgsSchema, { reason }, "cancelTask arguments");
   return withTx(db, async (tx) => {
     const row = await loadForUpdate(tx.ex, id);
     if (!["blocked", "queued", "in_progress"].includes(row.status))

@@ -26,7 +26,7 @@ export function registerPurge(program: Command, io: Io): void {
   program
     .command("purge")
     .description(
-      "delete finished work older than an age: standalone tasks (completed, failed, cancelled, upstream_failed) with their runs, finished plans whole, answered planning requests; work something unfinished depends on stays",
+      "delete finished work older than an age: standalone tasks (completed, failed, cancelled, upstream_failed) with their runs, finished plans whole, answered planning requests; work something unfinished depends on stays. Counts: `tasks` = standalone tasks (in no plan); a plan's tasks go with it and are counted only in `plans`",
     )
     .requiredOption("--older-than <age>", 'finished longer ago than this, like "30d", "12h" or "0" for all')
     .option("--batch <n>", "rows of each kind per transaction (default 1000)")
@@ -44,10 +44,12 @@ export function registerPurge(program: Command, io: Io): void {
           if (!r.more) break;
         }
       });
+      // `tasks` counts standalone tasks only: a plan's tasks go with it and are counted in `plans`
+      // (purgeFinished does not count them), so the text says so rather than "0 tasks".
       ctx.emit(
         total,
         () =>
-          `purged ${total.tasks} tasks, ${total.plans} plans, ${total.planningRequests} planning requests`,
+          `purged ${total.tasks} standalone tasks, ${total.plans} plans (each with all its tasks), ${total.planningRequests} planning requests`,
       );
     });
 }

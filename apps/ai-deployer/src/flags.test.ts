@@ -1,0 +1,59 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigUsageError, loadDeployerConfig } from "./config.ts";
+import { useDaemons } from "./testing/daemons.ts";
+import { useSandbox } from "./testing/fixtures.ts";
+
+const s = useSandbox();
+const daemons = useDaemons();
+
+describe("hive-deployer flags", () => {
+  it("--help prints every flag and exits 0 without opening a database", async () => {
+    const db = join(s.dir, "untouched.db");
+    for (const help of ["--help", "-h"]) {
+      const d = daemons.start(["--db", db, help]);
+      expect((await d.exited).code, d.output()).toBe(0);
+      for (const flag of [
+        "--db",
+        "--database-url",
+        "--root",
+        "--worker-id",
+        "--lease-ms",
+        "--once",
+        "--log-level",
+      ])
+        expect(d.output()).toContain(flag);
+    }
+    expect(existsSync(db)).toBe(false);
+  });
+
+  it("refuses --db with --database-url (exit 2, naming both flags) and opens neither", async () => {
+    const db = join(s.dir, "untouched.db");
+    const d = daemons.start([
+      "--db",
+      db,
+      "--database-url",
+      "postgres://nobody@127.0.0.1:1/none",
+      "--root",
+      s.root,
+    ]);
+    expect((await d.exited).code, d.output()).toBe(2);
+    expect(d.output()).toContain("give --db (SQLite) or --database-url (PostgreSQL), not both");
+    expect(existsSync(db)).toBe(false);
+    expect(() => loadDeployerConfig(["--db", "a.db", "--database-url", "postgres://x"], {})).toThrow(
+      ConfigUsageError,
+    );
+  });
+
+  it("writes the workerId key once in each JSON log line", async () => {
+    const d = daemons.start(["--db", s.dbPath, "--root", s.root, "--worker-id", "dep-once", "--once"]);
+    expect((await d.exited).code, d.output()).toBe(0);
+    const lines = d
+      .output()
+      .split("\n")
+      .filter((l) => l.startsWith("{"));
+    expect(lines.some((l) => l.includes('"msg":"worker started"'))).toBe(true);
+    for (const line of lines) expect(line.match(/"workerId":/g), line).toHaveLength(1);
+  });
+});
