@@ -119,6 +119,12 @@ async function createOne(tx: TxState, t: ParsedCreate): Promise<Task> {
     }
   }
   const deps = [...new Set(t.dependsOn)];
+  if (t.id !== undefined && deps.includes(t.id)) {
+    const message = `names the task itself (${t.id}): a task cannot wait for its own completion`;
+    throw new ValidationError(`invalid createTask input: dependsOn: ${message}`, [
+      { path: "dependsOn", message },
+    ]);
+  }
   const found = await markDependencies(tx, deps);
   const missing = deps.filter((d) => !found.has(d));
   if (missing.length > 0) throw new DependencyNotFoundError(missing);
