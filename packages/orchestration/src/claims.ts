@@ -815,6 +815,98 @@ export async function heartbeatTask(db: Db, input: HeartbeatTaskInput): Promise<
   });
 }
 
+/** What renewLeases did for one lease. */
+export type LeaseRenewal = "renewed" | "cancelled" | "lost" | "busy";
+
+// The renewal of a worker's leases, in one statement. PostgreSQL: a task row another
+// transaction holds locked is skipped (`busy`, renewed at the next pass) instead of waited for:
+// a heartbeat per task in turn waited on one locked row while every lease behind it expired,
+// and their tasks ran twice. SQLite has no row locks: one writer at a time.
+const RENEW_POSTGRES = `WITH j AS (SELECT * FROM json_to_recordset(?::json) AS j(id text, token bigint)),
+  l AS (SELECT t.id FROM tasks t JOIN j ON t.id = j.id AND t.lease_token = j.token
+    WHERE t.id = ANY(ARRAY(SELECT j.id FROM j)) AND t.status = 'in_progress'
+    FOR NO KEY UPDATE OF t SKIP LOCKED),
+  u AS (UPDATE tasks SET lease_expires_at = ?, updated_at = ? WHERE id IN (SELECT id FROM l) RETURNING id)
+  SELECT j.id, u.id IS NOT NULL AS renewed, t.status, t.lease_token, t.cancel_requested
+  FROM j LEFT JOIN u ON u.id = j.id LEFT JOIN tasks t ON t.id = j.id`;
+const RENEW_SQLITE = `UPDATE tasks SET lease_expires_at = ?, updated_at = ?
+  FROM ${jsonRows("sqlite", { id: "text", token: "bigint" })}
+  WHERE tasks.id = j.id AND tasks.lease_token = j.token AND +tasks.status = 'in_progress' RETURNING tasks.id`;
+
+/**
+ * Renews many leases at once (the Worker's heartbeat of everything it holds): each to now +
+ * `leaseMs`, guarded by its token like heartbeatTask. Per lease: `renewed`; `cancelled` (the task
+ * was cancelled: abort); `lost` (claimed again, finished, gone); `busy` (PostgreSQL: its row is
+ * locked by another transaction at this moment; nothing written, try again). One statement
+ * whatever their number; no phase or log (heartbeatTask records those).
+ */
+export async function renewLeases(
+  db: Db,
+  leases: readonly { taskId: string; token: number }[],
+  leaseMs: number,
+): Promise<Map<string, LeaseRenewal>> {
+  const items = parseInput(
+    z.array(z.strictObject({ taskId: KeyArgSchema, token: z.number().int() })),
+    leases,
+    "renewLeases input",
+  );
+  const ms = parseInput(
+    z
+      .number()
+      .int()
+      .min(100)
+      .max(24 * 3600 * 1000),
+    leaseMs,
+    "leaseMs",
+  );
+  const out = new Map<string, LeaseRenewal>();
+  if (items.length === 0) return out;
+  const json = JSON.stringify(items.map((l) => ({ id: l.taskId, token: l.token })));
+  return withTx(db, async (tx) => {
+    const ts = now();
+    if (tx.ex.dialect === "postgres") {
+      const rows = await tx.ex.all<{
+        id: string;
+        renewed: boolean;
+        status: string | null;
+        lease_token: number | null;
+        cancel_requested: number | null;
+      }>(RENEW_POSTGRES, [json, ts + ms, ts]);
+      const token = new Map(items.map((l) => [l.taskId, l.token]));
+      for (const r of rows) {
+        const mine = Number(r.lease_token) === token.get(r.id);
+        out.set(
+          r.id,
+          r.renewed
+            ? "renewed"
+            : mine && r.status === "in_progress"
+              ? "busy"
+              : mine && r.status === "cancelled" && Number(r.cancel_requested) === 1
+                ? "cancelled"
+                : "lost",
+        );
+      }
+      return out;
+    }
+    const renewed = new Set(
+      (await tx.ex.all<{ id: string }>(RENEW_SQLITE, [ts + ms, ts, json])).map((r) => r.id),
+    );
+    const rest = items.filter((l) => !renewed.has(l.taskId));
+    const cancelled = new Set<string>();
+    if (rest.length > 0)
+      for (const r of await tx.ex.all<{ id: string }>(
+        `SELECT tasks.id FROM tasks JOIN ${jsonRows("sqlite", { id: "text", token: "bigint" })}
+           ON tasks.id = j.id AND tasks.lease_token = j.token
+         WHERE tasks.status = 'cancelled' AND tasks.cancel_requested = 1`,
+        [JSON.stringify(rest.map((l) => ({ id: l.taskId, token: l.token })))],
+      ))
+        cancelled.add(r.id);
+    for (const l of items)
+      out.set(l.taskId, renewed.has(l.taskId) ? "renewed" : cancelled.has(l.taskId) ? "cancelled" : "lost");
+    return out;
+  });
+}
+
 /**
  * Hands back tasks the caller claimed but never started (a worker shutting down with a
  * prefetched buffer): they return to the queue as if never claimed (attempt and run row undone);

@@ -9,7 +9,14 @@ import {
   toStorableText,
 } from "@hive/models";
 import { z } from "zod";
-import { claimTasks, hasClaimableTasks, heartbeatTask, releaseTasks, reportOutcomes } from "./claims.ts";
+import {
+  claimTasks,
+  hasClaimableTasks,
+  heartbeatTask,
+  releaseTasks,
+  renewLeases,
+  reportOutcomes,
+} from "./claims.ts";
 import { LeaseLostError, WorkerNotFoundError } from "./errors.ts";
 import type { Database } from "./handle.ts";
 import { reapExpiredLeases } from "./reaper.ts";
@@ -279,6 +286,8 @@ export class Worker {
   private timers: NodeJS.Timeout[] = [];
   /** Heartbeats and reaps in flight: a stop waits for them, so none writes after it. */
   private readonly background = new Set<Promise<void>>();
+  /** A heartbeat pass is running (the next interval skips rather than piles up behind it). */
+  private beating = false;
   /** start()'s registration and setup, which a stop called meanwhile waits for (never rejects). */
   private starting: Promise<void> = Promise.resolve();
   private offEvents: (() => void) | null = null;
@@ -689,13 +698,50 @@ export class Worker {
     if (i >= 0) this.buffer.splice(i, 1);
   }
 
+  /**
+   * The worker row, then every held lease in one statement (renewLeases). A lease whose row
+   * another transaction holds is skipped until the next pass instead of waited for: renewing one
+   * task after another, a single locked row held back every renewal behind it until those leases
+   * expired and their tasks ran again elsewhere. A pass still running skips the next.
+   */
   private async heartbeatAll(): Promise<void> {
+    if (this.beating) return;
+    this.beating = true;
     try {
       if (!(await updateWorkerHeartbeat(this.db, { workerId: this.id }))) await this.reregister();
       const pending = new Set(this.outcomes.map((o) => o.held));
-      for (const h of [...this.held.values()]) if (!pending.has(h)) await this.heartbeatOne(h);
+      const held = [...this.held.values()].filter((h) => !pending.has(h));
+      const renewals = await renewLeases(
+        this.db,
+        held.map((h) => ({ taskId: h.task.id, token: h.token })),
+        this.o.leaseMs,
+      );
+      for (const h of held) {
+        const r = renewals.get(h.task.id);
+        if (r === "cancelled") {
+          this.log.info({ workerId: this.id, taskId: h.task.id }, "task cancelled; aborting");
+          abortHeld(h, new Error("task cancelled"));
+          this.dropUnstarted(h);
+        } else if (
+          r === "lost" &&
+          this.held.get(h.task.id) === h &&
+          !this.outcomes.some((o) => o.held === h)
+        ) {
+          // Not an outcome reported meanwhile (its commit finishes the task: not a lost lease).
+          const err = new LeaseLostError(
+            h.task.id,
+            h.token,
+            "the task was claimed again, finished or removed",
+          );
+          this.log.warn({ workerId: this.id, taskId: h.task.id, err: err.message }, "lease lost; aborting");
+          abortHeld(h, err);
+          this.dropUnstarted(h);
+        }
+      }
     } catch (err) {
       this.log.error({ workerId: this.id, err: String(err) }, "heartbeat failed; will retry");
+    } finally {
+      this.beating = false;
     }
   }
 
