@@ -39,6 +39,7 @@ export const HiveEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("plan.started"), planId: z.string() }),
   z.object({ type: z.literal("plan.completed"), planId: z.string() }),
   z.object({ type: z.literal("plan.failed"), planId: z.string(), failedTaskId: z.string() }),
+  z.object({ type: z.literal("plan.cancelled"), planId: z.string(), reason: z.string() }),
   z.object({ type: z.literal("worker.registered"), workerId: z.string(), role: z.string() }),
   z.object({ type: z.literal("worker.offline"), workerId: z.string() }),
   z.object({ type: z.literal("planning.submitted"), requestId: z.string() }),

@@ -13,6 +13,7 @@ import {
   type Task,
 } from "@hive/models";
 import { z } from "zod";
+import { clearCurrentTasks } from "./claims.ts";
 import { newId, now } from "./clock.ts";
 import { blockDescendants } from "./dependencies.ts";
 import {
@@ -450,7 +451,13 @@ export async function cancelPlan(db: Db, planId: string, reason = "plan cancelle
       "UPDATE plan_execution SET active_subtasks = ?, blocked_subtasks = ?, completed_at = ?, updated_at = ? WHERE plan_id = ?",
       [Number(counts?.active ?? 0), Number(counts?.blocked ?? 0), ts, ts, id],
     );
+    // The worker running one of them no longer does (as cancelTask leaves it).
+    await clearCurrentTasks(
+      tx,
+      rows.map((r) => r.id),
+    );
     for (const r of rows) tx.events.push({ type: "task.cancelled", taskId: r.id, planId: id });
+    tx.events.push({ type: "plan.cancelled", planId: id, reason });
     // Tasks outside the plan that wait on the tasks just cancelled fail as cancelTask makes them
     // (the plan's own are all cancelled above); left alone they would stay blocked for ever.
     if (rows.length > 0)
