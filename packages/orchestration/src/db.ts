@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
-import { DatabaseOpenError, ValidationError } from "./errors.ts";
+import { DatabaseOpenError, ReadOnlyDatabaseError, ValidationError } from "./errors.ts";
 import { EventBus } from "./events.ts";
 import type { Backend, Database } from "./handle.ts";
 import { latestKnownMigration, SQLITE_MIGRATIONS_DIR } from "./migrations.ts";
@@ -15,7 +15,7 @@ export const DEFAULT_DB_PATH = "hive/db/hive-internal.db";
 const OpenOptionsSchema = z.strictObject({
   /** SQLite file. Default: $HIVE_DB_PATH, else hive/db/hive-internal.db under the working directory. */
   path: z.string().min(1).optional(),
-  /** Apply pending migrations on open (default true; false with requireMigrated). */
+  /** Apply pending migrations on open (default true; false with requireMigrated or readonly). */
   migrate: z.boolean().optional(),
   /**
    * Refuse, with a DatabaseOpenError and without writing anything, a database that does not
@@ -26,6 +26,13 @@ const OpenOptionsSchema = z.strictObject({
   requireMigrated: z.boolean().default(false),
   /** How long a writer waits for another process's lock, in ms (default 10 s). */
   busyTimeoutMs: z.number().int().min(0).default(10_000),
+  /**
+   * Open for reading only (default false): every write throws ReadOnlyDatabaseError, on SQLite
+   * (a read-only connection) and on PostgreSQL (read-only sessions) alike. Implies
+   * requireMigrated: a database that does not exist or is not fully migrated is refused, since
+   * nothing may migrate it and this code's reads assume the latest schema. Cannot be combined
+   * with migrate: true.
+   */
   readonly: z.boolean().default(false),
   /**
    * SQLite: checkpoint the WAL on a background thread instead of inside the COMMIT that fills
@@ -87,11 +94,13 @@ export function databaseFromBackend(backend: Backend, location: string): Databas
  */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
   const parsed = parseInput(OpenOptionsSchema, options, "openDatabase options");
-  if (parsed.requireMigrated && parsed.migrate) {
-    const issue = { path: "requireMigrated", message: "cannot be combined with migrate: true" };
+  for (const path of ["requireMigrated", "readonly"] as const) {
+    if (!parsed[path] || !parsed.migrate) continue;
+    const issue = { path, message: "cannot be combined with migrate: true" };
     throw new ValidationError(`invalid openDatabase options: ${issue.path}: ${issue.message}`, [issue]);
   }
-  const opts = { ...parsed, migrate: parsed.migrate ?? !parsed.requireMigrated };
+  const requireMigrated = parsed.requireMigrated || parsed.readonly;
+  const opts = { ...parsed, requireMigrated, migrate: parsed.migrate ?? !requireMigrated };
   const url = opts.url ?? (opts.path ? undefined : process.env.HIVE_DATABASE_URL);
   if (url) {
     const schema = opts.schema ?? process.env.HIVE_DATABASE_SCHEMA ?? "public";
@@ -105,8 +114,10 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
       migrate: opts.migrate,
       poolSize: opts.poolSize,
       maxTransactionAttempts: 5,
+      readonly: opts.readonly,
     });
-    return new DatabaseHandle(backend, `${url.replace(/\/\/[^@/]*@/, "//***@")} (schema ${schema})`);
+    const location = `${url.replace(/\/\/[^@/]*@/, "//***@")} (schema ${schema})`;
+    return new DatabaseHandle(opts.readonly ? refusingWrites(backend, location) : backend, location);
   }
   const path = resolveDatabasePath(opts.path);
   if (opts.requireMigrated) await requireSqliteMigrated(path, opts.busyTimeoutMs);
@@ -117,7 +128,36 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
     readonly: opts.readonly,
     backgroundCheckpoints: opts.backgroundCheckpoints,
   });
-  return new DatabaseHandle(backend, path);
+  return new DatabaseHandle(opts.readonly ? refusingWrites(backend, path) : backend, path);
+}
+
+/** The driver's refusal of a write on a read-only connection (SQLITE_READONLY*, PostgreSQL 25006). */
+function isReadOnlyRefusal(err: unknown): boolean {
+  const code = String((err as { code?: unknown }).code);
+  return code === "25006" || code.startsWith("SQLITE_READONLY");
+}
+
+/**
+ * A read-only handle's backend: the driver's refusal of a write becomes ReadOnlyDatabaseError.
+ * Overridden on the instance (not wrapped) so that sqliteBackendOf still finds a SqliteBackend;
+ * writable handles keep the backend's own methods, untouched.
+ */
+function refusingWrites<B extends Backend>(backend: B, location: string): B {
+  const refused = (err: unknown): never => {
+    if (!isReadOnlyRefusal(err)) throw err;
+    throw new ReadOnlyDatabaseError(
+      `${location} was opened read-only (openDatabase readonly: true); nothing was written. Open it without readonly to write`,
+      { cause: err },
+    );
+  };
+  const transaction = backend.transaction.bind(backend);
+  const writeStatement = backend.writeStatement.bind(backend);
+  return Object.assign(backend, {
+    transaction: <T>(fn: (ex: SqlExecutor) => Promise<T>, wakes?: () => boolean) =>
+      transaction(fn, wakes).catch(refused),
+    writeStatement: (...args: Parameters<Backend["writeStatement"]>) =>
+      writeStatement(...args).catch(refused),
+  });
 }
 
 /**

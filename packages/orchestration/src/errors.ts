@@ -118,3 +118,22 @@ export class DatabaseOpenError extends HiveError {
 export class SchemaVersionError extends DatabaseOpenError {
   override name = "SchemaVersionError";
 }
+
+/**
+ * The connection to PostgreSQL failed while the transaction's COMMIT was in flight, so whether it
+ * committed is unknown; it was not retried, since running it again could do its work twice.
+ * Read back what it would have written (a task by its idempotency key, a task's status) before
+ * doing it again; an operation that is idempotent by design (createTask with an idempotency key,
+ * createPlannedSubtasksFromPlan) may simply be sent again.
+ */
+export class CommitOutcomeUnknownError extends HiveError {
+  override name = "CommitOutcomeUnknownError";
+}
+
+/**
+ * A write through a handle opened with `readonly: true`. Nothing was written: open the database
+ * without `readonly` to write.
+ */
+export class ReadOnlyDatabaseError extends HiveError {
+  override name = "ReadOnlyDatabaseError";
+}

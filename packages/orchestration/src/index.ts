@@ -24,6 +24,7 @@ export {
   resolveDatabasePath,
 } from "./db.ts";
 export {
+  CommitOutcomeUnknownError,
   DatabaseOpenError,
   DependencyNotFoundError,
   HiveError,
@@ -34,6 +35,7 @@ export {
   PlanNotFoundError,
   PlanningRequestNotFoundError,
   PlanValidationError,
+  ReadOnlyDatabaseError,
   SchemaVersionError,
   TaskNotFoundError,
   ValidationError,

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { readMigrationFiles } from "drizzle-orm/migrator";
 import pg from "pg";
-import { DatabaseOpenError, SchemaVersionError } from "./errors.ts";
+import { CommitOutcomeUnknownError, DatabaseOpenError, SchemaVersionError } from "./errors.ts";
 import type { Backend } from "./handle.ts";
 import { latestKnownMigration, SQLITE_MIGRATIONS_DIR } from "./migrations.ts";
 import type { SqlExecutor, SqlParam } from "./sql.ts";
@@ -17,6 +17,11 @@ export interface PostgresOptions {
   poolSize: number;
   /** Attempts for a transaction failing with a transient error (default 5). */
   maxTransactionAttempts: number;
+  /**
+   * Sessions with `default_transaction_read_only` on, so the server refuses every write (error
+   * 25006); nothing is created or migrated on open (default false).
+   */
+  readonly?: boolean;
 }
 
 // BIGINT (timestamps, counts) as JS numbers: milliseconds fit in 2^53.
@@ -44,9 +49,28 @@ function toPg(sql: string): { name: string; text: string } {
   return out;
 }
 
-/** serialization_failure, deadlock_detected, unique_violation (lost insert race), connection errors. */
-const TRANSIENT = new Set(["40001", "40P01", "23505", "57P01", "08006", "08003", "08000", "ECONNRESET"]);
-const isTransient = (err: unknown) => TRANSIENT.has(String((err as { code?: string }).code));
+/**
+ * serialization_failure, deadlock_detected, connection errors: the attempt rolled back and the
+ * same work may well succeed again. Never after a COMMIT was sent (see transaction).
+ */
+const TRANSIENT = new Set(["40001", "40P01", "57P01", "08006", "08003", "08000", "ECONNRESET"]);
+/**
+ * unique_violation: retried once only, for the library's lost insert races (two createTask with
+ * one new idempotency key, two materialisations of one plan). The loser's INSERT waited for the
+ * winner's commit, so its second attempt sees the winner's row and returns it; a second
+ * violation is a real duplicate, which re-running the caller's whole function would not change.
+ */
+const UNIQUE_VIOLATION = "23505";
+const isTransient = (err: unknown, attempt: number) => {
+  const code = String((err as { code?: string }).code);
+  return TRANSIENT.has(code) || (code === UNIQUE_VIOLATION && attempt === 1);
+};
+/**
+ * An error that the server sent in reply (severity ERROR) ends the transaction rolled back, even
+ * in reply to COMMIT. Anything else while COMMIT was in flight (the connection reset or closed, a
+ * FATAL) may have come after the server committed.
+ */
+const rolledBackByServer = (err: unknown) => (err as { severity?: string }).severity === "ERROR";
 
 function executorFor(client: pg.PoolClient | pg.Pool): SqlExecutor {
   const q = async (sql: string, params: readonly SqlParam[] = []) =>
@@ -76,10 +100,15 @@ function executorFor(client: pg.PoolClient | pg.Pool): SqlExecutor {
  * `?options=-c statement_timeout=5000` silently dropped the search_path and Hive read and
  * migrated the tables of `public`. The URL's options are kept, the search_path appended last.
  */
-function connectionWithSchema(url: string, schema: string): { connectionString: string; options: string } {
+function connectionWithSchema(
+  url: string,
+  schema: string,
+  readonly = false,
+): { connectionString: string; options: string } {
   // Quoted: unquoted, PostgreSQL folds the name to lower case, and a schema created as
-  // "MySchema" (CREATE SCHEMA quotes it) was never on the path.
-  const searchPath = `-c search_path="${schema}"`;
+  // "MySchema" (CREATE SCHEMA quotes it) was never on the path. Read-only is a session default
+  // (set on connect, no round trip of its own), last too so that the URL cannot turn it off.
+  const searchPath = `-c search_path="${schema}"${readonly ? " -c default_transaction_read_only=on" : ""}`;
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -107,7 +136,7 @@ export class PostgresBackend implements Backend {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(opts.schema))
       throw new DatabaseOpenError(`invalid PostgreSQL schema name "${opts.schema}"`);
     const pool = new pg.Pool({
-      ...connectionWithSchema(opts.url, opts.schema),
+      ...connectionWithSchema(opts.url, opts.schema, opts.readonly),
       max: opts.poolSize,
       types,
     } as pg.PoolConfig);
@@ -121,7 +150,8 @@ export class PostgresBackend implements Backend {
     });
     const backend = new PostgresBackend(pool, opts);
     try {
-      await pool.query(`CREATE SCHEMA IF NOT EXISTS "${opts.schema}"`);
+      // A read-only session may not run CREATE SCHEMA, even IF NOT EXISTS.
+      if (!opts.readonly) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${opts.schema}"`);
       if (opts.migrate) await backend.migrate();
       else await backend.checkNotNewer();
     } catch (err) {
@@ -203,6 +233,7 @@ export class PostgresBackend implements Backend {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       let broken = false;
+      let committing = false;
       try {
         // Without fresh statistics (a table just filled) the planner picks a bitmap scan of every
         // queued task and sorts them all for each claim (20 ms at 20k queued) where the claim
@@ -211,9 +242,20 @@ export class PostgresBackend implements Backend {
         await client.query("BEGIN; SET LOCAL enable_bitmapscan = off");
         const result = await fn(executorFor(client));
         // NOTIFY rides COMMIT's round trip and is delivered only if the commit succeeds.
-        await client.query(wakes?.() ? `NOTIFY ${this.channel}; COMMIT` : "COMMIT");
+        const commit = wakes?.() ? `NOTIFY ${this.channel}; COMMIT` : "COMMIT";
+        committing = true;
+        await client.query(commit);
         return result;
       } catch (err) {
+        // The server may have committed and its reply been lost: running `fn` again could do its
+        // work twice (two tasks, a completed task's completion refused as a lost lease).
+        if (committing && !rolledBackByServer(err)) {
+          broken = true;
+          throw new CommitOutcomeUnknownError(
+            `the connection to PostgreSQL failed while the transaction was committing (${(err as Error).message}), so it may or may not have committed; it was not retried. Read back what it wrote before doing it again`,
+            { cause: err },
+          );
+        }
         try {
           await client.query("ROLLBACK");
         } catch {
@@ -246,7 +288,7 @@ export class PostgresBackend implements Backend {
 
   /** After a failed attempt: rethrows `err` when it is the last or not transient, else waits a jittered while. */
   private async retryAfter(err: unknown, attempt: number): Promise<void> {
-    if (attempt >= this.opts.maxTransactionAttempts || !isTransient(err)) throw err;
+    if (attempt >= this.opts.maxTransactionAttempts || !isTransient(err, attempt)) throw err;
     await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
   }
 
@@ -278,7 +320,7 @@ export class PostgresBackend implements Backend {
   }
 
   private async listen(): Promise<void> {
-    const client = new pg.Client(connectionWithSchema(this.opts.url, this.opts.schema));
+    const client = new pg.Client(connectionWithSchema(this.opts.url, this.opts.schema, this.opts.readonly));
     this.listener = client;
     client.on("notification", () => {
       for (const l of this.wakeListeners) l();
