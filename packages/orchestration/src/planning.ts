@@ -137,7 +137,9 @@ async function assignedTo(
       requestId,
       row.status,
       to,
-      `it is not assigned to "${agentId}" (assigned to ${row.assigned_agent ?? "nobody"})`,
+      row.status !== "assigned"
+        ? `only an assigned request can be ${to === "pending" ? "released" : to}; this one is ${row.status}`
+        : `it is assigned to "${row.assigned_agent}", not to "${agentId}"`,
     );
   return row;
 }

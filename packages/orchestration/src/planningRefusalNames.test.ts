@@ -31,8 +31,24 @@ describe("planning refusals", () => {
       await expect(refused).rejects.toMatchObject({
         from: "assigned",
         to,
-        message: expect.stringContaining(`from assigned to ${to}: it is not assigned to "other"`),
+        message: expect.stringContaining(
+          `from assigned to ${to}: it is assigned to "planner", not to "other"`,
+        ),
       });
     }
+  });
+
+  it("says an answered request can no longer be completed, instead of naming who it was assigned to", async () => {
+    const requestId = (await submitPlanningRequest(t.db, { taskDescription: "do it" })).id;
+    await claimPlanningRequests(t.db, { agentId: "planner" });
+    const planData = { sub_tasks: [{ id: "a", title: "A" }] };
+    await completePlanningRequest(t.db, { requestId, agentId: "planner", planData });
+    await expect(
+      completePlanningRequest(t.db, { requestId, agentId: "planner", planData }),
+    ).rejects.toMatchObject({
+      from: "completed",
+      to: "completed",
+      message: expect.stringContaining("only an assigned request can be completed; this one is completed"),
+    });
   });
 });

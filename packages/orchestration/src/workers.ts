@@ -9,6 +9,7 @@ import {
 } from "@hive/models";
 import type { z } from "zod";
 import { now } from "./clock.ts";
+import { TaskNotFoundError } from "./errors.ts";
 import type { Db } from "./handle.ts";
 import { toJson, type WorkerRowRaw, workerFromRow } from "./rows.ts";
 import { withRead, withTx } from "./tx.ts";
@@ -43,6 +44,9 @@ export async function updateWorkerHeartbeat(
     "updateWorkerHeartbeat input",
   );
   return withTx(db, async (tx) => {
+    // The column is a foreign key: a task that does not exist was the driver's constraint error.
+    if (h.currentTaskId && !(await tx.ex.get("SELECT 1 AS x FROM tasks WHERE id = ?", [h.currentTaskId])))
+      throw new TaskNotFoundError(h.currentTaskId);
     const r = await tx.ex.run(
       `UPDATE workers SET last_heartbeat = ?, status = COALESCE(?, CASE WHEN status = 'offline' THEN 'active' ELSE status END),
          current_task_id = CASE WHEN ? = 1 THEN ? ELSE current_task_id END WHERE id = ?`,
