@@ -61,9 +61,19 @@ const TRANSIENT = new Set(["40001", "40P01", "57P01", "08006", "08003", "08000",
  * violation is a real duplicate, which re-running the caller's whole function would not change.
  */
 const UNIQUE_VIOLATION = "23505";
+/**
+ * node-postgres reports a connection that died under a query, or a pooled client whose
+ * connection had already failed, with no code, only these messages (a backend terminated by
+ * pg_terminate_backend gives them as often as 57P01). Nothing was committed by such an attempt
+ * (a COMMIT in flight is CommitOutcomeUnknownError before this is asked), so it is retried.
+ */
+const CONNECTION_LOST = /Connection terminated|not queryable|ECONNRESET|ECONNREFUSED|EPIPE/;
 const isTransient = (err: unknown, attempt: number) => {
   const code = String((err as { code?: string }).code);
-  return TRANSIENT.has(code) || (code === UNIQUE_VIOLATION && attempt === 1);
+  if (TRANSIENT.has(code) || (code === UNIQUE_VIOLATION && attempt === 1)) return true;
+  return (
+    (err as { code?: string }).code === undefined && CONNECTION_LOST.test(String((err as Error)?.message))
+  );
 };
 /**
  * An error that the server sent in reply (severity ERROR) ends the transaction rolled back, even
@@ -231,7 +241,13 @@ export class PostgresBackend implements Backend {
 
   async transaction<T>(fn: (ex: SqlExecutor) => Promise<T>, wakes?: () => boolean): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const client = await this.pool.connect();
+      let client: pg.PoolClient;
+      try {
+        client = await this.pool.connect();
+      } catch (err) {
+        await this.retryAfter(err, attempt); // a connection refused or lost while opening
+        continue;
+      }
       let broken = false;
       let committing = false;
       try {
@@ -292,8 +308,15 @@ export class PostgresBackend implements Backend {
     await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
   }
 
+  /** Reads run again after a lost connection (they write nothing, so running twice is safe). */
   async read<T>(fn: (ex: SqlExecutor) => Promise<T>): Promise<T> {
-    return fn(executorFor(this.pool));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn(executorFor(this.pool));
+      } catch (err) {
+        await this.retryAfter(err, attempt);
+      }
+    }
   }
 
   async changeCounter(): Promise<number | null> {
