@@ -1,6 +1,7 @@
 import BetterSqlite3 from "better-sqlite3";
 import { closeDatabase, openDatabase } from "./db.ts";
-import { DatabaseOpenError, HiveError } from "./errors.ts";
+import { DatabaseOpenError, HiveError, SchemaVersionError } from "./errors.ts";
+import { latestKnownMigration, SQLITE_MIGRATIONS_DIR } from "./migrations.ts";
 import type { SqlParam } from "./sql.ts";
 import { withTx } from "./tx.ts";
 
@@ -32,6 +33,35 @@ export interface CopyResult {
 }
 
 /**
+ * The source must be at this code's schema version: copied from an older file, columns added
+ * since took their PostgreSQL defaults (a dependents_version of 0 left a dependent blocked for
+ * ever), and a newer file's extra columns failed as a raw driver error.
+ */
+function sourceAtThisVersion(src: BetterSqlite3.Database, sourcePath: string): void {
+  const known = latestKnownMigration(SQLITE_MIGRATIONS_DIR);
+  const table = src
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'")
+    .get();
+  const last = table
+    ? Number(
+        (
+          src.prepare("SELECT max(created_at) AS last FROM __drizzle_migrations").get() as {
+            last: number | null;
+          }
+        ).last ?? 0,
+      )
+    : 0;
+  if (last > known.when)
+    throw new SchemaVersionError(
+      `the SQLite database "${sourcePath}" was migrated by a newer version of Hive than this one; copy it with that version`,
+    );
+  if (last < known.when)
+    throw new DatabaseOpenError(
+      `the SQLite database "${sourcePath}" is not fully migrated; migrate it first (\`pnpm db:migrate ${sourcePath}\`), then copy`,
+    );
+}
+
+/**
  * Copies a SQLite database into PostgreSQL (migrated first), keeping ids, states, leases, runs and
  * edges, in one PostgreSQL transaction: all or nothing. Refuses a target that already holds tasks
  * or planning requests. The source is opened read-only and never changed.
@@ -45,7 +75,9 @@ export async function copySqliteToPostgres(
   try {
     src = new BetterSqlite3(sourcePath, { readonly: true, fileMustExist: true });
     src.prepare("SELECT count(*) FROM tasks").get();
+    sourceAtThisVersion(src, sourcePath);
   } catch (err) {
+    if (err instanceof DatabaseOpenError) throw err;
     throw new DatabaseOpenError(
       `cannot read the SQLite database "${sourcePath}": ${(err as Error).message}`,
       {
