@@ -5,7 +5,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { FALLBACK_AUTOCHECKPOINT_PAGES } from "./checkpointer.ts";
 import { closeDatabase, DEFAULT_DB_PATH, openDatabase, resolveDatabasePath, sqliteBackendOf } from "./db.ts";
-import { DatabaseOpenError, SchemaVersionError } from "./errors.ts";
+import { DatabaseBusyError, DatabaseOpenError, SchemaVersionError } from "./errors.ts";
 import type { Database } from "./handle.ts";
 import { latestKnownMigration, SQLITE_MIGRATIONS_DIR } from "./migrations.ts";
 import { createTask, createTasks } from "./tasks.ts";
@@ -97,11 +97,16 @@ describe.skipIf(testBackend === "postgres")("openDatabase (SQLite)", () => {
   );
 
   it.each(writes)(
-    "%s gives up on a write lock held past busyTimeoutMs with SQLITE_BUSY, writing nothing",
+    "%s gives up on a write lock held past busyTimeoutMs with DatabaseBusyError (SQLITE_BUSY), writing nothing",
     async (_, write) => {
       await withLockHeld(150, async (db, other) => {
         const started = Date.now();
-        await expect(write(db, "never")).rejects.toMatchObject({ code: "SQLITE_BUSY" });
+        const refused = write(db, "never");
+        await expect(refused).rejects.toBeInstanceOf(DatabaseBusyError);
+        await expect(refused).rejects.toMatchObject({
+          code: "SQLITE_BUSY",
+          message: expect.stringContaining("waited 150 ms (busyTimeoutMs)"),
+        });
         expect(Date.now() - started).toBeGreaterThanOrEqual(140);
         other.exec("ROLLBACK");
         expect(sqliteBackendOf(db).rawAll("SELECT id FROM tasks")).toEqual([]);

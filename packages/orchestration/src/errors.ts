@@ -111,6 +111,22 @@ export class IdempotencyConflictError extends HiveError {
   }
 }
 
+/**
+ * A lock was not granted in time, and nothing was written: SQLite's write lock held by another
+ * connection past busyTimeoutMs, or a PostgreSQL lock wait past the session's lock_timeout.
+ * `code` is the driver's (SQLITE_BUSY…, 55P03), the driver error the cause. Safe to try again.
+ */
+export class DatabaseBusyError extends HiveError {
+  override name = "DatabaseBusyError";
+  constructor(
+    message: string,
+    readonly code: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 /** Problems opening the database file: unwritable, not SQLite, migrated by a newer version. */
 export class DatabaseOpenError extends HiveError {
   override name = "DatabaseOpenError";

@@ -25,6 +25,7 @@ export {
 } from "./db.ts";
 export {
   CommitOutcomeUnknownError,
+  DatabaseBusyError,
   DatabaseOpenError,
   DependencyNotFoundError,
   HiveError,

@@ -1,7 +1,12 @@
 import { resolve } from "node:path";
 import { readMigrationFiles } from "drizzle-orm/migrator";
 import pg from "pg";
-import { CommitOutcomeUnknownError, DatabaseOpenError, SchemaVersionError } from "./errors.ts";
+import {
+  CommitOutcomeUnknownError,
+  DatabaseBusyError,
+  DatabaseOpenError,
+  SchemaVersionError,
+} from "./errors.ts";
 import type { Backend } from "./handle.ts";
 import { latestKnownMigration, SQLITE_MIGRATIONS_DIR } from "./migrations.ts";
 import type { SqlExecutor, SqlParam } from "./sql.ts";
@@ -304,7 +309,16 @@ export class PostgresBackend implements Backend {
 
   /** After a failed attempt: rethrows `err` when it is the last or not transient, else waits a jittered while. */
   private async retryAfter(err: unknown, attempt: number): Promise<void> {
-    if (attempt >= this.opts.maxTransactionAttempts || !isTransient(err, attempt)) throw err;
+    if (attempt >= this.opts.maxTransactionAttempts || !isTransient(err, attempt)) {
+      // lock_not_available: a lock wait ran past the session's lock_timeout; the attempt rolled back.
+      if ((err as { code?: string }).code === "55P03")
+        throw new DatabaseBusyError(
+          `a lock was not granted within the session's lock_timeout (${(err as Error).message}); nothing was written`,
+          "55P03",
+          { cause: err },
+        );
+      throw err;
+    }
     await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
   }
 

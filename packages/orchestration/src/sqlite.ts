@@ -5,7 +5,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { type Checkpointer, FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer } from "./checkpointer.ts";
-import { DatabaseOpenError, SchemaVersionError } from "./errors.ts";
+import { DatabaseBusyError, DatabaseOpenError, SchemaVersionError } from "./errors.ts";
 import type { Backend } from "./handle.ts";
 import { latestKnownMigration, SQLITE_MIGRATIONS_DIR } from "./migrations.ts";
 import { Mutex } from "./mutex.ts";
@@ -183,7 +183,7 @@ export class SqliteBackend implements Backend {
    * on one file a worker's handlers and heartbeats stalled while it waited, and it often slept
    * well past the lock's release. Here, while another connection holds the lock, `take` is tried
    * again after short jittered async waits (up to ~4 ms) until busyTimeoutMs has passed; then
-   * the SQLITE_BUSY error, as before.
+   * DatabaseBusyError (code SQLITE_BUSY, the driver's error its cause).
    */
   private async withLock<T>(take: () => T): Promise<T> {
     const deadline = Date.now() + this.busyTimeoutMs;
@@ -194,8 +194,14 @@ export class SqliteBackend implements Backend {
           return take();
         } catch (err) {
           // SQLITE_BUSY and its extended codes (_SNAPSHOT, _RECOVERY): nothing was written.
-          if (!String((err as { code?: string }).code).startsWith("SQLITE_BUSY") || Date.now() >= deadline)
-            throw err;
+          const code = String((err as { code?: string }).code);
+          if (!code.startsWith("SQLITE_BUSY")) throw err;
+          if (Date.now() >= deadline)
+            throw new DatabaseBusyError(
+              `the database is locked by another connection: waited ${this.busyTimeoutMs} ms (busyTimeoutMs) for its write lock; nothing was written`,
+              code,
+              { cause: err },
+            );
         }
         await new Promise((r) => setTimeout(r, wait * (0.5 + Math.random())));
       }
