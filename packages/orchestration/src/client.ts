@@ -67,21 +67,58 @@ type Ops = typeof operations;
 type Bound<F> = F extends (db: Db, ...args: infer A) => infer R ? (...args: A) => R : never;
 type BoundOps = { [K in keyof Ops]: Bound<Ops[K]> };
 
+/** Puts every operation on `target`, bound to `db`. */
+function bindOperations(target: object, db: Db): void {
+  for (const [name, fn] of Object.entries(operations))
+    (target as Record<string, unknown>)[name] = (...args: unknown[]) =>
+      (fn as (db: Db, ...a: unknown[]) => unknown)(db, ...args);
+}
+
+/**
+ * What `hive.transaction(fn)` hands `fn`: the client's operations bound to the open transaction
+ * (`tx.createTask(…)` runs in it), and the transaction handle itself, so `createTask(tx, …)`
+ * works too. `tx.transaction(fn)` nests a savepoint. Refused once its transaction has ended.
+ */
+export type TransactionClient = Transaction &
+  BoundOps & {
+    /** A savepoint inside this transaction: `fn`'s writes are undone alone if it throws. */
+    transaction<T>(fn: (tx: TransactionClient) => Promise<T>): Promise<T>;
+  };
+
+function transactionClient(tx: Transaction): TransactionClient {
+  const client = {
+    kind: tx.kind,
+    events: tx.events,
+    _tx: tx._tx,
+    transaction: <T>(fn: (inner: TransactionClient) => Promise<T>): Promise<T> =>
+      transaction(tx, (inner) => fn(transactionClient(inner))),
+  };
+  bindOperations(client, tx);
+  return client as TransactionClient;
+}
+
 /**
  * The SDK object: a database handle with every operation bound to it.
+ *
+ * Inside `hive.transaction(async (tx) => …)` use `tx`'s methods (`tx.createTask(…)`), not
+ * `hive`'s: `hive`'s run outside the transaction (on SQLite they would wait for the lock the
+ * transaction holds, so they are refused with an error; on PostgreSQL they commit on another
+ * connection and survive a rollback).
  *
  * @example
  * const hive = await OrchestrationClient.open({ path: "hive.db" });
  * const task = await hive.createTask({ title: "build", taskType: "build" });
+ * await hive.transaction(async (tx) => {
+ *   const a = await tx.createTask({ title: "test", taskType: "test" });
+ *   await tx.createTask({ title: "ship", taskType: "deployment", dependsOn: [a.id, task.id] });
+ * }); // both tasks, or neither
  * await hive.close();
  */
 export interface OrchestrationClient extends BoundOps {}
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: methods are bound in the constructor
 export class OrchestrationClient {
   constructor(readonly db: Database) {
-    for (const [name, fn] of Object.entries(operations))
-      (this as unknown as Record<string, unknown>)[name] = (...args: unknown[]) =>
-        (fn as (db: Db, ...a: unknown[]) => unknown)(db, ...args);
+    bindOperations(this, db);
   }
 
   /** Opens (and migrates) the database; see openDatabase for the options. */
@@ -93,9 +130,14 @@ export class OrchestrationClient {
     return this.db.events;
   }
 
-  /** Runs operations in one transaction; pass `tx` to each. */
-  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
-    return transaction(this.db, fn);
+  /**
+   * Runs `fn` in one transaction: everything `fn` does through `tx` (its methods, or functions
+   * given `tx` as their handle) commits together when `fn` resolves, or not at all when it throws.
+   * Events are published after the commit. On SQLite the transaction holds the write lock until
+   * it ends: keep slow I/O outside.
+   */
+  transaction<T>(fn: (tx: TransactionClient) => Promise<T>): Promise<T> {
+    return transaction(this.db, (tx) => fn(transactionClient(tx)));
   }
 
   /** A Worker runtime on this database. */

@@ -3,8 +3,9 @@ import type { HiveEvent, HiveEventOf, HiveEventType } from "@hive/models";
 
 /**
  * In-process, typed event bus. Events are published after the transaction that caused them
- * commits (never for a rolled-back change). Listeners run synchronously; a throwing listener
- * is reported on the "error" channel and does not disturb the publisher.
+ * commits (never for a rolled-back change). Listeners run synchronously; a listener that throws,
+ * or an async one whose promise rejects, is reported to the `onListenerError` handlers and
+ * disturbs neither the publisher (the committed operation resolves) nor the other listeners.
  */
 export class EventBus {
   private readonly emitter = new EventEmitter({ captureRejections: false });
@@ -14,7 +15,10 @@ export class EventBus {
     this.emitter.setMaxListeners(0);
   }
 
-  /** Subscribe to one event type, or "*" for all. Returns the unsubscribe function. */
+  /**
+   * Subscribe to one event type, or "*" for all. Returns the unsubscribe function. An async
+   * listener is not awaited; its rejection goes to the `onListenerError` handlers.
+   */
   on<T extends HiveEventType>(type: T, listener: (event: HiveEventOf<T>) => void): () => void;
   on(type: "*", listener: (event: HiveEvent) => void): () => void;
   on(type: string, listener: (event: never) => void): () => void {
@@ -42,6 +46,11 @@ export class EventBus {
     });
   }
 
+  /**
+   * Called with what a listener threw (or its promise rejected with) and the event it was given.
+   * A handler that throws itself is reported with console.error, the last resort: publishing
+   * after a commit must never fail the operation that committed. Returns the unsubscribe function.
+   */
   onListenerError(listener: (err: unknown, event: HiveEvent) => void): () => void {
     this.errorListeners.add(listener);
     return () => this.errorListeners.delete(listener);
@@ -59,10 +68,33 @@ export class EventBus {
   private deliver(channel: string, event: HiveEvent): void {
     for (const l of this.emitter.listeners(channel)) {
       try {
-        (l as (e: HiveEvent) => void)(event);
+        const r = (l as (e: HiveEvent) => unknown)(event);
+        if (isThenable(r)) r.then(undefined, (err: unknown) => this.reportListenerError(err, event));
       } catch (err) {
-        for (const el of this.errorListeners) el(err, event);
+        this.reportListenerError(err, event);
       }
     }
   }
+
+  private reportListenerError(err: unknown, event: HiveEvent): void {
+    for (const el of this.errorListeners) {
+      try {
+        const r = el(err, event) as unknown;
+        if (isThenable(r)) r.then(undefined, (e: unknown) => handlerFailed(e, err, event));
+      } catch (e) {
+        handlerFailed(e, err, event);
+      }
+    }
+  }
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof (v as PromiseLike<unknown> | null)?.then === "function";
+}
+
+function handlerFailed(handlerError: unknown, listenerError: unknown, event: HiveEvent): void {
+  console.error(
+    `hive: an onListenerError handler threw while reporting a listener's error for ${event.type}`,
+    { handlerError, listenerError },
+  );
 }

@@ -11,7 +11,7 @@ export {
   heartbeatTask,
   releaseTasks,
 } from "./claims.ts";
-export { OrchestrationClient } from "./client.ts";
+export { OrchestrationClient, type TransactionClient } from "./client.ts";
 export { type CopyResult, copySqliteToPostgres } from "./copy.ts";
 export {
   closeDatabase,

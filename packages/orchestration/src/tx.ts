@@ -1,10 +1,41 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { HiveEvent } from "@hive/models";
 import { HiveError } from "./errors.ts";
 import { type Database, type Db, isTransaction, type Transaction, type TxState } from "./handle.ts";
 import type { SqlExecutor, SqlParam } from "./sql.ts";
 
+/**
+ * The SQLite transaction of transaction() whose callback the calling code runs in. Enabled only
+ * while such a transaction is open (an operation's own withTx never enters it): on Node 20 an
+ * enabled store hooks every promise of the process (a createTask loop and a Worker drain ~10 %
+ * slower), a disabled one costs the hot path one property check in getStore().
+ */
+const callerTx = new AsyncLocalStorage<TxState>();
+let callerTxOpen = 0;
+
+async function inCallerTx<T>(
+  state: TxState,
+  fn: (tx: Transaction) => Promise<T>,
+  handle: Transaction,
+): Promise<T> {
+  callerTxOpen++;
+  try {
+    return await callerTx.run(state, fn, handle);
+  } finally {
+    if (--callerTxOpen === 0) callerTx.disable();
+  }
+}
+
 function assertOpen(db: Database): void {
   if (db.closed) throw new HiveError("the database handle is closed; open a new one with openDatabase()");
+  // An operation on the database handle from inside a transaction() of the same SQLite handle
+  // would wait for the connection's lock, which that transaction holds until its callback
+  // (awaiting this operation) returns: a hang. Refuse it instead.
+  const open = callerTx.getStore();
+  if (open !== undefined && open.root === db && !open.ended)
+    throw new HiveError(
+      "an operation on the database handle was called inside a transaction of that handle, and would wait for ever for the lock the transaction holds; pass the transaction's `tx` instead (createTask(tx, …), or tx.createTask(…) in OrchestrationClient.transaction)",
+    );
 }
 
 /**
@@ -137,6 +168,8 @@ export function rootOf(db: Db): Database {
 export async function transaction<T>(db: Db, fn: (tx: Transaction) => Promise<T>): Promise<T> {
   return withTx(db, (state) => {
     const handle: Transaction = { kind: state.root.kind, events: state.root.events, _tx: state };
-    return fn(handle);
+    // PostgreSQL runs a root operation on another connection: no hang to refuse there.
+    if (isTransaction(db) || state.root.kind !== "sqlite") return fn(handle);
+    return inCallerTx(state, fn, handle);
   });
 }
