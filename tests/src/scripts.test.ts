@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,4 +28,34 @@ describe("the root package scripts", () => {
     expect(existsSync(path)).toBe(true);
     expect(existsSync(join(repoRoot, "--"))).toBe(false);
   });
+
+  it("npm start stops on a SIGTERM sent to npm: the job reports it was interrupted, and nothing it started runs on", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hive-sigterm-"));
+    dirs.push(dir);
+    const db = join(dir, "job.db");
+    // CI unset: the workspace is installed; the bootstrap would otherwise install it again.
+    const npm = spawn("npm", ["start", "--", db, "--work-dir", join(dir, "work"), "--work-ms", "3000"], {
+      cwd: repoRoot,
+      env: { ...process.env, CI: "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    npm.stdout.on("data", (b) => {
+      out += String(b);
+    });
+    npm.stderr.on("data", (b) => {
+      out += String(b);
+    });
+    const exited = new Promise<number | null>((r) => npm.on("exit", (code) => r(code)));
+    const deadline = Date.now() + 60_000;
+    while (!out.includes("submitted planning request") && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(out).toContain("submitted planning request");
+    npm.kill("SIGTERM");
+    expect(await exited).not.toBe(0);
+    expect(out).toContain("result: interrupted by SIGTERM");
+    // Before, only npm and its shell stopped: the job and its daemons ran on to the end.
+    const left = spawnSync("pgrep", ["-f", db], { encoding: "utf8" });
+    expect(left.stdout.trim()).toBe("");
+  }, 120_000);
 });
