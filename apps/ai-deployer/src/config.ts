@@ -1,3 +1,5 @@
+import { mkdirSync, statSync } from "node:fs";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { databaseFromFlags } from "@hive/orchestration";
 import { z } from "zod";
@@ -38,6 +40,39 @@ export type DeployerConfig = z.infer<typeof DeployerConfigSchema>;
 /** Flags that contradict each other (exit code 2, like an invalid flag). */
 export class ConfigUsageError extends Error {
   override name = "ConfigUsageError";
+}
+
+/** A --root (or HIVE_DEPLOY_ROOT) that is not a directory and cannot be made one (exit code 2). */
+export class InvalidRootError extends Error {
+  override name = "InvalidRootError";
+}
+
+/**
+ * The absolute deployment root, created if missing. Throws InvalidRootError naming the field when
+ * the path is a file, or cannot be created (a file on the way, no permission…).
+ */
+export function prepareRoot(root: string): string {
+  const abs = resolve(root);
+  const refuse = (why: string, cause?: unknown) =>
+    new InvalidRootError(`root: "${abs}" ${why} (--root, HIVE_DEPLOY_ROOT)`, { cause });
+  let isDir: boolean | undefined;
+  try {
+    isDir = statSync(abs).isDirectory();
+  } catch {
+    // Missing (or unreadable): creating it below says which.
+  }
+  if (isDir === false) throw refuse("exists and is not a directory");
+  if (isDir === undefined) {
+    try {
+      mkdirSync(abs, { recursive: true });
+    } catch (err) {
+      throw refuse(
+        `cannot be created: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        err,
+      );
+    }
+  }
+  return abs;
 }
 
 /** Usage of the daemon's flags, printed by `--help`. */

@@ -1,4 +1,11 @@
-import { type Database, hasClaimableTasks, Worker, type WorkerOptions } from "@hive/orchestration";
+import {
+  type Database,
+  hasClaimableTasks,
+  type ReapOptions,
+  reapExpiredLeases,
+  Worker,
+  type WorkerOptions,
+} from "@hive/orchestration";
 import type { Logger } from "pino";
 import type { DeployerConfig } from "./config.ts";
 import { deploymentHandler } from "./handler.ts";
@@ -56,13 +63,15 @@ function withoutOwnWorkerId(log: Logger, workerId: string): NonNullable<WorkerOp
 /**
  * Resolves once the worker holds nothing and has nothing left to do: no deployment task is ready,
  * or the ready ones stayed unclaimed for `stallMs` (they need skills this deployer lacks). Tasks
- * waiting for a retry backoff are not waited for. Ends early when `signal` aborts.
+ * waiting for a retry backoff are not waited for. Before calling nothing ready it reaps expired
+ * leases (`reap`: reapExpiredLeases options), so a task left in_progress by a crashed deployer is
+ * requeued and deployed instead of overlooked. Ends early when `signal` aborts.
  */
 export async function untilIdle(
   db: Database,
   worker: Worker,
   signal: AbortSignal,
-  opts: { pollMs?: number; stallMs?: number } = {},
+  opts: { pollMs?: number; stallMs?: number; reap?: ReapOptions } = {},
 ): Promise<void> {
   const pollMs = opts.pollMs ?? 200;
   const stallMs = opts.stallMs ?? 5000;
@@ -77,6 +86,15 @@ export async function untilIdle(
     // Read "ready" before "holding": a task claimed in between is then seen as held.
     const ready = await hasClaimableTasks(db, ["deployment"]);
     if (worker.holding > 0) continue;
-    if (!ready || Date.now() - lastProgress >= stallMs) return;
+    if (!ready) {
+      // The worker's own reaper runs every few seconds, later than this check: without this, a
+      // crashed deployer's task (in_progress, lease expired) looked like nothing left to deploy.
+      // Any task type: a requeued deployment is claimable now, and reaping others is harmless.
+      const { requeued } = await reapExpiredLeases(db, opts.reap);
+      if (requeued.length === 0) return;
+      lastProgress = Date.now();
+      continue;
+    }
+    if (Date.now() - lastProgress >= stallMs) return;
   }
 }

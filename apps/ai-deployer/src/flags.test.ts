@@ -1,7 +1,7 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigUsageError, loadDeployerConfig } from "./config.ts";
+import { ConfigUsageError, InvalidRootError, loadDeployerConfig, prepareRoot } from "./config.ts";
 import { useDaemons } from "./testing/daemons.ts";
 import { useSandbox } from "./testing/fixtures.ts";
 
@@ -44,6 +44,29 @@ describe("hive-deployer flags", () => {
     expect(() => loadDeployerConfig(["--db", "a.db", "--database-url", "postgres://x"], {})).toThrow(
       ConfigUsageError,
     );
+  });
+
+  it("refuses a --root that is a file or cannot be created (exit 2, naming root) and opens no database", async () => {
+    const db = join(s.dir, "untouched.db");
+    const file = join(s.dir, "a-file");
+    writeFileSync(file, "keep me\n");
+    for (const [root, why] of [
+      [file, "exists and is not a directory"],
+      [join(file, "below"), "cannot be created: ENOTDIR"],
+    ] as const) {
+      const d = daemons.start(["--db", db, "--root", root, "--once"]);
+      expect((await d.exited).code, d.output()).toBe(2);
+      expect(d.output()).toContain(
+        `invalid configuration: root: "${root}" ${why} (--root, HIVE_DEPLOY_ROOT)`,
+      );
+      expect(d.output()).not.toMatch(/^\s+at /m); // a message, not a stack trace
+    }
+    expect(existsSync(db)).toBe(false);
+    expect(readFileSync(file, "utf8")).toBe("keep me\n");
+    expect(() => prepareRoot(file)).toThrow(InvalidRootError);
+    const fresh = join(s.dir, "new", "root");
+    expect(prepareRoot(fresh)).toBe(fresh);
+    expect(statSync(fresh).isDirectory()).toBe(true);
   });
 
   it("writes the workerId key once in each JSON log line", async () => {

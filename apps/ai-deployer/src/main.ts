@@ -5,11 +5,15 @@
  * process at once; the lease then expires and the next deployment of the target repairs it).
  * `--once`: exit when nothing is left to deploy.
  */
-import { mkdirSync } from "node:fs";
-import { resolve } from "node:path";
 import { closeDatabase, HiveError, openDatabase } from "@hive/orchestration";
 import { ZodError } from "zod";
-import { ConfigUsageError, DEPLOYER_USAGE, loadDeployerConfig } from "./config.ts";
+import {
+  ConfigUsageError,
+  DEPLOYER_USAGE,
+  InvalidRootError,
+  loadDeployerConfig,
+  prepareRoot,
+} from "./config.ts";
 import { createDeployerWorker, DEPLOYER_CAPABILITIES, untilIdle } from "./daemon.ts";
 import { createLogger } from "./logger.ts";
 
@@ -22,8 +26,8 @@ async function main(): Promise<number> {
   }
   const config = loadDeployerConfig(argv, process.env);
   const log = createLogger("ai-deployer", config.logLevel, { workerId: config.workerId });
-  const root = resolve(config.root);
-  mkdirSync(root, { recursive: true });
+  // Before the database: a root that cannot be a directory is a bad flag (exit 2), like the others.
+  const root = prepareRoot(config.root);
   const db = await openDatabase({ path: config.dbPath, url: config.dbPath ? undefined : config.databaseUrl });
   const stopRequested = new AbortController();
   const onSignal = (signal: string) => {
@@ -39,7 +43,10 @@ async function main(): Promise<number> {
       { root, concurrency: config.concurrency, capabilities: DEPLOYER_CAPABILITIES, once: config.once },
       "deployer started",
     );
-    if (config.once) await untilIdle(db, worker, stopRequested.signal);
+    // Reaping as the Worker's own reaper does: a worker silent for 3 heartbeats is offline.
+    const heartbeatMs = config.heartbeatMs ?? Math.max(50, Math.floor(config.leaseMs / 3));
+    if (config.once)
+      await untilIdle(db, worker, stopRequested.signal, { reap: { workerTimeoutMs: heartbeatMs * 3 } });
     else if (!stopRequested.signal.aborted)
       await new Promise((r) => stopRequested.signal.addEventListener("abort", r, { once: true }));
     if (config.once && !stopRequested.signal.aborted) log.info({}, "once: nothing left to deploy");
@@ -58,6 +65,9 @@ try {
     console.error(
       `invalid configuration: ${err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
     );
+    process.exitCode = 2;
+  } else if (err instanceof InvalidRootError) {
+    console.error(`invalid configuration: ${err.message}`);
     process.exitCode = 2;
   } else if (err instanceof ConfigUsageError) {
     console.error(`invalid arguments: ${err.message} (see --help)`);

@@ -1,7 +1,10 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { getPlanningRequest } from "@hive/orchestration";
+import { tempDatabase, testBackend } from "@hive/orchestration/testing";
 import { describe, expect, it } from "vitest";
 import { ConfigUsageError, loadPlannerConfig } from "./config.ts";
+import { parseSubmitArgs } from "./submit.ts";
 import { usePlannerProcesses } from "./testing/processes.ts";
 import { useTempDatabase } from "./testing/tempdb.ts";
 
@@ -36,5 +39,49 @@ describe("hive-planner's database flags", () => {
     const lines = r.stderr.split("\n").filter((l) => l.startsWith("{"));
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) expect(line.match(/"workerId":/g), line).toHaveLength(1);
+  });
+});
+
+describe("hive-planner submit's database flags", () => {
+  const unreachable = "postgres://nobody@127.0.0.1:1/none";
+
+  it("takes --database-url like the daemon: the flag beats HIVE_DB_PATH and no SQLite file is opened", async () => {
+    const db = join(temp.dir, "untouched.db");
+    const r = await processes.run(["submit", "--database-url", unreachable, "-d", "x"], { HIVE_DB_PATH: db });
+    expect(r.stderr).not.toMatch(/Unknown option/);
+    expect(r.stderr).toMatch(/cannot open PostgreSQL database: connect ECONNREFUSED 127\.0\.0\.1:1/);
+    expect(r.code).toBe(1);
+    expect(existsSync(db)).toBe(false);
+  });
+
+  it("refuses --db with --database-url (exit 2, naming both flags) and opens neither", async () => {
+    const db = join(temp.dir, "untouched.db");
+    const r = await processes.run(["submit", "--db", db, "--database-url", unreachable, "-d", "x"]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain("give --db (SQLite) or --database-url (PostgreSQL), not both");
+    expect(r.stdout).toBe("");
+    expect(existsSync(db)).toBe(false);
+    expect(() => parseSubmitArgs(["--db", db, "--database-url", unreachable, "-d", "x"])).toThrow(
+      ConfigUsageError,
+    );
+    expect(parseSubmitArgs(["--database-url", unreachable, "-d", "x"]).databaseUrl).toBe(unreachable);
+  });
+
+  it.skipIf(testBackend !== "postgres")("submits to PostgreSQL with --database-url", async () => {
+    const pg = await tempDatabase("planner_submit");
+    try {
+      const { url, schema } = pg.openOptions;
+      const r = await processes.run(["submit", "--database-url", url!, "-d", "over postgres"], {
+        HIVE_DATABASE_SCHEMA: schema!,
+      });
+      expect(r.code, r.stderr).toBe(0);
+      const printed = JSON.parse(r.stdout);
+      expect(await getPlanningRequest(pg.db, printed.id)).toMatchObject({
+        status: "pending",
+        taskDescription: "over postgres",
+      });
+    } finally {
+      await pg.cleanup();
+    }
   });
 });

@@ -14,8 +14,14 @@ import { describe, expect, it } from "vitest";
 import { type PlannerConfigInput, PlannerConfigSchema } from "./config.ts";
 import { PlannerDaemon } from "./daemon.ts";
 import { createLogger } from "./logger.ts";
-import { createBuiltinPlanner, type Planner, PlannerUnavailableError } from "./planners/index.ts";
+import {
+  createBuiltinPlanner,
+  createLlmPlanner,
+  type Planner,
+  PlannerUnavailableError,
+} from "./planners/index.ts";
 import { taskCount } from "./testing/fixtures.ts";
+import { startLlmServer } from "./testing/llmServer.ts";
 import { useTempDatabase } from "./testing/tempdb.ts";
 
 const temp = useTempDatabase();
@@ -126,6 +132,31 @@ describe("PlannerDaemon when planning fails", () => {
     });
     expect(d.stats).toMatchObject({ released: 1, failed: 1 });
     expect(await taskCount(db)).toBe(0);
+  });
+
+  it("gives the request back when the LLM API sends its headers and then stalls, up to maxAttempts", async () => {
+    const { db } = temp;
+    const server = await startLlmServer("sk-test", () => "stall");
+    try {
+      const llm = createLlmPlanner({
+        kind: "llm",
+        apiKey: "sk-test",
+        baseUrl: `${server.url}/v1`,
+        timeoutMs: 200,
+      });
+      const r = await submit(db, "x");
+      const d = daemon(db, llm, { once: true, maxAttempts: 2 });
+      await runOnce(d);
+      expect(server.calls).toHaveLength(2);
+      const after = await getPlanningRequest(db, r.id);
+      expect(after).toMatchObject({ status: "failed", attempts: 2 });
+      expect(after!.errorMessage).toMatch(
+        /^planner unavailable after 2 attempts: openai API reply broke off/,
+      );
+      expect(d.stats).toMatchObject({ released: 1, failed: 1 });
+    } finally {
+      await server.close();
+    }
   });
 
   it("fails the request on a planner bug instead of retrying it forever", async () => {

@@ -12,13 +12,13 @@ import { createPlanner, LlmPlannerDisabledError } from "./planners/index.ts";
 import { parseSubmitArgs, SUBMIT_USAGE } from "./submit.ts";
 
 async function submit(argv: string[]): Promise<number> {
-  const { input, db: path, help } = parseSubmitArgs(argv);
+  const { input, db: path, databaseUrl: url, help } = parseSubmitArgs(argv);
   if (help) {
     process.stdout.write(SUBMIT_USAGE);
     return 0;
   }
   // Validated above: a bad submission never opens (nor creates) the database.
-  const db = await openDatabase({ path });
+  const db = await openDatabase({ path, url });
   try {
     const request = await submitPlanningRequest(db, input);
     process.stdout.write(`${JSON.stringify(request)}\n`);

@@ -5,6 +5,7 @@ import {
   SubmitPlanningRequestInputSchema,
 } from "@hive/models";
 import { type Db, submitPlanningRequest, ValidationError } from "@hive/orchestration";
+import { ConfigUsageError } from "./config.ts";
 
 /** What a caller submits: the request's description, and optionally priority, requestor and context. */
 export interface SubmitInput {
@@ -60,7 +61,10 @@ export async function submitRequest(db: Db, input: SubmitInput): Promise<Plannin
 
 /** Usage of `hive-planner submit`. */
 export const SUBMIT_USAGE = `hive-planner submit --description <text> [--priority <int>] [--requestor <name>]
-                    [--context <json object>] [--db <file>]
+                    [--context <json object>] [--db <file> | --database-url <url>]
+
+  --db <file>            SQLite database (env HIVE_DB_PATH)
+  --database-url <url>   PostgreSQL instead (env HIVE_DATABASE_URL); not with --db
 
 Enqueues a planning request and prints it as JSON. Exit codes: 0 submitted, 2 invalid input
 (nothing written), 1 any other error.
@@ -68,11 +72,13 @@ Enqueues a planning request and prints it as JSON. Exit codes: 0 submitted, 2 in
 
 /**
  * Parses and validates `submit` flags before anything is opened or written: a bad --context,
- * --priority or --description throws ValidationError naming the flag.
+ * --priority or --description throws ValidationError naming the flag; --db with --database-url
+ * throws ConfigUsageError, as the daemon does.
  */
 export function parseSubmitArgs(argv: string[]): {
   input: SubmitPlanningRequestInput;
   db: string | undefined;
+  databaseUrl: string | undefined;
   help: boolean;
 } {
   const { values } = parseArgs({
@@ -83,12 +89,16 @@ export function parseSubmitArgs(argv: string[]): {
       requestor: { type: "string", short: "r" },
       context: { type: "string", short: "c" },
       db: { type: "string" },
+      "database-url": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
   });
   const help = values.help ?? false;
-  if (help) return { input: { taskDescription: "" }, db: values.db, help };
+  const databaseUrl = values["database-url"];
+  if (help) return { input: { taskDescription: "" }, db: values.db, databaseUrl, help };
+  if (values.db !== undefined && databaseUrl !== undefined)
+    throw new ConfigUsageError("give --db (SQLite) or --database-url (PostgreSQL), not both");
   let context: Record<string, unknown> | null = null;
   if (values.context !== undefined) {
     try {
@@ -118,5 +128,5 @@ export function parseSubmitArgs(argv: string[]): {
     },
     FLAGS,
   );
-  return { input, db: values.db, help };
+  return { input, db: values.db, databaseUrl, help };
 }

@@ -133,6 +133,26 @@ describe.each(PROTOCOLS)("LLM planner over the $provider protocol", ({ provider,
     setTimeout(() => abort.abort(), 50);
     await expect(pending).rejects.toBeInstanceOf(PlannerUnavailableError);
   });
+
+  it("reports an answer that stalls after its 200 headers as unavailable, after timeoutMs or on abort", async () => {
+    const s = await serve(["stall"]);
+    const slow = createLlmPlanner({
+      kind: "llm",
+      provider,
+      apiKey: KEY,
+      baseUrl: base(s),
+      model: "m",
+      timeoutMs: 300,
+    });
+    const err = await slow.plan(request).catch((e) => e);
+    expect(err).toBeInstanceOf(PlannerUnavailableError);
+    expect(err.message).toMatch(/reply broke off \(200\)/);
+    const abort = new AbortController();
+    const pending = planner(s).plan(request, { signal: abort.signal });
+    setTimeout(() => abort.abort(), 50);
+    await expect(pending).rejects.toBeInstanceOf(PlannerUnavailableError);
+    expect(s.calls).toHaveLength(2);
+  });
 });
 
 describe("LLM planner without a key", () => {

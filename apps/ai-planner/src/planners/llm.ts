@@ -108,7 +108,17 @@ async function call(
       cause: err,
     });
   }
-  const text = await res.text();
+  // The timeout and abort signals also cover reading the body: an API that sends its headers and
+  // then stalls is as unavailable as one that never answers.
+  let text: string;
+  try {
+    text = await res.text();
+  } catch (err) {
+    throw new PlannerUnavailableError(
+      `${cfg.provider} API reply broke off (${res.status}): ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
   if (!res.ok)
     throw new PlannerUnavailableError(`${cfg.provider} API answered ${res.status}: ${text.slice(0, 500)}`);
   let json: unknown;

@@ -14,8 +14,11 @@ export interface LlmCall {
   messages: { role: string; content: string }[];
 }
 
-/** What the server answers: the assistant's text, or an HTTP error; "hang" never answers. */
-export type LlmReply = { text: string } | { status: number; body: string } | "hang";
+/**
+ * What the server answers: the assistant's text, or an HTTP error; "hang" never answers; "stall"
+ * sends 200 headers and the start of a body, then never finishes it.
+ */
+export type LlmReply = { text: string } | { status: number; body: string } | "hang" | "stall";
 
 export interface LlmServer {
   /** http://127.0.0.1:<port>: use `${url}/v1` as an OpenAI base URL, `url` as an Anthropic one. */
@@ -75,6 +78,11 @@ export async function startLlmServer(apiKey: string, reply: (call: LlmCall) => L
       calls.push(call);
       const r = reply(call);
       if (r === "hang") return;
+      if (r === "stall") {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.write('{"id":"stalled","choices":[');
+        return;
+      }
       if ("status" in r) return send(res, r.status, r.body);
       send(
         res,
