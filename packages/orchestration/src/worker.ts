@@ -759,7 +759,8 @@ export class Worker {
 
   /**
    * Stops claiming, hands back buffered tasks, waits up to `timeoutMs` for running handlers,
-   * then aborts the rest (their failure is reported and they are retried), flushes outcomes and
+   * then aborts the rest (their failure is reported and counts as an attempt: retried while
+   * attempts remain, failed for good when none do), flushes outcomes and
    * marks the worker offline (or unregisters it).
    */
   stop(options: { timeoutMs?: number } = {}): Promise<void> {
