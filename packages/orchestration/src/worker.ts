@@ -38,8 +38,12 @@ export interface TaskContext {
   signal: AbortSignal;
   /** Appends a line to this attempt's output log (kept in the run row). */
   log(line: string): void;
-  /** Renews the lease now (the runtime also does it every heartbeatMs). */
-  heartbeat(): Promise<void>;
+  /**
+   * Renews the lease now (the runtime also does it every heartbeatMs), and saves the log so far
+   * to the run row (a crash or a lost lease then keeps it). With a phase, records it on the task
+   * and its run (1-100 characters).
+   */
+  heartbeat(phase?: string): Promise<void>;
 }
 
 /** Returns the task's result (JSON) or throws; PermanentError fails the task without retry. */
@@ -183,11 +187,11 @@ class Context implements TaskContext {
   readonly token: number;
   readonly attempt: number;
   readonly #h: Held;
-  readonly #beat: (h: Held) => Promise<void>;
+  readonly #beat: (h: Held, phase?: string) => Promise<void>;
   #log: ((line: string) => void) | null = null;
-  #heartbeat: (() => Promise<void>) | null = null;
+  #heartbeat: ((phase?: string) => Promise<void>) | null = null;
 
-  constructor(h: Held, beat: (h: Held) => Promise<void>) {
+  constructor(h: Held, beat: (h: Held, phase?: string) => Promise<void>) {
     this.task = h.task;
     this.token = h.token;
     this.attempt = h.task.attempts;
@@ -205,8 +209,8 @@ class Context implements TaskContext {
     return this.#log;
   }
 
-  get heartbeat(): () => Promise<void> {
-    this.#heartbeat ??= () => this.#beat(this.#h);
+  get heartbeat(): (phase?: string) => Promise<void> {
+    this.#heartbeat ??= (phase) => this.#beat(this.#h, phase);
     return this.#heartbeat;
   }
 }
@@ -537,12 +541,12 @@ export class Worker {
   }
 
   /** A handler's own heartbeat(): a stop waits for it too; after the stop it is refused. */
-  private readonly beat = (h: Held): Promise<void> => {
+  private readonly beat = (h: Held, phase?: string): Promise<void> => {
     if (this.state === "stopped")
       return Promise.reject(
         new LeaseLostError(h.task.id, h.token, "the worker stopped and abandoned the task"),
       );
-    const p = this.heartbeatOne(h);
+    const p = this.heartbeatOne(h, phase, h.output?.join("\n"));
     this.inBackground(() => p.catch(() => {}));
     return p;
   };
@@ -670,9 +674,15 @@ export class Worker {
     }
   }
 
-  private async heartbeatOne(h: Held): Promise<void> {
+  private async heartbeatOne(h: Held, phase?: string, outputLog?: string): Promise<void> {
     try {
-      const r = await heartbeatTask(this.db, { taskId: h.task.id, token: h.token, leaseMs: this.o.leaseMs });
+      const r = await heartbeatTask(this.db, {
+        taskId: h.task.id,
+        token: h.token,
+        leaseMs: this.o.leaseMs,
+        ...(phase !== undefined ? { phase } : {}),
+        ...(outputLog !== undefined ? { outputLog } : {}),
+      });
       if (r.cancelRequested) {
         this.log.info({ workerId: this.id, taskId: h.task.id }, "task cancelled; aborting");
         abortHeld(h, new Error("task cancelled"));
