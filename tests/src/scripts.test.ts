@@ -53,6 +53,10 @@ describe("the root package scripts", () => {
     expect(out).toContain("submitted planning request");
     npm.kill("SIGTERM");
     expect(await exited).not.toBe(0);
+    // npm may return before the job has stopped its processes (it did under `npm test`): the
+    // job, still writing to the same pipe, reports once they are down.
+    const stopBy = Date.now() + 30_000;
+    while (!out.includes("result:") && Date.now() < stopBy) await new Promise((r) => setTimeout(r, 100));
     expect(out).toContain("result: interrupted by SIGTERM");
     // Before, only npm and its shell stopped: the job and its daemons ran on to the end.
     const left = spawnSync("pgrep", ["-f", db], { encoding: "utf8" });
