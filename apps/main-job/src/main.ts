@@ -52,8 +52,10 @@ async function main(): Promise<number> {
 
   const interrupted = new AbortController();
   const onSignal = (sig: string) => interrupted.abort(sig);
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  // `on`, not `once`: a signal to the job's process group reaches this process twice (directly,
+  // and relayed by tsx), and a second one under `once` killed it before it stopped its daemons.
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   // A reader that goes away (`npm start | head`) makes every later write fail with EPIPE; unhandled,
   // that error kills the job before it stops its processes, which then run on, orphaned.
   for (const stream of [process.stdout, process.stderr])
