@@ -5,12 +5,12 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BenchConfig, SUITES, type Suite } from "./config.ts";
+import { type BenchConfig, configOfResults, runSizes, SUITES, type Suite } from "./config.ts";
 import { loadAverage, machineFacts, postgresFacts } from "./environment.ts";
 import { fmtFixed, fmtRate } from "./format.ts";
 import { hiveModuleSource } from "./hiveModule.ts";
 import { markdownReport, textReport } from "./report.ts";
-import type { BackendResults, EnqueueRow, ProcessingRow } from "./results.ts";
+import type { BackendResults, EnqueueRow, ProcessingRow, SystemInfo } from "./results.ts";
 import { measureDags } from "./suites/dag.ts";
 import { measureEnqueue, medianEnqueue } from "./suites/enqueue.ts";
 import { measureLatency } from "./suites/latency.ts";
@@ -20,16 +20,17 @@ import { hiveSystem } from "./systems/hive.ts";
 import { graphileSystem, pgBossSystem } from "./systems/pgPeers.ts";
 import { rawPgSystem, rawSqliteSystem } from "./systems/raw.ts";
 import { litequeSystem, plainjobSystem } from "./systems/sqlitePeers.ts";
+import { dropRunSchemas } from "./systems/stores.ts";
 import type { Backend, BenchContext, System } from "./systems/types.ts";
 import { evaluateTargets } from "./targets.ts";
-import { WorkerProcess } from "./workerProcess.ts";
+import { killWorkerProcesses, WorkerProcess } from "./workerProcess.ts";
 import { POLL_MS as LITEQUE_POLL_MS } from "./workers/liteque.ts";
 import { PGBOSS_POLL_S } from "./workers/pgboss.ts";
 import { POLL_MS as PLAINJOB_POLL_MS } from "./workers/plainjob.ts";
 
 export type Log = (line: string) => void;
 
-function systemsOf(backend: Backend, concurrency: number): System[] {
+export function systemsOf(backend: Backend, concurrency: number): System[] {
   return backend === "sqlite"
     ? [
         hiveSystem("sqlite"),
@@ -70,6 +71,7 @@ async function runBackend(
   const r: BackendResults = {
     backend,
     smoke: config.smoke,
+    sizes: runSizes(config),
     command: config.command,
     startedAt: new Date().toISOString(),
     seconds: 0,
@@ -195,26 +197,81 @@ async function runBackend(
   return r;
 }
 
+/** Thrown when `--merge` would mix figures measured at different sizes. */
+export class MergeMismatchError extends Error {
+  override name = "MergeMismatchError";
+}
+
+/** The report already in the output folder, checked to be mergeable with this run; null when there is none. */
+export function previousResults(backend: Backend, config: BenchConfig): BackendResults | null {
+  const file = join(config.outDir, `${backend}.json`);
+  if (!existsSync(file)) return null;
+  const prev = JSON.parse(readFileSync(file, "utf8")) as BackendResults;
+  const kind = (smoke: boolean) => (smoke ? "a --smoke run" : "a full run");
+  if (prev.smoke !== config.smoke)
+    throw new MergeMismatchError(
+      `--merge: ${file} is ${kind(prev.smoke)} and this is ${kind(config.smoke)}; run with${prev.smoke ? "" : "out"} --smoke, or use another --out`,
+    );
+  if (prev.sizes) {
+    const now = runSizes(config);
+    const keys = ["concurrency", ...SUITES.filter((s) => !config.suites.includes(s))] as const;
+    const differ = keys.filter((k) => JSON.stringify(prev.sizes![k]) !== JSON.stringify(now[k]));
+    if (differ.length > 0)
+      throw new MergeMismatchError(
+        `--merge: ${file} was measured with other sizes (${differ.join(", ")}: ${differ.map((k) => JSON.stringify(prev.sizes![k])).join("; ")}); run with the same sizes, or use another --out`,
+      );
+  }
+  return prev;
+}
+
 /**
  * `--merge`: the suites not run now are taken from the report already in the output folder, so
- * one suite can be re-run (after a fix, or when it failed) without re-running the others.
+ * one suite can be re-run (after a fix, or when it failed) without re-running the others. With
+ * `--systems`, the other systems keep their versions, settings and rows from that report.
  */
 export function mergePrevious(r: BackendResults, config: BenchConfig): void {
-  const file = join(config.outDir, `${r.backend}.json`);
-  if (r.skipped || !existsSync(file)) return;
-  const prev = JSON.parse(readFileSync(file, "utf8")) as BackendResults;
+  if (r.skipped) return;
+  const prev = previousResults(r.backend, config);
+  if (!prev) return;
   const taken = SUITES.filter((s) => !config.suites.includes(s));
-  if (taken.includes("enqueue")) r.enqueue = prev.enqueue;
-  if (taken.includes("processing")) r.processing = prev.processing;
-  if (taken.includes("latency")) r.latency = prev.latency;
+  // Only with --systems are some systems not run again (without it, every system is).
+  const rerun = new Set(r.systems.map((s) => s.id));
+  const keptSystems =
+    config.systems.length === 0 ? [] : prev.systems.filter((s) => !rerun.has(s.id)).map((s) => s.id);
+  const kept = (row: { system: string }) => keptSystems.includes(row.system);
+  // Report order: the earlier report's, a re-run system in its place.
+  const systems: SystemInfo[] = [
+    ...prev.systems.map((s) => r.systems.find((x) => x.id === s.id) ?? s),
+    ...r.systems.filter((s) => !prev.systems.some((x) => x.id === s.id)),
+  ];
+  const order = <T extends { system: string }>(rows: T[]): T[] =>
+    rows.sort(
+      (a, b) => systems.findIndex((s) => s.id === a.system) - systems.findIndex((s) => s.id === b.system),
+    );
+  if (keptSystems.length > 0) r.systems = systems;
+  r.enqueue = taken.includes("enqueue") ? prev.enqueue : order([...prev.enqueue.filter(kept), ...r.enqueue]);
+  r.processing = taken.includes("processing")
+    ? prev.processing
+    : order([...prev.processing.filter(kept), ...r.processing]);
+  r.latency = taken.includes("latency") ? prev.latency : order([...prev.latency.filter(kept), ...r.latency]);
   if (taken.includes("dag")) r.dag = prev.dag;
   if (taken.includes("memory")) r.memory = prev.memory;
   r.errors = [
-    ...prev.errors.filter((e) => taken.some((s) => e.startsWith(SUITE_ERROR_PREFIX[s]))),
+    ...prev.errors.filter(
+      (e) =>
+        taken.some((s) => e.startsWith(SUITE_ERROR_PREFIX[s])) ||
+        config.suites.some((s) => keptSystems.some((id) => e.startsWith(`${SUITE_ERROR_PREFIX[s]} ${id} `))),
+    ),
     ...r.errors,
   ];
-  // Every suite run now: nothing of the earlier report is kept, so nothing is said to be.
-  r.merged = taken.length > 0 ? { suites: [...taken], from: prev.merged?.from ?? prev.startedAt } : null;
+  const partial =
+    keptSystems.length > 0 && [prev.enqueue, prev.processing, prev.latency].some((rows) => rows.some(kept));
+  // Every suite and system run now: nothing of the earlier report is kept, so nothing is said to be.
+  const from = prev.merged?.from ?? prev.startedAt;
+  r.merged =
+    taken.length > 0 || partial
+      ? { suites: [...taken], from, ...(partial ? { systems: keptSystems } : {}) }
+      : null;
 }
 
 /** How each suite's error messages begin (see `attempt` in runBackend). */
@@ -226,39 +283,112 @@ const SUITE_ERROR_PREFIX: Record<Suite, string> = {
   memory: "memory",
 };
 
-/** Runs every configured backend, evaluates the targets, writes the reports; returns the results. */
+/** Thrown by `--render` when the output folder holds no report of the requested backends. */
+export class NothingToRenderError extends Error {
+  override name = "NothingToRenderError";
+}
+
+/**
+ * On SIGINT/SIGTERM the finally blocks never run: kill the workers, drop this run's schemas,
+ * remove its temp dir, and exit 130/143. `remove` takes the handlers off; `pending` is the
+ * cleanup under way (it never resolves: it exits), for the run to wait on instead of going on.
+ */
+function cleanupOnSignal(
+  ctx: BenchContext,
+  log: Log,
+): { remove: () => void; pending: () => Promise<never> | null } {
+  let cleanup: Promise<never> | null = null;
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`${signal}: cleaning up this run (worker processes, schemas ${ctx.runId}_*, ${ctx.tmpDir}) …`);
+    cleanup = (async () => {
+      try {
+        await killWorkerProcesses();
+        if (ctx.pgUrl) await dropRunSchemas(ctx.pgUrl, ctx.runId);
+      } catch (err) {
+        log(`cleanup: ${err instanceof Error ? err.message : String(err)}`);
+      } finally {
+        rmSync(ctx.tmpDir, { recursive: true, force: true });
+      }
+      return process.exit(signal === "SIGINT" ? 130 : 143);
+    })();
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  return {
+    remove: () => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+    pending: () => cleanup,
+  };
+}
+
+/**
+ * Runs every configured backend, evaluates the targets, writes the reports; returns the results.
+ * A requested backend that could not be measured (`skipped`) is returned but its report files
+ * are left as they were.
+ */
 export async function runBench(
   config: BenchConfig,
   log: Log = (l) => process.stderr.write(`${l}\n`),
 ): Promise<Partial<Record<Backend, BackendResults>>> {
+  const saved = (backend: Backend) => join(config.outDir, `${backend}.json`);
+  if (config.render && !config.backends.some((b) => existsSync(saved(b))))
+    throw new NothingToRenderError(
+      `--render: no report to render in ${config.outDir} (no ${config.backends.map((b) => `${b}.json`).join(" or ")}); give --out the folder of an earlier run`,
+    );
+  // Refuse a mismatched merge before measuring anything, not after.
+  if (config.merge && !config.render) for (const b of config.backends) previousResults(b, config);
   const tmpDir = mkdtempSync(join(tmpdir(), "hive-bench-"));
   const ctx: BenchContext = {
     tmpDir,
     pgUrl: config.pgUrl,
     runId: `bench_${process.pid}_${Date.now().toString(36)}`,
   };
-  const all: Partial<Record<Backend, BackendResults>> = {};
+  const measured: Partial<Record<Backend, BackendResults>> = {};
+  const signals = cleanupOnSignal(ctx, log);
   try {
     if (!config.render)
-      for (const backend of config.backends) all[backend] = await runBackend(ctx, backend, config, log);
+      for (const backend of config.backends) {
+        measured[backend] = await runBackend(ctx, backend, config, log);
+        // Interrupted: no further backend, no report written; the cleanup exits the process.
+        await signals.pending();
+      }
   } finally {
+    await signals.pending();
+    signals.remove();
     rmSync(tmpDir, { recursive: true, force: true });
   }
-  if (config.merge) for (const r of Object.values(all)) mergePrevious(r, config);
+  if (config.merge) for (const r of Object.values(measured)) mergePrevious(r, config);
   // The other backend's report, when it is already there, gives its figures to the targets
-  // (SQLite's are judged against graphile-worker's), and is rewritten with them.
+  // (SQLite's are judged against graphile-worker's), and is rewritten with them; a skipped
+  // backend's earlier report gives its figures too, but is not rewritten.
+  const all: Partial<Record<Backend, BackendResults>> = {};
+  const rewrite: BackendResults[] = [];
   for (const backend of ["sqlite", "postgres"] as const) {
-    const file = join(config.outDir, `${backend}.json`);
-    if (!all[backend] && existsSync(file))
-      all[backend] = JSON.parse(readFileSync(file, "utf8")) as BackendResults;
+    const r = measured[backend];
+    if (r && !r.skipped) {
+      all[backend] = r;
+      rewrite.push(r);
+    } else if (existsSync(saved(backend))) {
+      all[backend] = JSON.parse(readFileSync(saved(backend), "utf8")) as BackendResults;
+      if (!r) rewrite.push(all[backend]!);
+    }
   }
   evaluateTargets(all, config);
   mkdirSync(config.outDir, { recursive: true });
-  for (const r of Object.values(all)) {
-    writeFileSync(join(config.outDir, `${r.backend}.md`), markdownReport(r, config));
+  for (const r of rewrite) {
+    writeFileSync(join(config.outDir, `${r.backend}.md`), markdownReport(r, configOfResults(config, r)));
     writeFileSync(join(config.outDir, `${r.backend}.json`), `${JSON.stringify(r, null, 2)}\n`);
   }
-  return all;
+  return {
+    ...all,
+    ...Object.fromEntries(
+      Object.values(measured)
+        .filter((r) => r.skipped)
+        .map((r) => [r.backend, r]),
+    ),
+  };
 }
 
 export { textReport };

@@ -1,6 +1,11 @@
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { argsFromCommandLine, benchConfig } from "./config.ts";
+import { systemsOf } from "./bench.ts";
+import { argsFromCommandLine, benchConfig, SYSTEM_IDS } from "./config.ts";
 import { DAG_SHAPES } from "./dagPlans.ts";
+import { runMain } from "./runMain.ts";
 
 const config = (...argv: string[]) => benchConfig(argsFromCommandLine(argv, {}));
 
@@ -22,5 +27,36 @@ describe("bench options", () => {
 
   it("names the options it knows when given one it does not", () => {
     expect(() => config("--dag-shape", "chain")).toThrow(/--dag-shapes/);
+  });
+});
+
+describe("bench --systems", () => {
+  it("knows the systems that the benchmark builds for each backend", () => {
+    for (const backend of ["sqlite", "postgres"] as const)
+      expect(systemsOf(backend, 8).map((s) => s.id)).toEqual([...SYSTEM_IDS[backend]]);
+  });
+
+  it("rejects a system it does not know, naming the known ones", () => {
+    expect(() => config("--systems", "nope")).toThrow(/unknown system nope .*known: hive, raw-batched/);
+  });
+
+  it("rejects a system of the other backend", () => {
+    expect(() => config("--backend", "sqlite", "--systems", "hive,graphile-worker")).toThrow(
+      /unknown system graphile-worker for --backend sqlite \(known: hive, raw-batched, raw-naive, plainjob, liteque\)/,
+    );
+    expect(config("--systems", "graphile-worker,plainjob").systems).toEqual(["graphile-worker", "plainjob"]);
+  });
+
+  it("exits 2 and writes nothing for an unknown system", async () => {
+    const parent = mkdtempSync(join(tmpdir(), "hive-bench-systems-"));
+    const out = join(parent, "out");
+    try {
+      const run = await runMain(["--smoke", "--systems", "nope", "--out", out]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/unknown system nope/);
+      expect(existsSync(out)).toBe(false);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
   });
 });

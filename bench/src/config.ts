@@ -8,6 +8,12 @@ import type { Backend } from "./systems/types.ts";
 export const SUITES = ["enqueue", "processing", "latency", "dag", "memory"] as const;
 export type Suite = (typeof SUITES)[number];
 
+/** The system ids of each backend, in report order (bench.ts builds the systems themselves). */
+export const SYSTEM_IDS: Record<Backend, readonly string[]> = {
+  sqlite: ["hive", "raw-batched", "raw-naive", "plainjob", "liteque"],
+  postgres: ["hive", "raw-pg", "graphile-worker", "pg-boss"],
+};
+
 export interface BenchConfig {
   /** The command line, as printed in the reports. */
   command: string;
@@ -66,7 +72,7 @@ const ArgsSchema = z.strictObject({
 export type BenchArgs = z.input<typeof ArgsSchema>;
 
 /** Sizes of a full run (the issue) and of a smoke run (seconds, for CI). */
-function sizes(
+export function sizes(
   smoke: boolean,
 ): Omit<
   BenchConfig,
@@ -100,6 +106,13 @@ function sizes(
 /** The configuration for these options (already parsed from flags and environment). */
 export function benchConfig(args: BenchArgs = {}): BenchConfig {
   const a = ArgsSchema.parse(args);
+  const backends: Backend[] = a.backend === "all" ? ["sqlite", "postgres"] : [a.backend];
+  const known = [...new Set(backends.flatMap((b) => SYSTEM_IDS[b]))];
+  const unknown = a.systems.filter((s) => !known.includes(s));
+  if (unknown.length > 0)
+    throw new Error(
+      `unknown system ${unknown.join(", ")} for --backend ${a.backend} (known: ${known.join(", ")})`,
+    );
   const base = sizes(a.smoke);
   const outDir = a.out
     ? isAbsolute(a.out)
@@ -109,7 +122,7 @@ export function benchConfig(args: BenchArgs = {}): BenchConfig {
   return {
     command: a.command,
     smoke: a.smoke,
-    backends: a.backend === "all" ? ["sqlite", "postgres"] : [a.backend],
+    backends,
     suites: a.suites,
     systems: a.systems,
     merge: a.merge,
@@ -156,4 +169,26 @@ export function argsFromCommandLine(argv: readonly string[], env: NodeJS.Process
       );
   }
   return args;
+}
+
+/** The sizes a run measured with, as saved in its results (what `--merge` and `--render` compare). */
+export type RunSizes = Pick<
+  BenchConfig,
+  "concurrency" | "enqueue" | "processing" | "latency" | "dag" | "memory"
+>;
+
+export function runSizes(c: BenchConfig): RunSizes {
+  const { concurrency, enqueue, processing, latency, dag, memory } = c;
+  return { concurrency, enqueue, processing, latency, dag, memory };
+}
+
+/**
+ * The configuration that describes saved results: their smoke flag and sizes (reports written
+ * before sizes were saved: the smoke or full sizes), whatever the current command's flags.
+ */
+export function configOfResults(c: BenchConfig, saved: { smoke: boolean; sizes?: RunSizes }): BenchConfig {
+  if (saved.sizes) return { ...c, smoke: saved.smoke, ...saved.sizes };
+  if (saved.smoke === c.smoke) return c;
+  const base = sizes(saved.smoke);
+  return { ...c, smoke: saved.smoke, ...base, dag: { ...base.dag, shapes: c.dag.shapes } };
 }

@@ -164,9 +164,13 @@ export function markdownReport(r: BackendResults, c: BenchConfig): string {
     title,
     `Run ${r.startedAt}, ${r.seconds.toFixed(0)} s, \`${r.command ?? c.command}\`. ${c.processing.runs > 1 ? `Enqueue and processing figures${c.dag.baselineRuns > 1 ? ", and the smallest DAG plan of each shape," : ""} are medians of several runs (see their tables), the rest single measurements` : "Every figure is one measurement"}, on a shared 2-core machine: see the load averages below.`,
   ];
-  if (r.merged)
+  if (r.merged?.suites.length)
     parts.push(
       `Suites ${r.merged.suites.join(", ")} come from the run of ${r.merged.from} (\`--merge\`); the others from this run.`,
+    );
+  if (r.merged?.systems?.length)
+    parts.push(
+      `The rows of ${r.merged.systems.join(", ")} come from the run of ${r.merged.from} (\`--merge --systems\`).`,
     );
   if (r.errors.length) parts.push(`## Errors\n\n${r.errors.map((e) => `- ${e}`).join("\n")}`);
   for (const t of reportTables(r, c)) parts.push(`## ${t.title}\n\n${t.note}\n\n${markdownTable(t.table)}`);

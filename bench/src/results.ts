@@ -1,4 +1,5 @@
 /** The figures of one backend's run, as written to the JSON and markdown reports. */
+import type { RunSizes } from "./config.ts";
 import type { Backend } from "./systems/types.ts";
 
 export interface SystemInfo {
@@ -87,6 +88,8 @@ export interface TargetRow {
 export interface BackendResults {
   backend: Backend;
   smoke: boolean;
+  /** The sizes measured with (absent in reports written before they were saved). */
+  sizes?: RunSizes;
   /** The command that produced these figures. */
   command: string;
   startedAt: string;
@@ -95,8 +98,8 @@ export interface BackendResults {
   skipped: string | null;
   /** Measurements that failed (the run goes on without them). */
   errors: string[];
-  /** Suites copied from an earlier report (`--merge`), with that report's start time. */
-  merged: { suites: string[]; from: string } | null;
+  /** Suites copied from an earlier report (`--merge`), with that report's start time; `systems`: systems not re-run, whose rows of every suite come from it. */
+  merged: { suites: string[]; from: string; systems?: string[] } | null;
   environment: Record<string, string>;
   systems: SystemInfo[];
   enqueue: EnqueueRow[];

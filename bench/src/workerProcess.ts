@@ -54,6 +54,19 @@ export function liveWorkerProcesses(): number {
   return live.size;
 }
 
+/** Kills every live worker process (a run interrupted by a signal); resolves once they are gone. */
+export async function killWorkerProcesses(): Promise<void> {
+  await Promise.all(
+    [...live].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          child.once("exit", () => resolve());
+          if (!child.kill("SIGKILL")) resolve();
+        }),
+    ),
+  );
+}
+
 export class WorkerProcess {
   private readonly child: ChildProcess;
   private readonly waiters = new Set<(m: FromChild) => boolean>();

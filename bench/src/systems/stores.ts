@@ -39,6 +39,26 @@ export async function dropSchema(url: string, schema: string): Promise<void> {
   }
 }
 
+/** Drops every schema of one run (bench_<run>_…): the cleanup of an interrupted run. */
+export async function dropRunSchemas(url: string, runId: string): Promise<void> {
+  // A lock held by a killed worker's session is released when the server sees it gone: wait a while, not forever.
+  const c = new pg.Client({
+    connectionString: url,
+    options: "-c lock_timeout=10000",
+    connectionTimeoutMillis: 5000,
+  });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ name: string }>(
+      "SELECT nspname AS name FROM pg_namespace WHERE starts_with(nspname, $1)",
+      [`${runId}_`],
+    );
+    for (const { name } of rows) await c.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
+  } finally {
+    await c.end();
+  }
+}
+
 /** Counting queries on a store, from a connection of the benchmark's own. */
 export interface Counter {
   count(sql: string, params?: (string | number)[]): Promise<number>;

@@ -1,0 +1,36 @@
+/** Test helper: runs `pnpm bench` (main.ts under tsx) as a process of its own. */
+import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+
+export interface MainRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs main.ts with these arguments (and extra environment); `onStderr` sees its log as it comes. */
+export function runMain(
+  argv: string[],
+  env: NodeJS.ProcessEnv = {},
+  onStderr?: (text: string, child: ReturnType<typeof spawn>) => void,
+): Promise<MainRun> {
+  const tsx = createRequire(import.meta.url).resolve("tsx");
+  const child = spawn(process.execPath, ["--import", tsx, join(import.meta.dirname, "main.ts"), ...argv], {
+    env: { ...process.env, HIVE_BENCH_SMOKE: "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => {
+    stdout += d;
+  });
+  child.stderr.on("data", (d) => {
+    stderr += d;
+    onStderr?.(stderr, child);
+  });
+  return new Promise((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+}
