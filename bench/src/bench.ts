@@ -303,7 +303,11 @@ function cleanupOnSignal(
     cleanup = (async () => {
       try {
         await killWorkerProcesses();
-        if (ctx.pgUrl) await dropRunSchemas(ctx.pgUrl, ctx.runId);
+        // A schema whose creation was in flight at the signal commits a moment later: drop
+        // until a listing finds none (CI saw one left behind after a single pass).
+        if (ctx.pgUrl)
+          for (let round = 0; round < 10 && (await dropRunSchemas(ctx.pgUrl, ctx.runId)) > 0; round++)
+            await new Promise((r) => setTimeout(r, 200));
       } catch (err) {
         log(`cleanup: ${err instanceof Error ? err.message : String(err)}`);
       } finally {

@@ -39,8 +39,8 @@ export async function dropSchema(url: string, schema: string): Promise<void> {
   }
 }
 
-/** Drops every schema of one run (bench_<run>_…): the cleanup of an interrupted run. */
-export async function dropRunSchemas(url: string, runId: string): Promise<void> {
+/** Drops every schema of one run (bench_<run>_…): the cleanup of an interrupted run. Returns how many it found. */
+export async function dropRunSchemas(url: string, runId: string): Promise<number> {
   // A lock held by a killed worker's session is released when the server sees it gone: wait a while, not forever.
   const c = new pg.Client({
     connectionString: url,
@@ -54,6 +54,7 @@ export async function dropRunSchemas(url: string, runId: string): Promise<void> 
       [`${runId}_`],
     );
     for (const { name } of rows) await c.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
+    return rows.length;
   } finally {
     await c.end();
   }
