@@ -4,8 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { NothingToRenderError, runBench } from "./bench.ts";
 import { benchConfig, runSizes } from "./config.ts";
-import type { BackendResults } from "./results.ts";
-import { runMain } from "./runMain.ts";
+import { runMain, savedResults } from "./runMain.ts";
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -16,28 +15,6 @@ const tempDir = () => {
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-
-function saved(smoke: boolean, extra: Partial<BackendResults> = {}): BackendResults {
-  return {
-    backend: "sqlite",
-    smoke,
-    command: "pnpm bench --smoke",
-    startedAt: "2026-01-01T00:00:00Z",
-    seconds: 1,
-    skipped: null,
-    errors: [],
-    merged: null,
-    environment: {},
-    systems: [],
-    enqueue: [],
-    processing: [],
-    latency: [],
-    dag: [],
-    memory: null,
-    targets: [],
-    ...extra,
-  };
-}
 
 describe("pnpm bench --render", () => {
   it("fails, writing nothing, when the output folder holds no report", async () => {
@@ -55,7 +32,10 @@ describe("pnpm bench --render", () => {
   it("describes the saved run's sizes, not the current command's", async () => {
     const out = tempDir();
     const smoke = benchConfig({ smoke: true, out });
-    writeFileSync(join(out, "sqlite.json"), JSON.stringify(saved(true, { sizes: runSizes(smoke) })));
+    writeFileSync(
+      join(out, "sqlite.json"),
+      JSON.stringify(savedResults("sqlite", true, { sizes: runSizes(smoke) })),
+    );
     await runBench(benchConfig({ render: true, out, backend: "sqlite" }), () => {});
     const md = readFileSync(join(out, "sqlite.md"), "utf8");
     expect(md).toContain("(smoke run)");
@@ -64,7 +44,7 @@ describe("pnpm bench --render", () => {
 
   it("takes a smoke report written before sizes were saved at the smoke sizes", async () => {
     const out = tempDir();
-    writeFileSync(join(out, "sqlite.json"), JSON.stringify(saved(true)));
+    writeFileSync(join(out, "sqlite.json"), JSON.stringify(savedResults("sqlite", true)));
     await runBench(benchConfig({ render: true, out, backend: "sqlite" }), () => {});
     const md = readFileSync(join(out, "sqlite.md"), "utf8");
     expect(md).toContain("(smoke run)");

@@ -1,7 +1,8 @@
-/** Test helper: runs `pnpm bench` (main.ts under tsx) as a process of its own. */
+/** Test helpers: runs `pnpm bench` (main.ts under tsx) as a process of its own; a saved report to start from. */
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import type { BackendResults } from "./results.ts";
 
 export interface MainRun {
   code: number | null;
@@ -33,4 +34,31 @@ export function runMain(
   return new Promise((resolve) =>
     child.once("exit", (code, signal) => resolve({ code, signal, stdout, stderr })),
   );
+}
+
+/** A saved report of one backend with no rows, as an earlier run would have left it (`extra` on top). */
+export function savedResults(
+  backend: BackendResults["backend"],
+  smoke: boolean,
+  extra: Partial<BackendResults> = {},
+): BackendResults {
+  return {
+    backend,
+    smoke,
+    command: "pnpm bench --smoke",
+    startedAt: "2026-01-01T00:00:00Z",
+    seconds: 1,
+    skipped: null,
+    errors: [],
+    merged: null,
+    environment: {},
+    systems: [],
+    enqueue: [],
+    processing: [],
+    latency: [],
+    dag: [],
+    memory: null,
+    targets: [],
+    ...extra,
+  };
 }

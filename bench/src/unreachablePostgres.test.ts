@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runMain } from "./runMain.ts";
+import { runMain, savedResults } from "./runMain.ts";
 
 const out = mkdtempSync(join(tmpdir(), "hive-bench-unreachable-"));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -11,24 +11,7 @@ const UNREACHABLE = "postgres://postgres@127.0.0.1:1/test";
 
 describe("pnpm bench with PostgreSQL unreachable", () => {
   it("leaves the saved PostgreSQL report untouched, still writes SQLite's, and exits non-zero", async () => {
-    const earlier = {
-      backend: "postgres",
-      smoke: true,
-      command: "pnpm bench --smoke (earlier run)",
-      startedAt: "2026-01-01T00:00:00Z",
-      seconds: 1,
-      skipped: null,
-      errors: [],
-      merged: null,
-      environment: {},
-      systems: [],
-      enqueue: [],
-      processing: [],
-      latency: [],
-      dag: [],
-      memory: null,
-      targets: [],
-    };
+    const earlier = savedResults("postgres", true, { command: "pnpm bench --smoke (earlier run)" });
     const json = `${JSON.stringify(earlier)}\n`;
     writeFileSync(join(out, "postgres.json"), json);
     writeFileSync(join(out, "postgres.md"), "# earlier report\n");
