@@ -387,19 +387,11 @@ async function leaseFailure(tx: TxState, taskId: string, token: number): Promise
   );
 }
 
-/** The worker's current_task_id names its running task; a finished task is no longer it. */
-async function clearCurrentTask(tx: TxState, workerId: string | null, taskId: string): Promise<void> {
-  if (workerId)
-    await tx.ex.run("UPDATE workers SET current_task_id = NULL WHERE id = ? AND current_task_id = ?", [
-      workerId,
-      taskId,
-    ]);
-}
-
 /**
- * Set-based clearCurrentTask: no worker's current_task_id names these tasks any more (they left
- * their worker: released, cancelled, reaped). One statement whatever their number. On
- * PostgreSQL a worker row another transaction holds is skipped, as by the completion: that is
+ * No worker's current_task_id names these tasks any more (they left their worker: failed,
+ * released, cancelled, reaped; the completion clears it in its own statement). One statement
+ * whatever their number. On PostgreSQL a worker row another transaction holds is skipped, as
+ * by the completion: that is
  * the worker's own claim or commit, and waiting for it here (holding the tasks' row locks) could
  * deadlock with its failTask of one of them.
  */
@@ -681,7 +673,7 @@ async function failRow(
        result_data = COALESCE(?, result_data) WHERE task_id = ? AND run_number = ${LATEST_RUN_NUMBER}`,
     [ts, f.error, f.outputLog ?? null, toJson(f.result), f.taskId, f.taskId],
   );
-  await clearCurrentTask(tx, cur.assigned_worker, f.taskId);
+  await clearCurrentTasks(tx, [f.taskId]);
   if (retry) {
     tx.events.push({ type: "task.retried", taskId: f.taskId, attempt: attempts, runAt, error: f.error });
     await applyPlanTransitions(tx, [
