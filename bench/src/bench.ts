@@ -106,6 +106,7 @@ async function runBackend(
     Object.assign(r.environment, facts);
   }
   const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | null> => {
+    if (ctx.interrupted) return null;
     log(`[${backend}] ${what} …`);
     try {
       return await fn();
@@ -134,6 +135,7 @@ async function runBackend(
   // 2-process run both, the latency run the first again (each run opens a fresh store).
   if (run("processing") || run("latency"))
     for (const s of systems) {
+      if (ctx.interrupted) break;
       const latency = run("latency") && s.role !== "baseline";
       if (!run("processing") && !latency) continue;
       const pool = [new WorkerProcess(), new WorkerProcess()];
@@ -289,22 +291,33 @@ export class NothingToRenderError extends Error {
 }
 
 /**
- * On SIGINT/SIGTERM the finally blocks never run: kill the workers, drop this run's schemas,
- * remove its temp dir, and exit 130/143. `remove` takes the handlers off; `pending` is the
- * cleanup under way (it never resolves: it exits), for the run to wait on instead of going on.
+ * On SIGINT/SIGTERM: mark the run interrupted (no new store opens, no further suite starts), kill
+ * the workers (the measurement under way fails at once and its store closes and drops itself),
+ * wait for the run to unwind (`settled`, called by runBench), then drop whatever schema of this
+ * run is still there, remove its temp dir, and exit 130/143. The last drop runs only once nothing
+ * of this process can create a schema any more: a CREATE sent just before exit commits after it.
+ * `remove` takes the handlers off; `pending` is the cleanup under way (it never resolves: it exits).
  */
 function cleanupOnSignal(
   ctx: BenchContext,
   log: Log,
-): { remove: () => void; pending: () => Promise<never> | null } {
+): { remove: () => void; settled: () => void; pending: () => Promise<never> | null } {
   let cleanup: Promise<never> | null = null;
+  let settle = () => {};
+  const unwound = new Promise<void>((resolve) => {
+    settle = resolve;
+  });
   const onSignal = (signal: NodeJS.Signals) => {
+    // Ctrl-C reaches pnpm, tsx and this process alike, and they pass it on: a second signal
+    // must not kill the process halfway through its cleanup.
+    if (cleanup) return log(`${signal}: the cleanup is under way`);
+    ctx.interrupted = true;
     log(`${signal}: cleaning up this run (worker processes, schemas ${ctx.runId}_*, ${ctx.tmpDir}) …`);
     cleanup = (async () => {
       try {
         await killWorkerProcesses();
-        // A schema whose creation was in flight at the signal commits a moment later: drop
-        // until a listing finds none (CI saw one left behind after a single pass).
+        // A step that does not wait on a worker (a plan being built) is given a while to end.
+        await Promise.race([unwound, new Promise((r) => setTimeout(r, UNWIND_WAIT_MS))]);
         if (ctx.pgUrl)
           for (let round = 0; round < 10 && (await dropRunSchemas(ctx.pgUrl, ctx.runId)) > 0; round++)
             await new Promise((r) => setTimeout(r, 200));
@@ -316,16 +329,20 @@ function cleanupOnSignal(
       return process.exit(signal === "SIGINT" ? 130 : 143);
     })();
   };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   return {
     remove: () => {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
     },
+    settled: () => settle(),
     pending: () => cleanup,
   };
 }
+
+/** How long an interrupted run waits for its current step to end before dropping its schemas. */
+const UNWIND_WAIT_MS = 60_000;
 
 /**
  * Runs every configured backend, evaluates the targets, writes the reports; returns the results.
@@ -356,10 +373,13 @@ export async function runBench(
       for (const backend of config.backends) {
         measured[backend] = await runBackend(ctx, backend, config, log);
         // Interrupted: no further backend, no report written; the cleanup exits the process.
-        await signals.pending();
+        if (ctx.interrupted) break;
       }
   } finally {
-    await signals.pending();
+    if (ctx.interrupted) {
+      signals.settled();
+      await signals.pending();
+    }
     signals.remove();
     rmSync(tmpDir, { recursive: true, force: true });
   }

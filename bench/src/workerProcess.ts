@@ -157,9 +157,10 @@ export class WorkerProcess {
     this.executed = 0;
     this.firstAt = null;
     this.starts.clear();
-    const r = this.reply("opened", timeoutMs);
+    // Sent first: a dead process throws here, before a reply promise exists to reject unobserved
+    // (the reply cannot arrive before this turn ends).
     this.send({ type: "open", spec });
-    return (await r).rssBytes;
+    return (await this.reply("opened", timeoutMs)).rssBytes;
   }
 
   /** Starts consuming. */
@@ -169,9 +170,8 @@ export class WorkerProcess {
 
   /** Stops the worker; resolves with the payload indexes its handlers executed and its peak RSS. */
   async stop(timeoutMs = 120_000): Promise<{ executed: number[]; maxRssKb: number }> {
-    const r = this.reply("stopped", timeoutMs);
     this.send({ type: "stop" });
-    const m = await r;
+    const m = await this.reply("stopped", timeoutMs);
     return { executed: m.executed, maxRssKb: m.maxRssKb };
   }
 

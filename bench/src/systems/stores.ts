@@ -7,8 +7,18 @@ import type { BenchContext } from "./types.ts";
 
 let serial = 0;
 
+/** Thrown when a store would be opened after the run was interrupted by a signal. */
+export class RunInterruptedError extends Error {
+  override name = "RunInterruptedError";
+}
+
+function refuseIfInterrupted(ctx: BenchContext): void {
+  if (ctx.interrupted) throw new RunInterruptedError("the run was interrupted: no new store is opened");
+}
+
 /** A new SQLite file path for one store (the file does not exist yet). */
 export function sqlitePath(ctx: BenchContext, name: string): string {
+  refuseIfInterrupted(ctx);
   return join(ctx.tmpDir, `${name}-${++serial}.db`);
 }
 
@@ -19,6 +29,7 @@ export function removeSqlite(path: string): void {
 
 /** A new PostgreSQL schema name for one store (bench_<run>_<name>_<n>). */
 export function pgSchemaName(ctx: BenchContext, name: string): string {
+  refuseIfInterrupted(ctx);
   return `${ctx.runId}_${name.replace(/[^a-z0-9]/g, "")}_${++serial}`;
 }
 

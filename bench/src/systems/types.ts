@@ -46,4 +46,6 @@ export interface BenchContext {
   pgUrl: string | null;
   /** Unique prefix for this run's PostgreSQL schemas (bench_<pid>_<time>). */
   runId: string;
+  /** Set on SIGINT/SIGTERM: no new store is opened (sqlitePath and pgSchemaName throw), no suite starts. */
+  interrupted?: boolean;
 }
