@@ -47,6 +47,10 @@ import { parseInput } from "./validate.ts";
 // driver converts each value on its own). The transaction reads only what it writes with (the
 // rowids, as the JSON list the UPDATE binds, and five columns a task); the full rows' text is
 // parsed into Tasks after COMMIT, outside the write lock that other processes wait for.
+// A draining worker is handed nothing: the pick's limit is 0 for it (one lookup of the worker by
+// primary key, evaluated once per claim, in both dialects).
+const DRAINING_LIMIT =
+  "(CASE WHEN EXISTS (SELECT 1 FROM workers wd WHERE wd.id = ? AND wd.status = 'draining') THEN 0 ELSE ? END)";
 const PICK_SQLITE = `SELECT json_group_array(rid),
     json_group_array(json_array(id, lease_token, attempts, plan_id, current_phase)),
     json_group_array(json_array(${TASK_SELECT})) FROM (
@@ -57,7 +61,7 @@ const PICK_SQLITE = `SELECT json_group_array(rid),
         SELECT 1 FROM json_each(tasks.required_skills) s
         WHERE s.value NOT IN (SELECT value FROM json_each((SELECT capabilities FROM workers WHERE id = ?)))
           OR (? IS NOT NULL AND s.value NOT IN (SELECT value FROM json_each(?)))))
-    ORDER BY priority DESC, created_at ASC LIMIT ?)`;
+    ORDER BY priority DESC, created_at ASC LIMIT ${DRAINING_LIMIT})`;
 /** What the claim writes; claimedValues mirrors it on the picked rows. */
 const CLAIM_UPDATE_SQLITE = `UPDATE tasks SET status = 'in_progress', assigned_worker = ?, lease_token = lease_token + 1,
     lease_expires_at = ?, attempts = attempts + 1, updated_at = ?, cancel_requested = 0
@@ -81,7 +85,7 @@ const pickParams = (
   types: string | null,
   caps: string | null,
   ts: number,
-) => [ts, types, types, q.workerId, caps, caps, q.limit];
+) => [ts, types, types, q.workerId, caps, caps, q.workerId, q.limit];
 
 /** What the claim's transaction needs of a claimed task: its events, run row and plan transition. */
 interface ClaimKey {
@@ -175,7 +179,7 @@ const CLAIM_POSTGRES_UPDATE = `UPDATE tasks SET status = 'in_progress', assigned
       AND (?::text IS NULL OR task_type IN (SELECT jsonb_array_elements_text(?::jsonb)))
       AND (required_skills = '[]' OR (required_skills::jsonb <@ (SELECT wk.capabilities::jsonb FROM workers wk WHERE wk.id = ?)
         AND (?::jsonb IS NULL OR required_skills::jsonb <@ ?::jsonb)))
-    ORDER BY priority DESC NULLS LAST, created_at ASC LIMIT ?
+    ORDER BY priority DESC NULLS LAST, created_at ASC LIMIT ${DRAINING_LIMIT}
     FOR UPDATE SKIP LOCKED))
   RETURNING ${TASK_SELECT}`;
 

@@ -779,11 +779,24 @@ export class Worker {
     return this.stopping ?? Promise.resolve();
   }
 
+  /**
+   * While a stop finishes its tasks the worker's row says `draining` (listWorkers shows it; a
+   * claim in flight, a group commit's, gets nothing). A row that is not there stays so.
+   */
+  private async markDraining(): Promise<void> {
+    try {
+      await updateWorkerHeartbeat(this.db, { workerId: this.id, status: "draining" });
+    } catch (err) {
+      this.log.error({ workerId: this.id, err: String(err) }, "could not mark the worker draining");
+    }
+  }
+
   private async drain(timeoutMs: number): Promise<void> {
     this.state = "stopping";
     this.waker.wake();
     await this.starting; // a start() in progress installs nothing more once it sees the stop
     await Promise.all(this.loops);
+    await this.markDraining();
     // A group commit in flight may still bring claimed tasks into the buffer: let it land first
     // (or give up, as below, if the database refuses it until the timeout).
     this.giveUpAt = Date.now() + timeoutMs;
