@@ -16,7 +16,7 @@ describe("bench options", () => {
   });
 
   it("rejects a DAG shape it does not know", () => {
-    expect(() => config("--dag-shapes", "chain,star")).toThrow(/dagShapes/);
+    expect(() => config("--dag-shapes", "chain,star")).toThrow(/^--dag-shapes \(value 2\): .*"chain"/);
   });
 
   it("takes increasing DAG sizes, the first being the growth base", () => {
@@ -25,8 +25,51 @@ describe("bench options", () => {
     expect(() => config("--dag-sizes", "500,500")).toThrow(/increasing/);
   });
 
+  it("names the flag, not a schema path, when a value is refused", () => {
+    expect(() => config("--backend", "mysql")).toThrow(/^--backend: .*"sqlite"\|"postgres"\|"all"/);
+    expect(() => config("--memory-queued", "lots")).toThrow(/^--memory-queued: .*number/);
+    expect(() => config("--dag-sizes", "5,10")).toThrow(/^--dag-sizes \(value 1\): .*>=10/);
+    // A flag followed by another flag has no value (not `--smoke` taken as the backend).
+    expect(() => config("--backend", "--smoke")).toThrow(/^--backend needs a value$/);
+  });
+
   it("names the options it knows when given one it does not", () => {
     expect(() => config("--dag-shape", "chain")).toThrow(/--dag-shapes/);
+  });
+});
+
+describe("bench --help", () => {
+  it("prints the options and exits 0, measuring and writing nothing", async () => {
+    const parent = mkdtempSync(join(tmpdir(), "hive-bench-help-"));
+    const out = join(parent, "out");
+    try {
+      for (const flag of ["--help", "-h"]) {
+        const run = await runMain(["--smoke", flag, "--out", out]);
+        expect(run.code).toBe(0);
+        for (const option of [
+          "--smoke",
+          "--backend",
+          "--suites",
+          "--systems",
+          "--merge",
+          "--render",
+          "--out",
+        ])
+          expect(run.stdout).toContain(option);
+        expect(run.stdout).toContain(SYSTEM_IDS.postgres.join(", "));
+        expect(run.stderr).not.toMatch(/\[sqlite\]|\[postgres\]/);
+        expect(existsSync(out)).toBe(false);
+      }
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
+
+  it("exits 2 with the flag named on a bad value", async () => {
+    const run = await runMain(["--smoke", "--backend", "mysql"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^pnpm bench: --backend: /m);
+    expect(run.stderr).not.toContain('"code"');
   });
 });
 

@@ -103,14 +103,33 @@ export function sizes(
       };
 }
 
+/** A command line the benchmark refuses: the message names the flag (exit 2, nothing measured). */
+export class BenchUsageError extends Error {
+  override name = "BenchUsageError";
+}
+
+/** The flag an option comes from (`dagSizes` → `--dag-sizes`). */
+const flagOf = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
 /** The configuration for these options (already parsed from flags and environment). */
 export function benchConfig(args: BenchArgs = {}): BenchConfig {
-  const a = ArgsSchema.parse(args);
+  const parsed = ArgsSchema.safeParse(args);
+  if (!parsed.success)
+    throw new BenchUsageError(
+      parsed.error.issues
+        .map((i) => {
+          const [key, item] = i.path;
+          const where = key === undefined ? "options" : flagOf(String(key));
+          return `${where}${typeof item === "number" ? ` (value ${item + 1})` : ""}: ${i.message}`;
+        })
+        .join("; "),
+    );
+  const a = parsed.data;
   const backends: Backend[] = a.backend === "all" ? ["sqlite", "postgres"] : [a.backend];
   const known = [...new Set(backends.flatMap((b) => SYSTEM_IDS[b]))];
   const unknown = a.systems.filter((s) => !known.includes(s));
   if (unknown.length > 0)
-    throw new Error(
+    throw new BenchUsageError(
       `unknown system ${unknown.join(", ")} for --backend ${a.backend} (known: ${known.join(", ")})`,
     );
   const base = sizes(a.smoke);
@@ -135,6 +154,31 @@ export function benchConfig(args: BenchArgs = {}): BenchConfig {
   };
 }
 
+/** What `pnpm bench --help` prints. */
+export const USAGE = `pnpm bench [options]: throughput, latency, DAG scaling and memory of Hive against a raw
+baseline and its peers, on the same machine in the same run; prints the tables and writes
+bench/results/<backend>.md and .json (a full run takes ~20 minutes; --smoke seconds).
+
+  --smoke                 tiny sizes (CI); reports go to bench/results/smoke/ (or HIVE_BENCH_SMOKE=1)
+  --backend <b>           sqlite, postgres or all (default all)
+  --suites <a,b>          of ${SUITES.join(", ")} (default all)
+  --systems <a,b>         only these systems: sqlite ${SYSTEM_IDS.sqlite.join(", ")};
+                          postgres ${SYSTEM_IDS.postgres.join(", ")} (default all)
+  --merge                 keep the saved report's figures for the suites and systems not run now
+  --render                measure nothing: judge the targets again and rewrite the reports from the saved JSON
+  --dag-sizes <n,m,…>     DAG plan sizes, increasing (default 1000,10000,100000; the first is the growth base)
+  --dag-shapes <a,b>      of ${DAG_SHAPES.join(", ")} (default all)
+  --memory-queued <n>     tasks queued for the memory run (default 100000)
+  --out <dir>             where the reports are read and written (default bench/results)
+  --help, -h              this text
+
+PostgreSQL: HIVE_BENCH_PG_URL (default ${DEFAULT_PG_URL}); each run uses schemas of its own
+and drops them, also on SIGINT/SIGTERM. Exit: 0 measured, 1 a measurement failed or a backend
+could not be measured, 2 a bad command line, 130/143 interrupted.`;
+
+/** True when the command line asks for the usage text. */
+export const wantsHelp = (argv: readonly string[]) => argv.includes("--help") || argv.includes("-h");
+
 /**
  * Flags and environment: `--smoke` (or HIVE_BENCH_SMOKE=1), `--backend sqlite|postgres|all`,
  * `--suites enqueue,processing,latency,dag,memory`, `--systems hive,plainjob,…`,
@@ -149,7 +193,7 @@ export function argsFromCommandLine(argv: readonly string[], env: NodeJS.Process
     const flag = argv[k]!;
     const value = () => {
       const v = argv[++k];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
+      if (v === undefined || v.startsWith("--")) throw new BenchUsageError(`${flag} needs a value`);
       return v;
     };
     if (flag === "--smoke") args.smoke = true;
@@ -164,8 +208,8 @@ export function argsFromCommandLine(argv: readonly string[], env: NodeJS.Process
     else if (flag === "--out") args.out = value();
     else if (flag === "--") continue;
     else
-      throw new Error(
-        `unknown option ${flag} (--smoke, --backend, --suites, --systems, --merge, --render, --dag-sizes, --dag-shapes, --memory-queued, --out)`,
+      throw new BenchUsageError(
+        `unknown option ${flag} (--smoke, --backend, --suites, --systems, --merge, --render, --dag-sizes, --dag-shapes, --memory-queued, --out, --help)`,
       );
   }
   return args;

@@ -6,7 +6,12 @@
  * SIGINT/SIGTERM.
  */
 import { runBench, textReport } from "./bench.ts";
-import { argsFromCommandLine, benchConfig, configOfResults } from "./config.ts";
+import { argsFromCommandLine, benchConfig, configOfResults, USAGE, wantsHelp } from "./config.ts";
+
+if (wantsHelp(process.argv.slice(2))) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 
 let config: ReturnType<typeof benchConfig>;
 let results: Awaited<ReturnType<typeof runBench>>;
