@@ -49,5 +49,12 @@ export const ClaimPlanningRequestsInputSchema = z.strictObject({
     .int()
     .min(100)
     .default(5 * 60_000),
+  /**
+   * Claims a request may take (default 5). A stale assigned request that has already been claimed
+   * this many times is not handed out again but failed: a request that kills every planner that
+   * takes it (a poison pill) would otherwise be reclaimed forever. Pending requests (given back by
+   * a live planner) are not affected.
+   */
+  maxAttempts: z.number().int().min(1).max(1_000_000).default(5),
 });
 export type ClaimPlanningRequestsInput = z.input<typeof ClaimPlanningRequestsInputSchema>;

@@ -93,7 +93,10 @@ export async function listPlanningRequests(
 /**
  * Atomically assigns pending requests (highest priority, then oldest) to a planner agent; also
  * takes back requests assigned longer ago than `staleAfterMs` (their planner died). Two
- * planners never get the same request.
+ * planners never get the same request. A stale request already claimed `maxAttempts` times
+ * (default 5) is not handed out again: it is failed in the same transaction (a
+ * `planning.failed` event each), since a request that every planner dies on would otherwise
+ * take the planners down one after another forever. Returns the claimed requests only.
  */
 export async function claimPlanningRequests(
   db: Db,
@@ -102,14 +105,37 @@ export async function claimPlanningRequests(
   const q = parseInput(ClaimPlanningRequestsInputSchema, input, "claimPlanningRequests input");
   return withTx(db, async (tx) => {
     const ts = now();
+    const staleBefore = ts - q.staleAfterMs;
+    const skipLocked = tx.ex.dialect === "postgres" ? " FOR UPDATE SKIP LOCKED" : "";
+    // The outer conditions repeat the inner ones (as the reaper's do): on PostgreSQL a request
+    // another transaction claimed or finished meanwhile is re-checked on its new version.
+    const exhausted = await tx.ex.all<PlanningRowRaw>(
+      `UPDATE planning_queue SET status = 'failed', completed_at = ?,
+         error_message = 'its planner stopped answering ' || CAST(attempts AS TEXT) || ?
+       WHERE id IN (
+         SELECT id FROM planning_queue
+         WHERE status = 'assigned' AND assigned_at < ? AND attempts >= ?${skipLocked})
+         AND status = 'assigned' AND assigned_at < ? AND attempts >= ?
+       RETURNING *`,
+      [
+        ts,
+        ` times (maxAttempts ${q.maxAttempts}): not handed out again, as the request itself may be what stops its planners`,
+        staleBefore,
+        q.maxAttempts,
+        staleBefore,
+        q.maxAttempts,
+      ],
+    );
+    for (const r of exhausted)
+      tx.events.push({ type: "planning.failed", requestId: r.id, error: r.error_message ?? "" });
     const rows = await tx.ex.all<PlanningRowRaw>(
       `UPDATE planning_queue SET status = 'assigned', assigned_agent = ?, assigned_at = ?, attempts = attempts + 1
        WHERE id IN (
          SELECT id FROM planning_queue
-         WHERE status = 'pending' OR (status = 'assigned' AND assigned_at < ?)
-         ORDER BY priority DESC NULLS LAST, created_at ASC LIMIT ?${tx.ex.dialect === "postgres" ? " FOR UPDATE SKIP LOCKED" : ""})
+         WHERE status = 'pending' OR (status = 'assigned' AND assigned_at < ? AND attempts < ?)
+         ORDER BY priority DESC NULLS LAST, created_at ASC LIMIT ?${skipLocked})
        RETURNING *`,
-      [q.agentId, ts, ts - q.staleAfterMs, q.limit],
+      [q.agentId, ts, staleBefore, q.maxAttempts, q.limit],
     );
     rows.sort(
       (a, b) => Number(b.priority) - Number(a.priority) || Number(a.created_at) - Number(b.created_at),
