@@ -27,6 +27,12 @@ export const DeployerConfigSchema = z
     backoffBaseMs: z.coerce.number().int().min(0).default(1000),
     /** Exit once nothing runs and no deployment task this deployer can take is ready (retries waiting for their backoff are not waited for). */
     once: z.boolean().default(false),
+    /**
+     * Create the database if it is missing and apply pending migrations (default false). Without
+     * it a database that does not exist or is not fully migrated is refused: a mistyped --db must
+     * not become a new empty database the deployer waits on forever.
+     */
+    migrate: z.boolean().default(false),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   // Renewed no more often than it lasts, a lease runs out under any deployment longer than it:
@@ -78,8 +84,9 @@ export function prepareRoot(root: string): string {
 /** Usage of the daemon's flags, printed by `--help`. */
 export const DEPLOYER_USAGE = `hive-deployer [flags]           run the deployer daemon (deployment tasks, under --root)
 
-  --db <file>              SQLite database (env HIVE_DB_PATH)
+  --db <file>              SQLite database (env HIVE_DB_PATH); must exist and be migrated (\`hive migrate\`)
   --database-url <url>     PostgreSQL instead (env HIVE_DATABASE_URL); not with --db
+  --migrate                create the database if missing and apply pending migrations
   --root <dir>             every release is written under it (env HIVE_DEPLOY_ROOT, default hive/deployments)
   --worker-id <id>         worker id (env HIVE_DEPLOYER_ID; default deployer-<pid>-<random>)
   --concurrency <n>        deployments at once (env HIVE_DEPLOYER_CONCURRENCY, default 1)
@@ -113,6 +120,7 @@ export function loadDeployerConfig(argv: string[], processEnv: NodeJS.ProcessEnv
       "drain-timeout-ms": { type: "string" },
       "backoff-ms": { type: "string" },
       once: { type: "boolean" },
+      migrate: { type: "boolean" },
       "log-level": { type: "string" },
     },
     strict: true,
@@ -133,6 +141,7 @@ export function loadDeployerConfig(argv: string[], processEnv: NodeJS.ProcessEnv
     drainTimeoutMs: values["drain-timeout-ms"] ?? env.HIVE_DEPLOYER_DRAIN_MS,
     backoffBaseMs: values["backoff-ms"] ?? env.HIVE_DEPLOYER_BACKOFF_MS,
     once: values.once ?? false,
+    migrate: values.migrate ?? false,
     logLevel: values["log-level"] ?? env.HIVE_LOG_LEVEL,
   });
 }

@@ -5,7 +5,14 @@
  * process at once; the lease then expires and the next deployment of the target repairs it).
  * `--once`: exit when nothing is left to deploy.
  */
-import { closeDatabase, HiveError, openDatabase } from "@hive/orchestration";
+import {
+  closeDatabase,
+  type Database,
+  DatabaseOpenError,
+  HiveError,
+  openDatabase,
+  SchemaVersionError,
+} from "@hive/orchestration";
 import { ZodError } from "zod";
 import {
   ConfigUsageError,
@@ -16,6 +23,30 @@ import {
 } from "./config.ts";
 import { createDeployerWorker, DEPLOYER_CAPABILITIES, untilIdle } from "./daemon.ts";
 import { createLogger } from "./logger.ts";
+
+/**
+ * Opens the database. Only with --migrate may it be created or migrated: otherwise a missing
+ * file, an empty or not fully migrated database, or a PostgreSQL schema that does not exist is
+ * refused (as every `hive` command but `hive migrate` does), so a mistyped --db is an error
+ * instead of a new empty database that the deployer waits on forever.
+ */
+async function open(where: { path?: string; url?: string }, migrate: boolean): Promise<Database> {
+  try {
+    return await openDatabase({ ...where, ...(migrate ? { migrate: true } : { requireMigrated: true }) });
+  } catch (err) {
+    // Only a missing or unmigrated database (whose message says to migrate it) gets the hint: an
+    // unreachable server or a newer schema is not fixed by --migrate.
+    const fixedByMigrating =
+      err instanceof DatabaseOpenError && !(err instanceof SchemaVersionError) && /migrat/.test(err.message);
+    if (migrate || !fixedByMigrating) throw err;
+    throw new DatabaseOpenError(
+      `${err.message}; or start hive-deployer with --migrate, which creates and migrates it`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
 
 async function main(): Promise<number> {
   // `pnpm start -- --db x` forwards the "--" itself (as hive-planner and hive allow).
@@ -28,7 +59,10 @@ async function main(): Promise<number> {
   const log = createLogger("ai-deployer", config.logLevel, { workerId: config.workerId });
   // Before the database: a root that cannot be a directory is a bad flag (exit 2), like the others.
   const root = prepareRoot(config.root);
-  const db = await openDatabase({ path: config.dbPath, url: config.dbPath ? undefined : config.databaseUrl });
+  const db = await open(
+    { path: config.dbPath, url: config.dbPath ? undefined : config.databaseUrl },
+    config.migrate,
+  );
   const stopRequested = new AbortController();
   const onSignal = (signal: string) => {
     log.info({ signal, drainTimeoutMs: config.drainTimeoutMs }, "draining");

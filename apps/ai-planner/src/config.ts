@@ -35,10 +35,32 @@ export const PlannerConfigSchema = z
      * out (llm.timeoutMs × llm.maxAttempts + 60 s), so a slow but live planner is not overtaken.
      */
     staleAfterMs: ms(100).optional(),
-    /** Claims of one request before it is failed for good when the planner stays unavailable (default 3). */
+    /**
+     * Claims of one request before it is failed for good (default 3): when the planner stays
+     * unavailable, and when every planner that took it died (claimPlanningRequests' maxAttempts:
+     * a request that kills its planners is not handed to the next one forever).
+     */
     maxAttempts: z.coerce.number().int().min(1).max(100).default(3),
     /** Worker heartbeat period (default 5 s). */
     heartbeatMs: ms(50).default(5000),
+    /**
+     * Reaper period (default 2 s; 0: off): marks workers with an old heartbeat offline (and
+     * requeues tasks whose lease expired), so a planner or worker killed with SIGKILL does not
+     * stay `active` when no task worker runs a reaper.
+     */
+    reaperMs: ms(0).default(2000),
+    /**
+     * A worker whose last heartbeat is older than this is marked offline. Default: 30 s (the
+     * reaper's own default), or 3 × heartbeatMs when that is longer. Keep it above every worker's
+     * heartbeat period: the planner cannot know theirs.
+     */
+    workerTimeoutMs: ms(1).optional(),
+    /**
+     * Create the database if it is missing and apply pending migrations (default false). Without
+     * it a database that does not exist or is not fully migrated is refused: a mistyped --db must
+     * not become a new empty database the planner waits on forever.
+     */
+    migrate: z.boolean().default(false),
     /** On SIGINT/SIGTERM, how long plans in flight may finish before they are aborted and given back (default 10 s). */
     drainMs: ms(0).default(10_000),
     /**
@@ -57,6 +79,7 @@ export const PlannerConfigSchema = z
     ...c,
     staleAfterMs:
       c.staleAfterMs ?? (c.planner === "llm" ? c.llm.timeoutMs * c.llm.maxAttempts + 60_000 : 60_000),
+    workerTimeoutMs: c.workerTimeoutMs ?? Math.max(30_000, 3 * c.heartbeatMs),
   }));
 export type PlannerConfig = z.output<typeof PlannerConfigSchema>;
 export type PlannerConfigInput = z.input<typeof PlannerConfigSchema>;
@@ -65,15 +88,20 @@ export type PlannerConfigInput = z.input<typeof PlannerConfigSchema>;
 export const DAEMON_USAGE = `hive-planner [flags]            run the planner daemon
 hive-planner submit [flags]     enqueue a planning request (see hive-planner submit --help)
 
-  --db <file>            SQLite database (env HIVE_DB_PATH)
+  --db <file>            SQLite database (env HIVE_DB_PATH); must exist and be migrated (\`hive migrate\`)
   --database-url <url>   PostgreSQL instead (env HIVE_DATABASE_URL); not with --db
+  --migrate              create the database if missing and apply pending migrations
   --agent-id <id>        worker id (env HIVE_PLANNER_ID; default planner-<pid>-<random>)
   --planner <kind>       builtin (default) or llm (env HIVE_PLANNER)
   --poll-ms <n>          idle polling period (env HIVE_PLANNER_POLL_MS, default 200)
   --concurrency <n>      requests planned at once (env HIVE_PLANNER_CONCURRENCY, default 2)
   --stale-ms <n>         re-plan requests assigned longer ago (env HIVE_PLANNER_STALE_MS)
-  --max-attempts <n>     claims before a request fails for good (env HIVE_PLANNER_MAX_ATTEMPTS, default 3)
+  --max-attempts <n>     claims before a request fails for good, planner unavailable or planners
+                         dead (env HIVE_PLANNER_MAX_ATTEMPTS, default 3)
   --heartbeat-ms <n>     worker heartbeat (env HIVE_PLANNER_HEARTBEAT_MS, default 5000)
+  --reaper-ms <n>        mark silent workers offline this often, 0 off (env HIVE_PLANNER_REAPER_MS, default 2000)
+  --worker-timeout-ms <n>  a worker silent this long is offline (env HIVE_PLANNER_WORKER_TIMEOUT_MS,
+                         default max(30000, 3 × heartbeat))
   --drain-ms <n>         grace for plans in flight on SIGTERM (env HIVE_PLANNER_DRAIN_MS, default 10000)
   --store-delay-ms <n>   test hook: pause before storing a plan (env HIVE_PLANNER_STORE_DELAY_MS, default 0)
   --once                 plan everything pending, then exit
@@ -106,6 +134,9 @@ export function loadPlannerConfig(argv: string[], processEnv: NodeJS.ProcessEnv)
       "stale-ms": { type: "string" },
       "max-attempts": { type: "string" },
       "heartbeat-ms": { type: "string" },
+      "reaper-ms": { type: "string" },
+      "worker-timeout-ms": { type: "string" },
+      migrate: { type: "boolean" },
       "drain-ms": { type: "string" },
       "store-delay-ms": { type: "string" },
       planner: { type: "string" },
@@ -130,6 +161,9 @@ export function loadPlannerConfig(argv: string[], processEnv: NodeJS.ProcessEnv)
     staleAfterMs: values["stale-ms"] ?? env.HIVE_PLANNER_STALE_MS,
     maxAttempts: values["max-attempts"] ?? env.HIVE_PLANNER_MAX_ATTEMPTS,
     heartbeatMs: values["heartbeat-ms"] ?? env.HIVE_PLANNER_HEARTBEAT_MS,
+    reaperMs: values["reaper-ms"] ?? env.HIVE_PLANNER_REAPER_MS,
+    workerTimeoutMs: values["worker-timeout-ms"] ?? env.HIVE_PLANNER_WORKER_TIMEOUT_MS,
+    migrate: values.migrate ?? false,
     drainMs: values["drain-ms"] ?? env.HIVE_PLANNER_DRAIN_MS,
     storeDelayMs: values["store-delay-ms"] ?? env.HIVE_PLANNER_STORE_DELAY_MS,
     planner: values.planner ?? env.HIVE_PLANNER,

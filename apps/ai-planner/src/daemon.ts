@@ -7,6 +7,7 @@ import {
   InvalidTransitionError,
   PlanningRequestNotFoundError,
   PlanValidationError,
+  reapExpiredLeases,
   registerWorker,
   releasePlanningRequest,
   updateWorkerHeartbeat,
@@ -52,7 +53,9 @@ const unavailableBackoff = (attempt: number) => Math.min(30_000, 1000 * 2 ** Mat
  * it claims pending planning requests atomically, plans them, and stores each plan with its
  * subtasks and edges in one transaction (completePlanningRequest: all or nothing). An invalid
  * plan fails the request with the reason and nothing reaches the tasks table; an unavailable
- * planner gives the request back (with a pause) until maxAttempts.
+ * planner gives the request back (with a pause) until maxAttempts; a request whose planners
+ * died maxAttempts times is failed by the claim. Every reaperMs it runs the reaper, so workers
+ * (planners included) killed without a goodbye are marked offline.
  */
 export class PlannerDaemon {
   readonly stats: DaemonStats = { planned: 0, rejected: 0, failed: 0, released: 0, lost: 0 };
@@ -60,6 +63,9 @@ export class PlannerDaemon {
   private readonly tasks = new Set<Promise<void>>();
   private readonly stopping = new AbortController();
   private heartbeat: NodeJS.Timeout | undefined;
+  private reaper: NodeJS.Timeout | undefined;
+  /** The reap in flight: stop() waits for it, so none runs on a closed database. */
+  private reaping: Promise<void> | null = null;
   private loop: Promise<void> | null = null;
   private started: Promise<void> | null = null;
   private stopped: Promise<void> | null = null;
@@ -82,6 +88,14 @@ export class PlannerDaemon {
     await this.register();
     if (this.stopping.signal.aborted) return; // a signal arrived while registering
     this.heartbeat = setInterval(() => void this.beat(), this.config.heartbeatMs);
+    // Task workers reap too, but a deployment with no task worker running (or one whose workers
+    // all died) would otherwise show a SIGKILLed planner as active forever.
+    if (this.config.reaperMs > 0)
+      this.reaper = setInterval(() => {
+        this.reaping ??= this.reap().finally(() => {
+          this.reaping = null;
+        });
+      }, this.config.reaperMs);
     // Secrets stay out of the logs: the API key, and the URL's user and password (as db.location).
     const shown = {
       ...this.config,
@@ -121,6 +135,8 @@ export class PlannerDaemon {
       await Promise.allSettled(pending);
     }
     clearInterval(this.heartbeat);
+    clearInterval(this.reaper);
+    await this.reaping;
     await updateWorkerHeartbeat(this.db, { workerId: this.config.agentId, status: "offline" }).catch((err) =>
       this.log.error({ err: String(err) }, "could not mark the worker offline"),
     );
@@ -145,6 +161,18 @@ export class PlannerDaemon {
     }
   }
 
+  /** Marks silent workers offline (reapExpiredLeases, which also requeues expired task leases). */
+  private async reap(): Promise<void> {
+    try {
+      const r = await reapExpiredLeases(this.db, { workerTimeoutMs: this.config.workerTimeoutMs });
+      if (r.offlineWorkers.length + r.requeued.length + r.failed.length > 0)
+        this.log.info({ ...r }, "reaped silent workers and expired leases");
+    } catch (err) {
+      // Passing (a busy database): the next period tries again.
+      this.log.error({ err: String(err) }, "reaper failed; will retry");
+    }
+  }
+
   private async run(): Promise<void> {
     const { signal } = this.stopping;
     while (!signal.aborted) {
@@ -161,6 +189,7 @@ export class PlannerDaemon {
             agentId: this.config.agentId,
             limit: free,
             staleAfterMs: this.config.staleAfterMs,
+            maxAttempts: this.config.maxAttempts,
           });
         } catch (err) {
           // A busy or unreachable database is passing: report it and poll again.

@@ -3,7 +3,15 @@
  * … [--priority N] [--requestor R] [--context JSON]` enqueues a request and prints it as JSON.
  * Exit codes: 0 done, 2 invalid flags, configuration or input (nothing written), 1 other errors.
  */
-import { closeDatabase, HiveError, openDatabase, submitPlanningRequest } from "@hive/orchestration";
+import {
+  closeDatabase,
+  type Database,
+  DatabaseOpenError,
+  HiveError,
+  openDatabase,
+  SchemaVersionError,
+  submitPlanningRequest,
+} from "@hive/orchestration";
 import { ZodError } from "zod";
 import { ConfigUsageError, DAEMON_USAGE, loadPlannerConfig } from "./config.ts";
 import { PlannerDaemon } from "./daemon.ts";
@@ -11,14 +19,39 @@ import { createLogger } from "./logger.ts";
 import { createPlanner, LlmPlannerDisabledError } from "./planners/index.ts";
 import { parseSubmitArgs, SUBMIT_USAGE } from "./submit.ts";
 
+/**
+ * Opens the database. Only with `migrate` (--migrate) may it be created or migrated: otherwise a
+ * missing file, an empty or not fully migrated database, or a PostgreSQL schema that does not
+ * exist is refused (as every `hive` command but `hive migrate` does), so a mistyped --db is an
+ * error instead of a new empty database that the planner waits on forever.
+ */
+async function open(where: { path?: string; url?: string }, migrate = false): Promise<Database> {
+  try {
+    return await openDatabase({ ...where, ...(migrate ? { migrate: true } : { requireMigrated: true }) });
+  } catch (err) {
+    // Only a missing or unmigrated database (whose message says to migrate it) gets the hint: an
+    // unreachable server or a newer schema is not fixed by --migrate.
+    const fixedByMigrating =
+      err instanceof DatabaseOpenError && !(err instanceof SchemaVersionError) && /migrat/.test(err.message);
+    if (migrate || !fixedByMigrating) throw err;
+    throw new DatabaseOpenError(
+      `${err.message}; or start hive-planner with --migrate, which creates and migrates it`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
 async function submit(argv: string[]): Promise<number> {
   const { input, db: path, databaseUrl: url, help } = parseSubmitArgs(argv);
   if (help) {
     process.stdout.write(SUBMIT_USAGE);
     return 0;
   }
-  // Validated above: a bad submission never opens (nor creates) the database.
-  const db = await openDatabase({ path, url });
+  // Validated above: a bad submission never opens the database. Nor does it create one: a
+  // request written to a mistyped path would never be planned.
+  const db = await open({ path, url });
   try {
     const request = await submitPlanningRequest(db, input);
     process.stdout.write(`${JSON.stringify(request)}\n`);
@@ -39,7 +72,10 @@ async function daemon(argv: string[]): Promise<number> {
   const planner = createPlanner(
     config.planner === "llm" ? { kind: "llm", ...config.llm } : { kind: "builtin" },
   );
-  const db = await openDatabase({ path: config.dbPath, url: config.dbPath ? undefined : config.databaseUrl });
+  const db = await open(
+    { path: config.dbPath, url: config.dbPath ? undefined : config.databaseUrl },
+    config.migrate,
+  );
   const d = new PlannerDaemon(db, planner, config, log);
   const onSignal = (signal: string) => {
     log.info({ signal }, "draining");

@@ -191,10 +191,11 @@ describe("hive workers", () => {
   it("lists workers with their status, last heartbeat and the tasks they run now", async () => {
     await registerWorker(db, { workerId: "w-build", role: "builder", capabilities: ["node"] });
     await registerWorker(db, { workerId: "w-idle", role: "deployer" });
-    await updateWorkerHeartbeat(db, { workerId: "w-idle", status: "draining" });
     const done = await createTask(db, { title: "done", taskType: "build" });
     const [c] = await claimTasks(db, { workerId: "w-idle", taskTypes: ["build"] });
     await completeTask(db, { taskId: done.id, token: c!.token });
+    // Draining after its task finished (a draining worker is handed nothing).
+    await updateWorkerHeartbeat(db, { workerId: "w-idle", status: "draining" });
     const running = await createTask(db, { title: "running", taskType: "build" });
     await claimTasks(db, { workerId: "w-build", taskTypes: ["build"] });
 
