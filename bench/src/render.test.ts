@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { NothingToRenderError, runBench } from "./bench.ts";
-import { benchConfig, runSizes } from "./config.ts";
+import { NothingToRenderError, runBench, textReport } from "./bench.ts";
+import { benchConfig, configOfResults, runSizes } from "./config.ts";
 import { runMain, savedResults } from "./runMain.ts";
 
 const dirs: string[] = [];
@@ -40,6 +40,10 @@ describe("pnpm bench --render", () => {
     const md = readFileSync(join(out, "sqlite.md"), "utf8");
     expect(md).toContain("(smoke run)");
     expect(md).toContain(`Processing ${smoke.processing.n} no-op tasks`);
+    // The printed tables say so too, beside the verdicts they head.
+    const saved = JSON.parse(readFileSync(join(out, "sqlite.json"), "utf8"));
+    const text = textReport(saved, configOfResults(benchConfig({ out }), saved));
+    expect(text.split("\n")[0]).toMatch(/^== SQLite \(smoke run: .*say nothing about the targets\) ==$/);
   });
 
   it("takes a smoke report written before sizes were saved at the smoke sizes", async () => {

@@ -191,7 +191,7 @@ export function markdownReport(r: BackendResults, c: BenchConfig): string {
 
 /** The plain-text tables printed at the end of a run. */
 export function textReport(r: BackendResults, c: BenchConfig): string {
-  const title = `== ${TITLES[r.backend]} ==`;
+  const title = `== ${TITLES[r.backend]}${r.smoke ? " (smoke run: tiny sizes, the verdicts say nothing about the targets)" : ""} ==`;
   if (r.skipped) return `${title}\nnot measured: ${r.skipped}`;
   const errors = r.errors.length ? `\nERRORS:\n${r.errors.join("\n")}` : "";
   return (
