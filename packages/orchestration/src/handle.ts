@@ -69,8 +69,20 @@ export interface TxState {
    */
   readonly bumped: Set<string>;
   savepoints: number;
+  /**
+   * A transaction of transaction(): its open operation frames, outermost (the callback) first
+   * (tx.ts). Absent for an operation's own transaction, whose code awaits one step at a time.
+   */
+  frames?: TxFrame[];
   /** Set once the transaction committed or rolled back: its handles refuse further use. */
   ended: boolean;
+}
+
+/** @internal One operation (or transaction() callback) running in a transaction: its savepoint. */
+export interface TxFrame {
+  readonly tx: TxState;
+  /** Resolves when the frame has closed. */
+  readonly done: Promise<void>;
 }
 
 export function isTransaction(db: Db): db is Transaction {

@@ -2,7 +2,7 @@ import type { HiveEvent } from "@hive/models";
 import { describe, expect, it } from "vitest";
 import { DependencyNotFoundError, HiveError } from "./errors.ts";
 import type { Transaction } from "./handle.ts";
-import { countTasksByStatus, createTask } from "./tasks.ts";
+import { countTasksByStatus, createTask, getTask, listTasks } from "./tasks.ts";
 import { useTempDatabase } from "./testing/fixtures.ts";
 import { leavesWork, transaction } from "./tx.ts";
 
@@ -37,6 +37,29 @@ describe("transactions and events", () => {
       });
     });
     expect((await countTasksByStatus(t.db)).queued).toBe(1);
+  });
+
+  it("runs operations called side by side on one transaction one at a time, losing none", async () => {
+    // Promise.all over one tx interleaved the operations' savepoints: "no such savepoint", and
+    // a failing one's rollback undid a sibling that had been reported created.
+    const settled = await transaction(t.db, (tx) =>
+      Promise.allSettled([
+        createTask(tx, { title: "a", taskType: "t", idempotencyKey: "a" }),
+        createTask(tx, { title: "bad", taskType: "t", dependsOn: ["missing"] }),
+        createTask(tx, { title: "b", taskType: "t", idempotencyKey: "b" }),
+        transaction(tx, async (inner) => {
+          const c = await createTask(inner, { title: "c", taskType: "t" });
+          // The caller's own tx, called from inside the nested transaction: runs at once.
+          await createTask(tx, { title: "d", taskType: "t", dependsOn: [c.id] });
+        }),
+      ]),
+    );
+    expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "fulfilled", "fulfilled"]);
+    expect((settled[1] as PromiseRejectedResult).reason).toBeInstanceOf(DependencyNotFoundError);
+    const titles = (await listTasks(t.db)).map((x) => x.title).sort();
+    expect(titles).toEqual(["a", "b", "c", "d"]);
+    for (const s of [settled[0], settled[2]])
+      if (s?.status === "fulfilled" && s.value) expect(await getTask(t.db, s.value.id)).toEqual(s.value);
   });
 
   it("publishes events only after commit, and none for a rollback", async () => {

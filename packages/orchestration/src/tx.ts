@@ -1,7 +1,14 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { HiveEvent } from "@hive/models";
 import { HiveError } from "./errors.ts";
-import { type Database, type Db, isTransaction, type Transaction, type TxState } from "./handle.ts";
+import {
+  type Database,
+  type Db,
+  isTransaction,
+  type Transaction,
+  type TxFrame,
+  type TxState,
+} from "./handle.ts";
 import type { SqlExecutor, SqlParam } from "./sql.ts";
 
 /**
@@ -26,6 +33,59 @@ async function inCallerTx<T>(
   }
 }
 
+/**
+ * The frame of a transaction() the calling code runs in (its callback, or an operation inside
+ * it). Operations on one transaction share its connection and its stack of savepoints, so two
+ * of them running at once (`Promise.all([tx.createTask(a), tx.createTask(b)])`) interleaved
+ * their SAVEPOINT / RELEASE / ROLLBACK TO: "no such savepoint", and a rollback of one undid the
+ * writes of another that had been reported created, then committed without them. Each
+ * operation therefore waits until the frame it was called from is the innermost open one: those
+ * called side by side run one after the other, those an operation calls inside itself at once.
+ * Enabled only while a transaction() is open, like callerTx (its cost is per promise).
+ */
+const currentFrame = new AsyncLocalStorage<TxFrame>();
+let framesOpen = 0;
+
+function openFrame(tx: TxState): { frame: TxFrame; close: () => void } {
+  let close!: () => void;
+  const done = new Promise<void>((resolve) => (close = resolve));
+  const frame: TxFrame = { tx, done };
+  return { frame, close };
+}
+
+/** Runs `fn` as the outermost frame of the transaction() whose state is `tx`. */
+async function inRootFrame<T>(tx: TxState, fn: () => Promise<T>): Promise<T> {
+  const { frame, close } = openFrame(tx);
+  tx.frames = [frame];
+  framesOpen++;
+  try {
+    return await currentFrame.run(frame, fn);
+  } finally {
+    close();
+    if (--framesOpen === 0) currentFrame.disable();
+  }
+}
+
+/**
+ * Runs `fn` as a frame of the transaction() whose state is `tx`, once the frame it was called
+ * from is the innermost open one (see currentFrame).
+ */
+async function inFrame<T>(tx: TxState, frames: TxFrame[], fn: () => Promise<T>): Promise<T> {
+  const caller = currentFrame.getStore();
+  // Called from outside any of its open frames (a handle kept in a closure): the callback's.
+  const mine = caller && frames.includes(caller) ? caller : frames[0]!;
+  for (let top = frames.at(-1)!; top !== mine; top = frames.at(-1)!) await top.done;
+  assertLive(tx);
+  const { frame, close } = openFrame(tx);
+  frames.push(frame);
+  try {
+    return await currentFrame.run(frame, fn);
+  } finally {
+    frames.pop();
+    close();
+  }
+}
+
 function assertOpen(db: Database): void {
   if (db.closed) throw new HiveError("the database handle is closed; open a new one with openDatabase()");
   // An operation on the database handle from inside a transaction() of the same SQLite handle
@@ -47,23 +107,34 @@ export async function withTx<T>(db: Db, fn: (tx: TxState) => Promise<T>): Promis
   if (isTransaction(db)) {
     const tx = db._tx;
     assertLive(tx);
-    const name = `hive_sp_${++tx.savepoints}`;
-    const mark = tx.events.length;
-    const bumpedMark = tx.bumped.size;
-    await tx.ex.run(`SAVEPOINT ${name}`);
-    try {
-      const result = await fn(tx);
-      await tx.ex.run(`RELEASE ${name}`);
-      return result;
-    } catch (err) {
-      await tx.ex.run(`ROLLBACK TO ${name}`);
-      await tx.ex.run(`RELEASE ${name}`);
-      tx.events.length = mark;
-      for (const id of [...tx.bumped].slice(bumpedMark)) tx.bumped.delete(id);
-      throw err;
-    }
+    if (tx.frames) return inFrame(tx, tx.frames, () => inSavepoint(tx, fn));
+    return inSavepoint(tx, fn);
   }
   assertOpen(db);
+  return inNewTransaction(db, fn);
+}
+
+/** withTx inside a transaction: a savepoint. */
+async function inSavepoint<T>(tx: TxState, fn: (tx: TxState) => Promise<T>): Promise<T> {
+  const name = `hive_sp_${++tx.savepoints}`;
+  const mark = tx.events.length;
+  const bumpedMark = tx.bumped.size;
+  await tx.ex.run(`SAVEPOINT ${name}`);
+  try {
+    const result = await fn(tx);
+    await tx.ex.run(`RELEASE ${name}`);
+    return result;
+  } catch (err) {
+    await tx.ex.run(`ROLLBACK TO ${name}`);
+    await tx.ex.run(`RELEASE ${name}`);
+    tx.events.length = mark;
+    for (const id of [...tx.bumped].slice(bumpedMark)) tx.bumped.delete(id);
+    throw err;
+  }
+}
+
+/** Continues withTx on a database handle. */
+async function inNewTransaction<T>(db: Database, fn: (tx: TxState) => Promise<T>): Promise<T> {
   let state: TxState | undefined;
   let result: T;
   try {
@@ -168,8 +239,11 @@ export function rootOf(db: Db): Database {
 export async function transaction<T>(db: Db, fn: (tx: Transaction) => Promise<T>): Promise<T> {
   return withTx(db, (state) => {
     const handle: Transaction = { kind: state.root.kind, events: state.root.events, _tx: state };
-    // PostgreSQL runs a root operation on another connection: no hang to refuse there.
-    if (isTransaction(db) || state.root.kind !== "sqlite") return fn(handle);
-    return inCallerTx(state, fn, handle);
+    if (isTransaction(db)) return fn(handle);
+    // Its operations run one at a time, however they are called (see currentFrame).
+    return inRootFrame(state, () =>
+      // PostgreSQL runs a root operation on another connection: no hang to refuse there.
+      state.root.kind !== "sqlite" ? fn(handle) : inCallerTx(state, fn, handle),
+    );
   });
 }
