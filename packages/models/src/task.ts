@@ -201,14 +201,23 @@ export const HeartbeatResultSchema = z.object({
 });
 export type HeartbeatResult = z.infer<typeof HeartbeatResultSchema>;
 
+/**
+ * Longest delay any call may put before a task's run_at (createTask's delayMs, requeueTask's
+ * delayMs, a retry policy's backoff): 10 years. Unbounded, now + delay passed
+ * Number.MAX_SAFE_INTEGER and the task came back with a run_at that is no Timestamp (TaskSchema
+ * refused it).
+ */
+export const MAX_DELAY_MS = CREATE_TASK_LIMITS.delayMs;
+
 export const RetryPolicySchema = z.strictObject({
-  /** First backoff in ms. */
-  baseDelayMs: z.number().int().min(0).default(1000),
-  /** Cap on the backoff. */
+  /** First backoff in ms (at most MAX_DELAY_MS). */
+  baseDelayMs: z.number().int().min(0).max(MAX_DELAY_MS).default(1000),
+  /** Cap on the backoff (at most MAX_DELAY_MS). */
   maxDelayMs: z
     .number()
     .int()
     .min(0)
+    .max(MAX_DELAY_MS)
     .default(5 * 60_000),
   /** Random share of the delay, 0..1 (full jitter at 1). */
   jitter: z.number().min(0).max(1).default(0.2),
@@ -219,6 +228,7 @@ export const RequeueTaskInputSchema = z.strictObject({
   taskId: IdSchema,
   /** Reset the attempt count so the task gets its full retries again (default true). */
   resetAttempts: z.boolean().default(true),
-  delayMs: z.number().int().min(0).optional(),
+  /** Not claimable before now + this (at most MAX_DELAY_MS). */
+  delayMs: z.number().int().min(0).max(MAX_DELAY_MS).optional(),
 });
 export type RequeueTaskInput = z.input<typeof RequeueTaskInputSchema>;

@@ -5,6 +5,7 @@ import {
   KeyArgSchema,
   type ListTasksInput,
   ListTasksInputSchema,
+  MAX_DELAY_MS,
   parseCreateTaskFast,
   parseCreateTasksFast,
   type Task,
@@ -393,7 +394,8 @@ export async function cancelTask(db: Db, taskId: string, reason = "cancelled by 
 
 const RequeueSchema = z.strictObject({
   resetAttempts: z.boolean().default(true),
-  delayMs: z.number().int().min(0).default(0),
+  /** Bounded like createTask's delayMs: now + an unbounded delay passed MAX_SAFE_INTEGER. */
+  delayMs: z.number().int().min(0).max(MAX_DELAY_MS).default(0),
 });
 
 /**
