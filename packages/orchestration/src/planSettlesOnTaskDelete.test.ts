@@ -1,3 +1,4 @@
+import type { HiveEvent } from "@hive/models";
 import { describe, expect, it } from "vitest";
 import { claimTasks, completeTask, failTask } from "./claims.ts";
 import { checkDatabase } from "./integrity.ts";
@@ -127,6 +128,17 @@ describe("deleting a plan's task", () => {
     });
   });
 
+  it("announces plan.cancelled when its last task is deleted, as completed and failed plans are announced", async () => {
+    const plan = await startedPlan(t.db, { sub_tasks: [{ id: "a", title: "A" }] });
+    const seen: HiveEvent[] = [];
+    t.db.events.on("*", (e) => seen.push(e));
+    await deleteTask(t.db, subtaskTaskId(plan.id, "a"));
+    expect(await getExecutionPlanStatus(t.db, plan.id)).toBe("cancelled");
+    expect(seen.filter((e) => e.type.startsWith("plan."))).toEqual([
+      { type: "plan.cancelled", planId: plan.id, reason: "every task of the plan was deleted" },
+    ]);
+  });
+
   it("cancels a draft plan whose tasks were all deleted when it starts", async () => {
     const request = await submitPlanningRequest(t.db, { taskDescription: "later" });
     const plan = await createExecutionPlan(t.db, {
@@ -136,7 +148,14 @@ describe("deleting a plan's task", () => {
     await createPlannedSubtasksFromPlan(t.db, plan.id);
     await deleteTask(t.db, subtaskTaskId(plan.id, "a"));
     expect(await getExecutionPlanStatus(t.db, plan.id)).toBe("draft");
+    const seen: HiveEvent[] = [];
+    t.db.events.on("*", (e) => seen.push(e));
     expect((await markPlanExecutionStarted(t.db, plan.id)).status).toBe("cancelled");
+    expect(seen).toContainEqual({
+      type: "plan.cancelled",
+      planId: plan.id,
+      reason: "every task of the plan was deleted",
+    });
     expect(await state(plan.id)).toEqual({
       status: "cancelled",
       total: 0,

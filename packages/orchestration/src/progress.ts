@@ -187,4 +187,8 @@ export async function settlePlanStatus(
   );
   if (next === "completed") tx.events.push({ type: "plan.completed", planId });
   else if (next === "failed") tx.events.push({ type: "plan.failed", planId, failedTaskId });
+  // Only the last task deleted settles a plan as cancelled here (cancelPlan announces its own):
+  // unannounced, a listener waiting for the plan's end waited for ever.
+  else if (next === "cancelled")
+    tx.events.push({ type: "plan.cancelled", planId, reason: "every task of the plan was deleted" });
 }
