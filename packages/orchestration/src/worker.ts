@@ -5,6 +5,7 @@ import {
   JsonValueSchema,
   KeyArgSchema,
   MAX_CLAIM_LIMIT,
+  RetryPolicySchema,
   text,
   toStorableText,
 } from "@hive/models";
@@ -308,6 +309,9 @@ export class Worker {
     this.o = parseInput(CheckedOptionsSchema, rest, "Worker options");
     this.db = db;
     this.handler = handler;
+    // Checked now: a policy refused only when a task fails would leave every failure unrecorded
+    // (the task in progress until its lease expired).
+    if (backoff !== undefined) parseInput(RetryPolicySchema, backoff, "Worker options backoff");
     this.backoff = backoff ?? {};
     this.id =
       this.o.workerId ?? `${this.o.role}-${hostname()}-${process.pid}-${crypto.randomUUID().slice(0, 8)}`;

@@ -32,4 +32,20 @@ describe("Worker options", () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/heartbeatMs/);
   });
+
+  it("refuses a bad backoff policy at construction, naming the field (not later, when a task fails)", () => {
+    for (const backoff of [{ jitter: 2 }, { baseDelayMs: -1 }, { nope: 1 } as never]) {
+      let err: unknown;
+      try {
+        new Worker({ db: t.db, role: "r", backoff, handler: () => {} });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ValidationError);
+      expect((err as Error).message).toMatch(/backoff/);
+    }
+    expect(new Worker({ db: t.db, role: "r", backoff: { jitter: 0.5 }, handler: () => {} })).toBeInstanceOf(
+      Worker,
+    );
+  });
 });
