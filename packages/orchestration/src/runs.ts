@@ -1,6 +1,5 @@
 import type { Run } from "@hive/models";
 import { KeyArgSchema } from "@hive/models";
-import { z } from "zod";
 import type { Db } from "./handle.ts";
 import { type RunRowRaw, runFromRow } from "./rows.ts";
 import { withRead } from "./tx.ts";
