@@ -10,6 +10,19 @@ export function secondsSince(t0: number): number {
 }
 
 /** The p-th percentile (0..100) of a sorted list, nearest rank. */
+/**
+ * Seconds from the workers' first handler start to `end` (this process's wall clock). A child's
+ * wall clock (its performance.timeOrigin) can sit a few ms off this process's: a smoke run of a
+ * few ms once measured end before start (a negative rate, and a negative DAG dispatch). A first
+ * start outside [go, end], or none reported, is that skew, not a measurement: `go` (when this
+ * process sent the go message) bounds it.
+ */
+export function secondsFromFirstStart(starts: readonly (number | null)[], go: number, end: number): number {
+  const known = starts.filter((t): t is number => t !== null);
+  const first = known.length > 0 ? Math.min(...known) : go;
+  return (end - (first >= go && first < end ? first : go)) / 1000;
+}
+
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const rank = Math.ceil((p / 100) * sorted.length);

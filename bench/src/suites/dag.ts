@@ -8,7 +8,7 @@
 
 import { buildPlan, edgeCount } from "../dagPlans.ts";
 import { hive } from "../hiveModule.ts";
-import { exactlyOnceProblems, secondsSince, waitForDone } from "../measure.ts";
+import { exactlyOnceProblems, secondsFromFirstStart, secondsSince, waitForDone } from "../measure.ts";
 import { wallNow } from "../protocol.ts";
 import type { DagRow, DagShape } from "../results.ts";
 import { openHiveDatabase, verifyHiveTasks } from "../systems/hive.ts";
@@ -64,6 +64,7 @@ async function runPlan(
     const t1 = performance.now();
     await markPlanExecutionStarted(h.db, plan.id);
     const startSeconds = secondsSince(t1);
+    const go = wallNow();
     worker.go();
     const limitMs = dispatchLimitMs(nodes);
     let finished = true;
@@ -81,7 +82,7 @@ async function runPlan(
       finished = false;
     }
     const end = wallNow();
-    const runSeconds = (end - (worker.firstAt ?? end)) / 1000;
+    const runSeconds = secondsFromFirstStart([worker.firstAt], go, end);
     const { executed } = await worker.stop();
     const dispatchSeconds = startSeconds + runSeconds;
     const measured = {

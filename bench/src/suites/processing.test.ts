@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { secondsFromFirstStart } from "../measure.ts";
 import type { ProcessingRow } from "../results.ts";
 import { medianRun } from "./processing.ts";
 
@@ -32,5 +33,19 @@ describe("medianRun", () => {
   it("keeps a single run as it is, and has nothing to report without runs", () => {
     expect(medianRun([run(12)])).toEqual(run(12));
     expect(medianRun([])).toBeNull();
+  });
+});
+
+describe("secondsFromFirstStart", () => {
+  it("times from the first start a worker reported, when it lies between go and end", () => {
+    expect(secondsFromFirstStart([1500, 1200, null], 1000, 3000)).toBe(1.8);
+  });
+
+  it("times from go when a child's clock puts its first start outside [go, end], or none came", () => {
+    // A child's clock a few ms ahead: its first start after this process's end.
+    expect(secondsFromFirstStart([3004], 1000, 3000)).toBe(2);
+    expect(secondsFromFirstStart([990], 1000, 3000)).toBe(2);
+    expect(secondsFromFirstStart([null], 1000, 3000)).toBe(2);
+    expect(secondsFromFirstStart([], 1000, 1000.5)).toBeGreaterThan(0);
   });
 });

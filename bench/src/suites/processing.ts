@@ -4,7 +4,7 @@
  * for every system alike) to the moment the database shows all n done. Each task is checked
  * executed exactly once: by the indexes the handlers recorded, and by the store itself.
  */
-import { enqueueAll, exactlyOnceProblems, waitForStore } from "../measure.ts";
+import { enqueueAll, exactlyOnceProblems, secondsFromFirstStart, waitForStore } from "../measure.ts";
 import { wallNow } from "../protocol.ts";
 import type { ProcessingRow } from "../results.ts";
 import type { BenchContext, System } from "../systems/types.ts";
@@ -32,12 +32,11 @@ export async function measureProcessing(
     for (const w of workers) w.go();
     await waitForStore(store, o.n, workers);
     const end = wallNow();
-    const starts = workers.map((w) => w.firstAt).filter((t): t is number => t !== null);
-    // A child's wall clock (its performance.timeOrigin) can sit a few ms off this process's: a
-    // smoke run of a few ms once measured end before start (a negative rate). A first start
-    // outside [go, end] is that skew, not a measurement: the go message bounds it.
-    const first = Math.min(...starts);
-    const seconds = (end - (first >= go && first < end ? first : go)) / 1000;
+    const seconds = secondsFromFirstStart(
+      workers.map((w) => w.firstAt),
+      go,
+      end,
+    );
     const stopped = await Promise.all(workers.map((w) => w.stop()));
     const problems = [
       ...exactlyOnceProblems(
