@@ -5,14 +5,7 @@
  * process at once; the lease then expires and the next deployment of the target repairs it).
  * `--once`: exit when nothing is left to deploy.
  */
-import {
-  closeDatabase,
-  type Database,
-  DatabaseOpenError,
-  HiveError,
-  openDatabase,
-  SchemaVersionError,
-} from "@hive/orchestration";
+import { closeDatabase, type Database, HiveError, openExistingDatabase } from "@hive/orchestration";
 import { ZodError } from "zod";
 import {
   ConfigUsageError,
@@ -26,26 +19,14 @@ import { createLogger } from "./logger.ts";
 
 /**
  * Opens the database. Only with --migrate may it be created or migrated: otherwise a missing
- * file, an empty or not fully migrated database, or a PostgreSQL schema that does not exist is
- * refused (as every `hive` command but `hive migrate` does), so a mistyped --db is an error
- * instead of a new empty database that the deployer waits on forever.
+ * or unmigrated one is refused (as every `hive` command but `hive migrate` does), so a mistyped
+ * --db is an error instead of a new empty database that the daemon waits on forever.
  */
-async function open(where: { path?: string; url?: string }, migrate: boolean): Promise<Database> {
-  try {
-    return await openDatabase({ ...where, ...(migrate ? { migrate: true } : { requireMigrated: true }) });
-  } catch (err) {
-    // Only a missing or unmigrated database (whose message says to migrate it) gets the hint: an
-    // unreachable server or a newer schema is not fixed by --migrate.
-    const fixedByMigrating =
-      err instanceof DatabaseOpenError && !(err instanceof SchemaVersionError) && /migrat/.test(err.message);
-    if (migrate || !fixedByMigrating) throw err;
-    throw new DatabaseOpenError(
-      `${err.message}; or start hive-deployer with --migrate, which creates and migrates it`,
-      {
-        cause: err,
-      },
-    );
-  }
+function open(where: { path?: string; url?: string }, migrate = false): Promise<Database> {
+  return openExistingDatabase(where, {
+    migrate,
+    orHint: "or start hive-deployer with --migrate, which creates and migrates it",
+  });
 }
 
 async function main(): Promise<number> {

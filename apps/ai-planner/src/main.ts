@@ -6,10 +6,8 @@
 import {
   closeDatabase,
   type Database,
-  DatabaseOpenError,
   HiveError,
-  openDatabase,
-  SchemaVersionError,
+  openExistingDatabase,
   submitPlanningRequest,
 } from "@hive/orchestration";
 import { ZodError } from "zod";
@@ -20,27 +18,15 @@ import { createPlanner, LlmPlannerDisabledError } from "./planners/index.ts";
 import { parseSubmitArgs, SUBMIT_USAGE } from "./submit.ts";
 
 /**
- * Opens the database. Only with `migrate` (--migrate) may it be created or migrated: otherwise a
- * missing file, an empty or not fully migrated database, or a PostgreSQL schema that does not
- * exist is refused (as every `hive` command but `hive migrate` does), so a mistyped --db is an
- * error instead of a new empty database that the planner waits on forever.
+ * Opens the database. Only with --migrate may it be created or migrated: otherwise a missing
+ * or unmigrated one is refused (as every `hive` command but `hive migrate` does), so a mistyped
+ * --db is an error instead of a new empty database that the daemon waits on forever.
  */
-async function open(where: { path?: string; url?: string }, migrate = false): Promise<Database> {
-  try {
-    return await openDatabase({ ...where, ...(migrate ? { migrate: true } : { requireMigrated: true }) });
-  } catch (err) {
-    // Only a missing or unmigrated database (whose message says to migrate it) gets the hint: an
-    // unreachable server or a newer schema is not fixed by --migrate.
-    const fixedByMigrating =
-      err instanceof DatabaseOpenError && !(err instanceof SchemaVersionError) && /migrat/.test(err.message);
-    if (migrate || !fixedByMigrating) throw err;
-    throw new DatabaseOpenError(
-      `${err.message}; or start hive-planner with --migrate, which creates and migrates it`,
-      {
-        cause: err,
-      },
-    );
-  }
+function open(where: { path?: string; url?: string }, migrate = false): Promise<Database> {
+  return openExistingDatabase(where, {
+    migrate,
+    orHint: "or start hive-planner with --migrate, which creates and migrates it",
+  });
 }
 
 async function submit(argv: string[]): Promise<number> {

@@ -1,7 +1,12 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
-import { DatabaseOpenError, ReadOnlyDatabaseError, ValidationError } from "./errors.ts";
+import {
+  DatabaseNotMigratedError,
+  DatabaseOpenError,
+  ReadOnlyDatabaseError,
+  ValidationError,
+} from "./errors.ts";
 import { EventBus } from "./events.ts";
 import type { Backend, Database } from "./handle.ts";
 import { latestKnownMigration, SQLITE_MIGRATIONS_DIR } from "./migrations.ts";
@@ -131,6 +136,26 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
   return new DatabaseHandle(opts.readonly ? refusingWrites(backend, path) : backend, path);
 }
 
+/**
+ * For a program that creates its database only when told to (a daemon's --migrate): with
+ * `migrate` it is created and migrated; without, a missing or unmigrated one is refused
+ * (DatabaseOpenError, its cause the DatabaseNotMigratedError of requireMigrated), its message
+ * ending with `orHint` (how this
+ * program would create it), so a mistyped path is an error instead of a new empty database.
+ */
+export async function openExistingDatabase(
+  where: { path?: string; url?: string },
+  o: { migrate: boolean; orHint: string },
+): Promise<Database> {
+  try {
+    return await openDatabase({ ...where, ...(o.migrate ? { migrate: true } : { requireMigrated: true }) });
+  } catch (err) {
+    if (!(err instanceof DatabaseNotMigratedError)) throw err;
+    // A DatabaseOpenError, as the daemons reported it before this was shared (their output names it).
+    throw new DatabaseOpenError(`${err.message}; ${o.orHint}`, { cause: err });
+  }
+}
+
 /** The driver's refusal of a write on a read-only connection (SQLITE_READONLY*, PostgreSQL 25006). */
 function isReadOnlyRefusal(err: unknown): boolean {
   const code = String((err as { code?: unknown }).code);
@@ -173,13 +198,14 @@ async function requireApplied(
 ): Promise<void> {
   const known = latestKnownMigration(folder);
   const hint = "apply the migrations first (`hive migrate`, `pnpm db:migrate`, or openDatabase with migrate)";
-  if (!hasTable) throw new DatabaseOpenError(`${where} is not a migrated Hive database (no tables); ${hint}`);
+  if (!hasTable)
+    throw new DatabaseNotMigratedError(`${where} is not a migrated Hive database (no tables); ${hint}`);
   const row = await ex.get<{ n: number | string; last: number | string | null }>(
     `SELECT count(*) AS n, max(created_at) AS last FROM ${table}`,
   );
   const applied = Number(row?.n ?? 0);
   if (Number(row?.last ?? 0) < known.when)
-    throw new DatabaseOpenError(
+    throw new DatabaseNotMigratedError(
       `${where} is not fully migrated (${applied} of ${known.count} migrations applied); ${hint}`,
     );
 }
@@ -187,10 +213,12 @@ async function requireApplied(
 /** requireMigrated for SQLite: reads the file through a read-only connection, so nothing is written. */
 async function requireSqliteMigrated(path: string, busyTimeoutMs: number): Promise<void> {
   if (path !== ":memory:" && !existsSync(path))
-    throw new DatabaseOpenError(`no database at ${path}; create it by migrating (\`hive migrate\`)`);
+    throw new DatabaseNotMigratedError(`no database at ${path}; create it by migrating (\`hive migrate\`)`);
   const where = `"${path}"`;
   if (path === ":memory:")
-    throw new DatabaseOpenError(`${where} is a new, empty database; it cannot be opened without migrating`);
+    throw new DatabaseNotMigratedError(
+      `${where} is a new, empty database; it cannot be opened without migrating`,
+    );
   // Read-only: refuses a newer schema (SchemaVersionError) and a file that is not SQLite itself.
   const ro = SqliteBackend.open({
     path,
@@ -230,7 +258,9 @@ async function requirePostgresMigrated(url: string, schema: string): Promise<voi
       schema,
     ]);
     if (exists.rowCount === 0)
-      throw new DatabaseOpenError(`${where} does not exist; create it by migrating (\`hive migrate\`)`);
+      throw new DatabaseNotMigratedError(
+        `${where} does not exist; create it by migrating (\`hive migrate\`)`,
+      );
     const table = await client.query(
       "SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = '__drizzle_migrations'",
       [schema],

@@ -134,6 +134,10 @@ export class DatabaseOpenError extends HiveError {
 export class SchemaVersionError extends DatabaseOpenError {
   override name = "SchemaVersionError";
 }
+/** requireMigrated: the database does not exist or is not fully migrated (migrating it would fix it). */
+export class DatabaseNotMigratedError extends DatabaseOpenError {
+  override name = "DatabaseNotMigratedError";
+}
 
 /**
  * The connection to PostgreSQL failed while the transaction's COMMIT was in flight, so whether it

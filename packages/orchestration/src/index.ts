@@ -21,11 +21,13 @@ export {
   initDb,
   type OpenDatabaseOptions,
   openDatabase,
+  openExistingDatabase,
   resolveDatabasePath,
 } from "./db.ts";
 export {
   CommitOutcomeUnknownError,
   DatabaseBusyError,
+  DatabaseNotMigratedError,
   DatabaseOpenError,
   DependencyNotFoundError,
   HiveError,
