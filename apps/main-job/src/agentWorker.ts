@@ -3,8 +3,10 @@
  * runtime with one handler per task type (`shell` runs `payload.command`, the others a simulated
  * agent). Flags: see agent/config.ts (--db, --concurrency, --lease-ms, --fail-subtasks…).
  * SIGTERM/SIGINT: stop claiming, finish what runs (10 s at most), mark the worker offline, exit 0.
+ * It never creates or migrates its database (the main job does): a missing or unmigrated one exits 1;
+ * a bad flag or value exits 2.
  */
-import { closeDatabase, HiveError, openDatabase, Worker } from "@hive/orchestration";
+import { closeDatabase, HiveError, openExistingDatabase, Worker } from "@hive/orchestration";
 import { ZodError } from "zod";
 import { loadAgentConfig } from "./agent/config.ts";
 import { AGENT_TASK_TYPES, agentHandlers } from "./agent/handlers.ts";
@@ -14,8 +16,11 @@ async function main(): Promise<number> {
   const config = loadAgentConfig(process.argv.slice(2), process.env);
   const workerId = config.workerId ?? `agent-${process.pid}-${crypto.randomUUID().slice(0, 6)}`;
   const log = createLogger("agent-worker", config.logLevel, { workerId });
-  const db = await openDatabase(
+  // Never created or migrated here (the main job does that before it starts the agents): a
+  // mistyped --db must be an error, not a new empty database the agent waits on forever.
+  const db = await openExistingDatabase(
     config.dbPath || !config.databaseUrl ? { path: config.dbPath } : { url: config.databaseUrl },
+    { migrate: false, orHint: "or run the main job on it (`npm start -- <db path>`), which creates it" },
   );
   const worker = new Worker({
     db,
@@ -52,6 +57,9 @@ try {
     console.error(
       `invalid configuration: ${err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
     );
+    process.exitCode = 2;
+  } else if (err instanceof TypeError && "code" in err && String(err.code).startsWith("ERR_PARSE_ARGS")) {
+    console.error(`invalid command line: ${err.message}`);
     process.exitCode = 2;
   } else {
     console.error(err instanceof HiveError ? `${err.name}: ${err.message}` : err);
