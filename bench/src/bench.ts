@@ -18,7 +18,7 @@ import { measureMemory } from "./suites/memory.ts";
 import { measureProcessing, medianRun } from "./suites/processing.ts";
 import { hiveSystem } from "./systems/hive.ts";
 import { graphileSystem, pgBossSystem } from "./systems/pgPeers.ts";
-import { rawPgSystem, rawSqliteSystem } from "./systems/raw.ts";
+import { pgServerSystem, rawPgSystem, rawSqliteSystem } from "./systems/raw.ts";
 import { litequeSystem, plainjobSystem } from "./systems/sqlitePeers.ts";
 import { dropRunSchemas } from "./systems/stores.ts";
 import type { Backend, BenchContext, System } from "./systems/types.ts";
@@ -42,6 +42,7 @@ export function systemsOf(backend: Backend, concurrency: number): System[] {
     : [
         hiveSystem("postgres"),
         rawPgSystem(concurrency),
+        pgServerSystem(),
         graphileSystem(concurrency),
         pgBossSystem(concurrency),
       ];
@@ -134,7 +135,7 @@ async function runBackend(
   // Per system: two worker processes, spawned together; the 1-process run uses the first, the
   // 2-process run both, the latency run the first again (each run opens a fresh store).
   if (run("processing") || run("latency"))
-    for (const s of systems) {
+    for (const s of systems.filter((x) => !x.enqueueOnly)) {
       if (ctx.interrupted) break;
       const latency = run("latency") && s.role !== "baseline";
       if (!run("processing") && !latency) continue;

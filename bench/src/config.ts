@@ -11,7 +11,7 @@ export type Suite = (typeof SUITES)[number];
 /** The system ids of each backend, in report order (bench.ts builds the systems themselves). */
 export const SYSTEM_IDS: Record<Backend, readonly string[]> = {
   sqlite: ["hive", "raw-batched", "raw-naive", "plainjob", "liteque"],
-  postgres: ["hive", "raw-pg", "graphile-worker", "pg-boss"],
+  postgres: ["hive", "raw-pg", "pg-server", "graphile-worker", "pg-boss"],
 };
 
 export interface BenchConfig {

@@ -103,3 +103,14 @@ export const SQLITE_RELEASE_DEPENDENTS = `UPDATE tasks SET pending_deps = MAX(pe
   FROM (SELECT dep.task_id, count(*) AS n FROM task_dependencies dep
         WHERE dep.depends_on_id IN (SELECT value FROM json_each(?)) GROUP BY dep.task_id) AS d
   WHERE tasks.id = d.task_id AND tasks.pending_deps > 0`;
+
+/**
+ * The rows of PG_INSERT_TASKS made by the server itself (`generate_series`: ids, titles and
+ * payloads of the same shape), so no client builds, sends or parses anything: what PostgreSQL
+ * alone takes to write tasks into this schema's table and indexes. No client's batch enqueue,
+ * through INSERT or COPY, can beat it on the same server.
+ */
+export const PG_INSERT_TASKS_SERVER = `INSERT INTO tasks (id, title, task_type, priority, status, current_phase, payload,
+    created_at, updated_at, max_retries, tags, required_skills, run_at, pending_deps)
+  SELECT gen_random_uuid()::text, 't' || i, 'bench', 1, 'queued', 'start', '{"i":' || i || '}', $1, $1, 3, '[]', '[]', $1, 0
+  FROM generate_series($2::int, $3::int) AS i`;

@@ -5,7 +5,7 @@
 import { closeDatabase, openDatabase } from "@hive/orchestration";
 import BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
-import { INSERT_TASK, PG_INSERT_TASKS, pgText, rawTaskValues } from "../rawSql.ts";
+import { INSERT_TASK, PG_INSERT_TASKS, PG_INSERT_TASKS_SERVER, pgText, rawTaskValues } from "../rawSql.ts";
 import { packageVersion } from "../versions.ts";
 import { HIVE_PREFETCH } from "../workers/hive.ts";
 import { verifyHiveTasks } from "./hive.ts";
@@ -104,6 +104,57 @@ export function rawPgSystem(concurrency: number): System {
         },
         countDone: () => counter.count(DONE),
         verify: (n) => verifyHiveTasks(counter, n),
+        close: async () => {
+          await counter.close();
+          await client.end();
+          await dropSchema(url, schema);
+        },
+      };
+    },
+  };
+}
+
+/**
+ * PostgreSQL alone: the enqueue's rows made by the server (PG_INSERT_TASKS_SERVER), one statement
+ * per call, in Hive's schema. Not a queue: the bound that the server's writes of the tasks table
+ * and its indexes put on any client's enqueue, measured in the same run as Hive's.
+ */
+export function pgServerSystem(): System {
+  return {
+    id: "pg-server",
+    label: "PostgreSQL alone (rows made by the server)",
+    backend: "postgres",
+    role: "baseline",
+    version: "the server below (Environment)",
+    settings:
+      "enqueue only: INSERT … SELECT FROM generate_series into Hive's tasks table, no client data (the server's write of the rows and their index entries, nothing else); one row per call, then one statement per batch",
+    enqueueOnly: true,
+    async open(ctx): Promise<Store> {
+      const url = pgUrlOf(ctx);
+      const schema = pgSchemaName(ctx, "pgserver");
+      await closeDatabase(await openDatabase({ url, schema }));
+      const client = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+      await client.connect();
+      const counter = await pgCounter(url, schema);
+      const insert = (from: number, count: number) =>
+        client.query({
+          name: "insert-server",
+          text: PG_INSERT_TASKS_SERVER,
+          values: [Date.now(), from, from + count - 1],
+        });
+      return {
+        target: { worker: "raw-pg", url, schema, batch: 1 },
+        enqueueOne: async (i) => {
+          await insert(i, 1);
+        },
+        enqueueBatch: async (from, count) => {
+          await insert(from, count);
+        },
+        countDone: () => counter.count(DONE),
+        verify: async (n) => {
+          const got = await counter.count("SELECT count(*) FROM tasks");
+          return got === n ? [] : [`${got} tasks written, expected ${n}`];
+        },
         close: async () => {
           await counter.close();
           await client.end();

@@ -35,6 +35,8 @@ export interface System {
   version: string;
   /** The settings used, as printed in the report. */
   settings: string;
+  /** Measured by the enqueue suite only: it has no worker (a bound on enqueue, not a queue). */
+  enqueueOnly?: boolean;
   /** Creates a fresh store. */
   open(ctx: BenchContext): Promise<Store>;
 }
