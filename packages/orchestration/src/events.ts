@@ -27,22 +27,33 @@ export class EventBus {
     return () => this.emitter.off(type, l);
   }
 
-  /** Wait for the next event of this type (optionally matching a predicate). */
+  /**
+   * Wait for the next event of this type (optionally matching a predicate). Rejects with the
+   * signal's reason when it aborts, at once when it is already aborted (an abort event never
+   * comes for that one: the wait hung for ever).
+   */
   once<T extends HiveEventType>(
     type: T,
     predicate: (event: HiveEventOf<T>) => boolean = () => true,
     signal?: AbortSignal,
   ): Promise<HiveEventOf<T>> {
     return new Promise((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      const onAbort = () => {
+        off();
+        reject(signal!.reason);
+      };
       const off = this.on(type, (e) => {
         if (!predicate(e)) return;
         off();
+        // A long-lived signal would otherwise keep one listener per event waited for.
+        signal?.removeEventListener("abort", onAbort);
         resolve(e);
       });
-      signal?.addEventListener("abort", () => {
-        off();
-        reject(signal.reason);
-      });
+      signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
 
