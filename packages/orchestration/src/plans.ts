@@ -168,7 +168,10 @@ async function storedPlanData(tx: TxState, planId: string): Promise<PlanData> {
 export async function insertSubtasks(tx: TxState, planId: string, planData?: PlanData): Promise<number> {
   const plan = await tx.ex.get<{ status: PlanStatus }>(planStatusSql(tx.ex.dialect), [planId]);
   if (!plan) throw new PlanNotFoundError(planId);
-  const existing = await tx.ex.get("SELECT 1 AS x FROM tasks WHERE plan_id = ? LIMIT 1", [planId]);
+  // Its progress row, not its tasks: the row is written with the tasks and stays when they are
+  // deleted (deleteTask), so a plan whose tasks were all deleted does not get them again (the
+  // row's INSERT below failed on its unique plan_id with the driver's raw error).
+  const existing = await tx.ex.get("SELECT 1 AS x FROM plan_execution WHERE plan_id = ?", [planId]);
   if (existing) return 0;
   // Its tasks would wait for a start that cannot come (only draft or approved plans start).
   if (plan.status === "cancelled")
@@ -193,7 +196,8 @@ export async function insertSubtasks(tx: TxState, planId: string, planData?: Pla
 
 /**
  * Creates one task per subtask and one edge per dependency, all in one transaction. Idempotent:
- * a second call creates nothing and returns 0. Tasks of a plan that is not executing yet wait
+ * a second call creates nothing and returns 0 (also once some or all of the tasks were deleted:
+ * deleteTask removes a task of the plan for good). Tasks of a plan that is not executing yet wait
  * (blocked) until markPlanExecutionStarted.
  */
 export async function createPlannedSubtasksFromPlan(db: Db, planId: string): Promise<number> {
