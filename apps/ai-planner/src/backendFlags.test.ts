@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { getPlanningRequest } from "@hive/orchestration";
+import { getPlanningRequest, listPlanningRequests } from "@hive/orchestration";
 import { tempDatabase, testBackend } from "@hive/orchestration/testing";
 import { describe, expect, it } from "vitest";
 import { ConfigUsageError, loadPlannerConfig } from "./config.ts";
@@ -52,6 +52,20 @@ describe("hive-planner submit's database flags", () => {
     expect(r.stderr).toMatch(/cannot open PostgreSQL database: connect ECONNREFUSED 127\.0\.0\.1:1/);
     expect(r.code).toBe(1);
     expect(existsSync(db)).toBe(false);
+  });
+
+  it("writes to the database the daemon plans from when $HIVE_DB_PATH and $HIVE_DATABASE_URL are both set (the SQLite file)", async () => {
+    const env = { HIVE_DB_PATH: temp.path, HIVE_DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" };
+    const r = await processes.run(["submit", "-d", "planned where it was sent"], env);
+    expect(r.code, r.stderr).toBe(0);
+    const [request] = await listPlanningRequests(temp.db);
+    expect(request).toMatchObject({
+      id: JSON.parse(r.stdout).id,
+      taskDescription: "planned where it was sent",
+    });
+    const daemon = await processes.run(["--once"], env);
+    expect(daemon.code, daemon.stderr).toBe(0);
+    expect(await getPlanningRequest(temp.db, request!.id)).toMatchObject({ status: "completed" });
   });
 
   it("refuses --db with --database-url (exit 2, naming both flags) and opens neither", async () => {

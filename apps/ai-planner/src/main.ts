@@ -6,6 +6,7 @@
 import {
   closeDatabase,
   type Database,
+  databaseFromFlags,
   HiveError,
   openExistingDatabase,
   submitPlanningRequest,
@@ -30,14 +31,17 @@ function open(where: { path?: string; url?: string }, migrate = false): Promise<
 }
 
 async function submit(argv: string[]): Promise<number> {
-  const { input, db: path, databaseUrl: url, help } = parseSubmitArgs(argv);
+  const { input, db: dbFlag, databaseUrl: urlFlag, help } = parseSubmitArgs(argv);
   if (help) {
     process.stdout.write(SUBMIT_USAGE);
     return 0;
   }
+  // The daemon's choice of database for the same flags and environment ($HIVE_DB_PATH over
+  // $HIVE_DATABASE_URL): a request written elsewhere would never be planned.
+  const { dbPath, databaseUrl } = databaseFromFlags({ db: dbFlag, databaseUrl: urlFlag }, process.env);
   // Validated above: a bad submission never opens the database. Nor does it create one: a
   // request written to a mistyped path would never be planned.
-  const db = await open({ path, url });
+  const db = await open({ path: dbPath, url: dbPath ? undefined : databaseUrl });
   try {
     const request = await submitPlanningRequest(db, input);
     process.stdout.write(`${JSON.stringify(request)}\n`);
