@@ -97,10 +97,20 @@ export const PlanExecutionSchema = z.object({
 });
 export type PlanExecution = z.infer<typeof PlanExecutionSchema>;
 
+/**
+ * A plan's estimated duration, stored rounded in a 32-bit integer column: above its range
+ * PostgreSQL refused the row with the driver's raw "out of range for type integer" (SQLite
+ * stored it), so it is a ValidationError on both backends.
+ */
+export const PlanEstimatedDurationSchema = z
+  .number()
+  .nonnegative()
+  .max(2_147_483_647, "must be at most 2147483647");
+
 export const CreateExecutionPlanInputSchema = z.strictObject({
   planningTaskId: IdSchema,
   planData: PlanDataSchema,
-  estimatedDuration: z.number().nonnegative().nullish(),
+  estimatedDuration: PlanEstimatedDurationSchema.nullish(),
   estimatedComplexity: text().max(50).nullish(),
   generatedWorkflow: JsonObjectSchema.nullish(),
   status: z.enum(["draft", "approved"]).default("draft"),

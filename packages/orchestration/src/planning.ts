@@ -4,6 +4,7 @@ import {
   type ExecutionPlan,
   JsonObjectSchema,
   KeyArgSchema,
+  PlanEstimatedDurationSchema,
   type PlanningRequest,
   type PlanningStatus,
   PlanningStatusSchema,
@@ -174,7 +175,7 @@ const CompletePlanningSchema = z.strictObject({
   requestId: KeyArgSchema,
   agentId: KeyArgSchema,
   planData: z.unknown(),
-  estimatedDuration: z.number().nonnegative().nullish(),
+  estimatedDuration: PlanEstimatedDurationSchema.nullish(),
   estimatedComplexity: text().max(50).nullish(),
   generatedWorkflow: JsonObjectSchema.nullish(),
 });
