@@ -3,6 +3,7 @@ import {
   IdSchema,
   JsonObjectSchema,
   JsonValueSchema,
+  KeyArgSchema,
   PrioritySchema,
   SkillListSchema,
   TagListSchema,
@@ -116,8 +117,12 @@ export type UpdateTaskStatusInput = z.input<typeof UpdateTaskStatusInputSchema>;
 
 export const ListTasksInputSchema = z.strictObject({
   status: TaskStatusSchema.optional(),
-  taskType: text().optional(),
-  planId: text().optional(),
+  /**
+   * Trimmed like the task type createTask stores; empty is refused: it was taken for "no filter"
+   * and listed every task.
+   */
+  taskType: KeyArgSchema.optional(),
+  planId: KeyArgSchema.optional(),
   limit: z.number().int().min(1).max(100_000).default(100),
   offset: z.number().int().min(0).default(0),
 });
