@@ -352,6 +352,21 @@ describe("usage errors", () => {
     expect(results[3]!.stderr).toContain("not both");
   });
 
+  it("exit 2 naming the flag or variable for a database URL that is not a PostgreSQL URL, instead of a DNS failure (exit 5)", async () => {
+    const [flag, scheme, variable] = await Promise.all([
+      runHive(["--url", "notaurl", "status"]),
+      runHive(["--url", "http://secret:pw@example.org/db", "status"]),
+      runHive(["status"], { HIVE_DATABASE_URL: "localhost:5432" }),
+    ]);
+    expect([flag.code, scheme.code, variable.code]).toEqual([ExitCode.usage, ExitCode.usage, ExitCode.usage]);
+    expect(flag.stderr).toContain(
+      '--url must be a PostgreSQL URL (postgres://user@host:5432/db), got "notaurl"',
+    );
+    expect(flag.stderr).not.toContain("ENOTFOUND");
+    expect(scheme.stderr).toContain('got "http://***@example.org/db"');
+    expect(variable.stderr).toContain("$HIVE_DATABASE_URL must be a PostgreSQL URL");
+  });
+
   it("prints help with exit 0", async () => {
     const r = await runHive(["tasks", "--help"]);
     expect(r.code).toBe(0);

@@ -30,10 +30,24 @@ export function resolveBackend(opts: GlobalOptions, env: NodeJS.ProcessEnv): Bac
   if (opts.db && opts.url) throw new UsageError("give --db (SQLite) or --url (PostgreSQL), not both");
   const schema = opts.schema ?? env.HIVE_DATABASE_SCHEMA;
   if (opts.db) return { kind: "sqlite", path: resolveDatabasePath(opts.db) };
-  if (opts.url) return { kind: "postgres", url: opts.url, schema };
+  if (opts.url) return { kind: "postgres", url: postgresUrl(opts.url, "--url"), schema };
   if (env.HIVE_DB_PATH) return { kind: "sqlite", path: resolveDatabasePath(env.HIVE_DB_PATH) };
-  if (env.HIVE_DATABASE_URL) return { kind: "postgres", url: env.HIVE_DATABASE_URL, schema };
+  if (env.HIVE_DATABASE_URL)
+    return { kind: "postgres", url: postgresUrl(env.HIVE_DATABASE_URL, "$HIVE_DATABASE_URL"), schema };
   return { kind: "sqlite", path: resolveDatabasePath(undefined) };
+}
+
+/**
+ * `url` when it is a postgres:// or postgresql:// URL. Anything else is a usage error naming
+ * `source`: the driver would read `notaurl` as a host name and report a DNS failure (exit 5), as
+ * if a server were down.
+ */
+function postgresUrl(url: string, source: string): string {
+  if (!URL.canParse(url) || !/^postgres(ql)?:$/i.test(new URL(url).protocol))
+    throw new UsageError(
+      `${source} must be a PostgreSQL URL (postgres://user@host:5432/db), got "${url.replace(/\/\/[^@/]*@/, "//***@")}"`,
+    );
+  return url;
 }
 
 /**
