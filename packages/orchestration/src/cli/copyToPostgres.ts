@@ -4,13 +4,15 @@
  */
 import { copySqliteToPostgres } from "../copy.ts";
 import { HiveError } from "../errors.ts";
+import { scriptArgs } from "./args.ts";
 
-// `pnpm db:copy-to-pg -- <file> <url>` forwards the "--" itself: it is never the file.
-const [source, url, schema] = process.argv.slice(2).filter((a, i) => !(i === 0 && a === "--"));
-if (!source || !url) {
-  console.error("usage: pnpm db:copy-to-pg <sqlite file> <postgres url> [schema]");
-  process.exit(2);
-}
+const USAGE = `usage: pnpm db:copy-to-pg <sqlite file> <postgres url> [schema]
+  Copies a migrated SQLite database into PostgreSQL (the schema, default public, is migrated first).`;
+const [source, url, schema] = scriptArgs(process.argv.slice(2), USAGE, { min: 2, max: 3 }) as [
+  string,
+  string,
+  string | undefined,
+];
 try {
   const r = await copySqliteToPostgres(source, { url, schema });
   for (const [table, n] of Object.entries(r.rows)) console.log(`${table}: ${n} rows`);

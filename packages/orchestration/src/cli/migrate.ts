@@ -4,10 +4,13 @@
  */
 import { closeDatabase, openDatabase, resolveDatabasePath } from "../db.ts";
 import { HiveError } from "../errors.ts";
+import { scriptArgs } from "./args.ts";
 
-// `pnpm db:migrate -- <path>` forwards the "--" itself: it is never the path.
-const args = process.argv.slice(2).filter((a, i) => !(i === 0 && a === "--"));
-const path = resolveDatabasePath(args[0]);
+const USAGE = `usage: pnpm db:migrate [path]
+  Creates the SQLite database at path if it does not exist and applies every pending migration.
+  path: default $HIVE_DB_PATH, else hive/db/hive-internal.db. For PostgreSQL: hive migrate --url <url>.`;
+const [where] = scriptArgs(process.argv.slice(2), USAGE, { min: 0, max: 1 });
+const path = resolveDatabasePath(where);
 try {
   const db = await openDatabase({ path, migrate: true });
   await closeDatabase(db);
