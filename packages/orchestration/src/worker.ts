@@ -493,9 +493,19 @@ export class Worker {
     };
   }
 
-  /** Takes claimed tasks into the buffer; returns how many. */
+  /**
+   * Takes claimed tasks into the buffer; returns how many. A task this worker still holds under
+   * an older lease (cancelled or reaped, then requeued, and claimed again before the old
+   * handler ended) is held under the new one: the old lease is gone, so its handler is aborted.
+   */
   private adopt(claimed: readonly ClaimedTask[]): number {
     for (const c of claimed) {
+      const old = this.held.get(c.task.id);
+      if (old) {
+        abortHeld(old, new LeaseLostError(old.task.id, old.token, "the task was claimed again"));
+        const i = this.buffer.indexOf(old);
+        if (i >= 0) this.buffer.splice(i, 1);
+      }
       const h: Held = {
         task: c.task,
         token: c.token,
@@ -561,7 +571,7 @@ export class Worker {
       // A handler that outlived the stop: the stop abandoned its task, which its lease expiry
       // returns to the queue. Writing it now would write after stop() resolved (or, the handle
       // closed, retry for ever).
-      this.held.delete(o.held.task.id);
+      this.release(o.held);
       this.log.warn(
         { workerId: this.id, taskId: o.held.task.id },
         "a handler finished after the worker stopped; its outcome is dropped and the task runs again when its lease expires",
@@ -654,7 +664,7 @@ export class Worker {
             this.log.warn({ workerId: this.id, taskId: r.taskId, err: r.error.message }, "outcome rejected");
           }
         }
-        for (const o of batch) this.held.delete(o.held.task.id);
+        for (const o of batch) this.release(o.held);
         if (claimed.length > 0) {
           this.adopt(claimed);
           this.pump();
@@ -704,10 +714,18 @@ export class Worker {
     }
   }
 
+  /**
+   * Forgets `h`, but not a newer lease of the same task held since (see adopt): deleting by id
+   * alone, an old run's late outcome dropped the new run, whose lease then went unrenewed.
+   */
+  private release(h: Held): void {
+    if (this.held.get(h.task.id) === h) this.held.delete(h.task.id);
+  }
+
   /** A buffered task that is no longer ours (cancelled, lease lost) is never started: its slot is free. */
   private dropUnstarted(h: Held): void {
     if (h.started) return;
-    this.held.delete(h.task.id);
+    this.release(h);
     const i = this.buffer.indexOf(h);
     if (i >= 0) this.buffer.splice(i, 1);
   }
@@ -818,7 +836,7 @@ export class Worker {
           "could not release buffered tasks; their leases will expire",
         );
       }
-      for (const h of unstarted) this.held.delete(h.task.id);
+      for (const h of unstarted) this.release(h);
     }
     const deadline = Date.now() + timeoutMs;
     while (this.running > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
