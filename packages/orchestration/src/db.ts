@@ -44,7 +44,10 @@ const OpenOptionsSchema = z.strictObject({
    * it (default true; see sqlite.ts). False keeps SQLite's own auto-checkpoint.
    */
   backgroundCheckpoints: z.boolean().default(true),
-  /** PostgreSQL connection URL; selects the PostgreSQL backend. Default: $HIVE_DATABASE_URL. */
+  /**
+   * PostgreSQL connection URL (postgres:// or postgresql://); selects the PostgreSQL backend.
+   * Default: $HIVE_DATABASE_URL when no path is given. Refused together with path.
+   */
   url: z.string().min(1).optional(),
   /** PostgreSQL schema for Hive's tables (default $HIVE_DATABASE_SCHEMA or "public"). */
   schema: z.string().min(1).optional(),
@@ -92,6 +95,15 @@ export function databaseFromBackend(backend: Backend, location: string): Databas
   return new DatabaseHandle(backend, location);
 }
 
+/** Whether `url` is a PostgreSQL connection URL (postgres: or postgresql:, as libpq takes). */
+export function isPostgresUrl(url: string): boolean {
+  return URL.canParse(url) && /^postgres(ql)?:$/i.test(new URL(url).protocol);
+}
+
+function invalidOpen(path: string, message: string): never {
+  throw new ValidationError(`invalid openDatabase options: ${path}: ${message}`, [{ path, message }]);
+}
+
 /**
  * Opens (and by default migrates) the database. Throws DatabaseOpenError for an unwritable
  * directory or a file that is not SQLite, SchemaVersionError for a database migrated by a newer
@@ -99,14 +111,19 @@ export function databaseFromBackend(backend: Backend, location: string): Databas
  */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
   const parsed = parseInput(OpenOptionsSchema, options, "openDatabase options");
-  for (const path of ["requireMigrated", "readonly"] as const) {
-    if (!parsed[path] || !parsed.migrate) continue;
-    const issue = { path, message: "cannot be combined with migrate: true" };
-    throw new ValidationError(`invalid openDatabase options: ${issue.path}: ${issue.message}`, [issue]);
-  }
+  for (const path of ["requireMigrated", "readonly"] as const)
+    if (parsed[path] && parsed.migrate) invalidOpen(path, "cannot be combined with migrate: true");
+  // A SQLite path and a PostgreSQL URL are two databases: which one was meant is not ours to guess.
+  if (parsed.path !== undefined && parsed.url !== undefined) invalidOpen("url", "give path or url, not both");
   const requireMigrated = parsed.requireMigrated || parsed.readonly;
   const opts = { ...parsed, requireMigrated, migrate: parsed.migrate ?? !requireMigrated };
   const url = opts.url ?? (opts.path ? undefined : process.env.HIVE_DATABASE_URL);
+  if (url !== undefined && !isPostgresUrl(url))
+    // pg reads any string as a connection string: "notaurl" was a host named "base", "mysql://…" a PostgreSQL server.
+    invalidOpen(
+      opts.url === undefined ? "url ($HIVE_DATABASE_URL)" : "url",
+      "must be a PostgreSQL URL (postgres://user@host:5432/db or postgresql://…)",
+    );
   if (url) {
     const schema = opts.schema ?? process.env.HIVE_DATABASE_SCHEMA ?? "public";
     // Loaded only for PostgreSQL: `pg` adds ~7 MB to every SQLite process that never uses it.

@@ -19,6 +19,7 @@ export {
   databaseFromFlags,
   getConnection,
   initDb,
+  isPostgresUrl,
   type OpenDatabaseOptions,
   openDatabase,
   openExistingDatabase,
