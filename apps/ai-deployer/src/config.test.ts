@@ -10,6 +10,19 @@ describe("loadDeployerConfig", () => {
     expect(loadDeployerConfig(["--db", "a.db"], { HIVE_DATABASE_URL: url }).dbPath).toBe("a.db");
   });
 
+  it("refuses a database URL that is not a PostgreSQL URL, naming databaseUrl, unless a SQLite path wins over it", () => {
+    expect(() => loadDeployerConfig(["--database-url", "notaurl"], {})).toThrow(
+      /databaseUrl.*PostgreSQL URL/s,
+    );
+    expect(() => loadDeployerConfig([], { HIVE_DATABASE_URL: "http://db.example/x" })).toThrow(/databaseUrl/);
+    expect(loadDeployerConfig([], { HIVE_DB_PATH: "b.db", HIVE_DATABASE_URL: "notaurl" }).dbPath).toBe(
+      "b.db",
+    );
+    expect(loadDeployerConfig(["--database-url", "postgres://u@h/db"], {}).databaseUrl).toBe(
+      "postgres://u@h/db",
+    );
+  });
+
   it("treats an empty variable as unset, not as 0 or an empty path", () => {
     const c = loadDeployerConfig([], {
       HIVE_DB_PATH: "",

@@ -4,6 +4,10 @@ import { parseArgs } from "node:util";
 import { databaseFromFlags } from "@hive/orchestration";
 import { z } from "zod";
 
+/** A postgres:// or postgresql:// URL, the only form the apps document. */
+const isPostgresUrl = (url: string): boolean =>
+  URL.canParse(url) && /^postgres(ql)?:$/i.test(new URL(url).protocol);
+
 /** The deployer daemon's configuration, parsed once from flags and environment. */
 export const DeployerConfigSchema = z
   .object({
@@ -40,6 +44,12 @@ export const DeployerConfigSchema = z
   .refine((c) => c.heartbeatMs === undefined || c.heartbeatMs < c.leaseMs, {
     path: ["heartbeatMs"],
     message: "must be shorter than leaseMs (the lease is renewed every heartbeatMs)",
+  })
+  // The driver reads a URL without a postgres:// scheme as a host name ("notaurl" fails as a DNS
+  // lookup of "base", exit 1): a URL that would be used is checked here, as a usage error (exit 2).
+  .refine((c) => c.dbPath !== undefined || c.databaseUrl === undefined || isPostgresUrl(c.databaseUrl), {
+    path: ["databaseUrl"],
+    message: "must be a PostgreSQL URL (postgres://user@host:5432/db) (--database-url, HIVE_DATABASE_URL)",
   });
 export type DeployerConfig = z.infer<typeof DeployerConfigSchema>;
 

@@ -68,6 +68,18 @@ describe("hive-planner submit's database flags", () => {
     expect(await getPlanningRequest(temp.db, request!.id)).toMatchObject({ status: "completed" });
   });
 
+  it("refuses a --database-url that is not a PostgreSQL URL with exit 2 (daemon and submit), instead of a DNS failure", async () => {
+    const [daemon, submit] = await Promise.all([
+      processes.run(["--database-url", "notaurl", "--once"]),
+      processes.run(["submit", "-d", "x"], { HIVE_DATABASE_URL: "notaurl" }),
+    ]);
+    for (const r of [daemon, submit]) {
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain("databaseUrl: must be a PostgreSQL URL");
+      expect(r.stderr).not.toContain("ENOTFOUND");
+    }
+  });
+
   it("refuses --db with --database-url (exit 2, naming both flags) and opens neither", async () => {
     const db = join(temp.dir, "untouched.db");
     const r = await processes.run(["submit", "--db", db, "--database-url", unreachable, "-d", "x"]);

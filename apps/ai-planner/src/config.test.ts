@@ -31,6 +31,17 @@ describe("loadPlannerConfig", () => {
     expect(loadPlannerConfig(["--db", "a.db"], { HIVE_DATABASE_URL: url }).dbPath).toBe("a.db");
   });
 
+  it("refuses a database URL that is not a PostgreSQL URL, naming databaseUrl, unless a SQLite path wins over it", () => {
+    expect(() => loadPlannerConfig(["--database-url", "notaurl"], {})).toThrow(
+      /databaseUrl.*PostgreSQL URL/s,
+    );
+    expect(() => loadPlannerConfig([], { HIVE_DATABASE_URL: "http://db.example/x" })).toThrow(/databaseUrl/);
+    expect(loadPlannerConfig([], { HIVE_DB_PATH: "b.db", HIVE_DATABASE_URL: "notaurl" }).dbPath).toBe("b.db");
+    expect(loadPlannerConfig(["--database-url", "postgresql://u@h/db"], {}).databaseUrl).toBe(
+      "postgresql://u@h/db",
+    );
+  });
+
   it("treats an empty variable as unset", () => {
     const c = loadPlannerConfig([], { HIVE_PLANNER_POLL_MS: "", HIVE_LLM_API_KEY: "", OPENAI_API_KEY: "" });
     expect(c.pollMs).toBe(200);

@@ -4,6 +4,10 @@ import { z } from "zod";
 
 const ms = (min: number) => z.coerce.number().int().min(min);
 
+/** A postgres:// or postgresql:// URL, the only form the apps document. */
+export const isPostgresUrl = (url: string): boolean =>
+  URL.canParse(url) && /^postgres(ql)?:$/i.test(new URL(url).protocol);
+
 const LlmSettingsSchema = z.object({
   provider: z.enum(["openai", "anthropic"]).default("openai"),
   apiKey: z.string().min(1).optional(),
@@ -74,6 +78,12 @@ export const PlannerConfigSchema = z
     /** Plan everything pending, then exit. */
     once: z.boolean().default(false),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  // The driver reads a URL without a postgres:// scheme as a host name ("notaurl" fails as a DNS
+  // lookup of "base", exit 1): a URL that would be used is checked here, as a usage error (exit 2).
+  .refine((c) => c.dbPath !== undefined || c.databaseUrl === undefined || isPostgresUrl(c.databaseUrl), {
+    path: ["databaseUrl"],
+    message: "must be a PostgreSQL URL (postgres://user@host:5432/db) (--database-url, HIVE_DATABASE_URL)",
   })
   .transform((c) => ({
     ...c,

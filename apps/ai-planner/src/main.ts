@@ -12,7 +12,7 @@ import {
   submitPlanningRequest,
 } from "@hive/orchestration";
 import { ZodError } from "zod";
-import { ConfigUsageError, DAEMON_USAGE, loadPlannerConfig } from "./config.ts";
+import { ConfigUsageError, DAEMON_USAGE, isPostgresUrl, loadPlannerConfig } from "./config.ts";
 import { PlannerDaemon } from "./daemon.ts";
 import { createLogger } from "./logger.ts";
 import { createPlanner, LlmPlannerDisabledError } from "./planners/index.ts";
@@ -39,6 +39,10 @@ async function submit(argv: string[]): Promise<number> {
   // The daemon's choice of database for the same flags and environment ($HIVE_DB_PATH over
   // $HIVE_DATABASE_URL): a request written elsewhere would never be planned.
   const { dbPath, databaseUrl } = databaseFromFlags({ db: dbFlag, databaseUrl: urlFlag }, process.env);
+  if (!dbPath && databaseUrl && !isPostgresUrl(databaseUrl))
+    throw new ConfigUsageError(
+      "databaseUrl: must be a PostgreSQL URL (postgres://user@host:5432/db) (--database-url, HIVE_DATABASE_URL)",
+    );
   // Validated above: a bad submission never opens the database. Nor does it create one: a
   // request written to a mistyped path would never be planned.
   const db = await open({ path: dbPath, url: dbPath ? undefined : databaseUrl });
