@@ -33,6 +33,47 @@ export const MainConfigSchema = z.object({
 });
 export type MainConfig = z.infer<typeof MainConfigSchema>;
 
+/** The main job's flags (besides --help), for parseArgs. */
+export const MAIN_FLAGS = {
+  db: { type: "string" },
+  "database-url": { type: "string" },
+  description: { type: "string", short: "d" },
+  context: { type: "string", short: "c" },
+  "context-file": { type: "string" },
+  priority: { type: "string" },
+  agents: { type: "string" },
+  "agent-concurrency": { type: "string" },
+  "work-ms": { type: "string" },
+  "timeout-ms": { type: "string" },
+  "work-dir": { type: "string" },
+  "refresh-ms": { type: "string" },
+} as const;
+
+/** Usage of the main job's command line, printed by `--help`. */
+export const MAIN_USAGE = `npm start -- [db path] [flags]     (or: tsx apps/main-job/src/main.ts [db path] [flags])
+
+Submits a planning request (the sample, or --description), runs the planner, the deployer and
+agent workers as processes until its plan finishes, stops them and prints a summary.
+
+  [db path], --db <file>     SQLite database, created if missing (env HIVE_DB_PATH, default
+                             hive/db/hive-internal.db)
+  --database-url <url>       PostgreSQL instead (env HIVE_DATABASE_URL); a path wins over it
+  -d, --description <text>   the request (default: the sample request)
+  -c, --context <json>       the request's context, a JSON object
+  --context-file <file>      the context from a JSON file (not with --context)
+  --priority <int>           the request's priority
+  --agents <n>               agent worker processes, 1-16 (default 2)
+  --agent-concurrency <n>    handlers each agent runs at once, 1-64 (default 3)
+  --work-ms <n>              the simulated agents' work per subtask (default 150)
+  --timeout-ms <n>           give up (exit 1) when the plan has not finished by then (default 180000)
+  --work-dir <dir>           sample artifact, deployments and logs (default hive)
+  --refresh-ms <n>           progress refresh period (default 500)
+  -h, --help                 this text
+
+Exit codes: 0 the plan completed; 1 it failed, timed out, a process died or the job was
+interrupted; 2 a bad command line or request (nothing written, nothing started).
+`;
+
 /**
  * `main.ts [db path] [--description D] [--context JSON | --context-file F] [--agents N] …`.
  * Throws a ZodError naming a bad field, a TypeError (ERR_PARSE_ARGS_*) for an unknown flag.
@@ -40,20 +81,7 @@ export type MainConfig = z.infer<typeof MainConfigSchema>;
 export function loadMainConfig(argv: string[], env: NodeJS.ProcessEnv): MainConfig {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: {
-      db: { type: "string" },
-      "database-url": { type: "string" },
-      description: { type: "string", short: "d" },
-      context: { type: "string", short: "c" },
-      "context-file": { type: "string" },
-      priority: { type: "string" },
-      agents: { type: "string" },
-      "agent-concurrency": { type: "string" },
-      "work-ms": { type: "string" },
-      "timeout-ms": { type: "string" },
-      "work-dir": { type: "string" },
-      "refresh-ms": { type: "string" },
-    },
+    options: MAIN_FLAGS,
     allowPositionals: true,
     strict: true,
   });

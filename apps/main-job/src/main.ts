@@ -10,7 +10,7 @@ import { resolve } from "node:path";
 import { closeDatabase, HiveError, openDatabase, submitPlanningRequest } from "@hive/orchestration";
 import { ZodError } from "zod";
 import { alive, type Child, logTail, startChild, stopChildren } from "./children.ts";
-import { loadMainConfig, type MainConfig } from "./config.ts";
+import { loadMainConfig, MAIN_USAGE, type MainConfig } from "./config.ts";
 import { readProgress } from "./progress.ts";
 import { prepareRequest } from "./request.ts";
 import { planSummary } from "./summary.ts";
@@ -45,7 +45,12 @@ function startProcesses(config: MainConfig, workDir: string): Child[] {
 }
 
 async function main(): Promise<number> {
-  const config = loadMainConfig(process.argv.slice(2), process.env);
+  const argv = process.argv.slice(2);
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(MAIN_USAGE);
+    return 0;
+  }
+  const config = loadMainConfig(argv, process.env);
   const workDir = resolve(config.workDir);
   // Validated before the database is opened: a bad request writes nothing and starts nothing.
   const input = prepareRequest(config, workDir);
