@@ -138,8 +138,11 @@ export const ClaimTasksInputSchema = z.strictObject({
    * capabilities; given here, they narrow those further (a subset of them is what counts).
    */
   capabilities: SkillListSchema.optional(),
-  /** Restrict to these task types (all types when absent). */
-  taskTypes: z.array(text().min(1)).min(1).max(100).optional(),
+  /**
+   * Restrict to these task types (all types when absent). Trimmed, as createTask stores a task's
+   * type: " build " matched no task, while getQueuedTasks and the Worker found them.
+   */
+  taskTypes: z.array(KeyArgSchema).min(1).max(100).optional(),
   limit: z.number().int().min(1).max(MAX_CLAIM_LIMIT).default(1),
   /** Lease length in ms (default 30 s). */
   leaseMs: z
