@@ -149,6 +149,17 @@ export async function createExecutionPlan(db: Db, input: CreateExecutionPlanInpu
 }
 
 /**
+ * Appended to a plan's read before a status transition that depends on what it read
+ * (startPlan, cancelPlan, insertSubtasks). On PostgreSQL the row is locked, and read as the
+ * last commit left it, until the transaction ends: unlocked, two starts both read "draft" and
+ * both ungated the plan's tasks (a task with one unfinished dependency became claimable), and a
+ * start waiting for a cancellation made the cancelled plan executing. NO KEY: the plan's task
+ * inserts (their foreign key's KEY SHARE) are not held back. SQLite's writers are serialized.
+ */
+const LOCK_PLAN = " FOR NO KEY UPDATE";
+const lockPlan = (tx: TxState) => (tx.ex.dialect === "postgres" ? LOCK_PLAN : "");
+
+/**
  * The plan data as createExecutionPlan stored it. Trusted, not validated again: only this
  * library writes plan_data, always from a plan that passed validatePlanData (schema and graph),
  * and nothing updates it afterwards.
@@ -166,7 +177,11 @@ async function storedPlanData(tx: TxState, planId: string): Promise<PlanData> {
  * caller has it (it just stored the plan), saves reading the stored plan back.
  */
 export async function insertSubtasks(tx: TxState, planId: string, planData?: PlanData): Promise<number> {
-  const plan = await tx.ex.get<{ status: PlanStatus }>(planStatusSql(tx.ex.dialect), [planId]);
+  // Locked: a start committing meanwhile would otherwise find no task to ungate, and this
+  // would then write every task gated (the plan executing, its tasks blocked for ever).
+  const plan = await tx.ex.get<{ status: PlanStatus }>(`${planStatusSql(tx.ex.dialect)}${lockPlan(tx)}`, [
+    planId,
+  ]);
   if (!plan) throw new PlanNotFoundError(planId);
   // Its progress row, not its tasks: the row is written with the tasks and stays when they are
   // deleted (deleteTask), so a plan whose tasks were all deleted does not get them again (the
@@ -207,7 +222,9 @@ export async function createPlannedSubtasksFromPlan(db: Db, planId: string): Pro
 
 /** @internal */
 export async function startPlan(tx: TxState, planId: string): Promise<ExecutionPlan> {
-  const plan = await tx.ex.get<PlanRowRaw>("SELECT * FROM execution_plans WHERE id = ?", [planId]);
+  const plan = await tx.ex.get<PlanRowRaw>(`SELECT * FROM execution_plans WHERE id = ?${lockPlan(tx)}`, [
+    planId,
+  ]);
   if (!plan) throw new PlanNotFoundError(planId);
   if (plan.status !== "draft" && plan.status !== "approved")
     throw new InvalidTransitionError(
@@ -426,7 +443,9 @@ export async function getPlanExecution(db: Db, planId: string): Promise<PlanExec
 export async function cancelPlan(db: Db, planId: string, reason = "plan cancelled"): Promise<ExecutionPlan> {
   const id = parseInput(IdArg, planId, "plan id");
   return withTx(db, async (tx) => {
-    const plan = await tx.ex.get<PlanRowRaw>("SELECT * FROM execution_plans WHERE id = ?", [id]);
+    const plan = await tx.ex.get<PlanRowRaw>(`SELECT * FROM execution_plans WHERE id = ?${lockPlan(tx)}`, [
+      id,
+    ]);
     if (!plan) throw new PlanNotFoundError(id);
     if (plan.status === "completed" || plan.status === "cancelled")
       throw new InvalidTransitionError("plan", id, plan.status, "cancelled");
