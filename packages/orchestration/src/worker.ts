@@ -18,7 +18,7 @@ import {
   renewLeases,
   reportOutcomes,
 } from "./claims.ts";
-import { LeaseLostError, WorkerNotFoundError } from "./errors.ts";
+import { LeaseLostError, ValidationError, WorkerNotFoundError } from "./errors.ts";
 import type { Database } from "./handle.ts";
 import { reapExpiredLeases } from "./reaper.ts";
 import { parseInput } from "./validate.ts";
@@ -256,6 +256,32 @@ function failureMessage(err: unknown): string {
   );
 }
 
+/**
+ * The task types a handler map serves: its keys, or the `taskTypes` given, each of which must
+ * have a handler. Refused (ValidationError naming the type): an empty map (it claimed every task
+ * type and failed each task for good, "no handler"), a task type without a handler (the same, for
+ * that type), a key that is no task type createTask stores (blank or untrimmed: its tasks were
+ * claimed under the trimmed type and failed for want of a handler, or never claimed).
+ */
+function handledTypes(handler: Record<string, TaskHandler>, taskTypes: string[] | undefined): string[] {
+  const refuse = (message: string): never => {
+    throw new ValidationError(`invalid Worker options: handler: ${message}`, [{ path: "handler", message }]);
+  };
+  if (handler === null || typeof handler !== "object")
+    refuse("must be a function or a map of task type to function");
+  const types = Object.keys(handler);
+  if (types.length === 0) refuse("a map of task type to function must name at least one task type");
+  for (const type of types) {
+    if (type.trim() !== type || type.length === 0)
+      refuse(`key "${type}" is no task type (task types are stored trimmed and not empty)`);
+    if (typeof handler[type] !== "function") refuse(`the handler of "${type}" is not a function`);
+  }
+  for (const type of taskTypes ?? [])
+    if (typeof handler[type] !== "function")
+      refuse(`taskTypes names "${type}", which has no handler: its tasks would fail for good`);
+  return taskTypes ?? types;
+}
+
 function abortHeld(h: Held, reason: unknown): void {
   h.controller ??= new AbortController();
   h.controller.abort(reason);
@@ -316,8 +342,7 @@ export class Worker {
     this.id =
       this.o.workerId ?? `${this.o.role}-${hostname()}-${process.pid}-${crypto.randomUUID().slice(0, 8)}`;
     this.log = logger ?? silent;
-    if (typeof handler !== "function" && !this.o.taskTypes)
-      this.o.taskTypes = Object.keys(handler).length > 0 ? Object.keys(handler) : undefined;
+    if (typeof handler !== "function") this.o.taskTypes = handledTypes(handler, this.o.taskTypes);
     if (this.heartbeatMs > this.o.leaseMs / 2)
       this.log.warn(
         { workerId: this.id, heartbeatMs: this.heartbeatMs, leaseMs: this.o.leaseMs },
