@@ -255,6 +255,16 @@ describe("hive plans", () => {
     expect(listText.stdout).toMatch(new RegExp(`${planId}\\s+executing\\s+\\[###-------\\] 25%\\s+1/4\\s+1`));
   });
 
+  it("counts a plan's failed subtasks apart from those that cannot run because of them, in the table as in JSON", async () => {
+    const { planId } = await seedPlan(db, DIAMOND);
+    await failOne(db, "w1", "design");
+    const [list, text] = await Promise.all([hiveJson<PlanSummary[]>("plans", "list"), hive("plans", "list")]);
+    expect(list).toEqual([expect.objectContaining({ id: planId, status: "failed", failed: 1, blocked: 3 })]);
+    const [header, row] = text.stdout.trim().split("\n");
+    expect(header).toMatch(/\bRUNNING\s+FAILED\s+CANNOT RUN\s+REQUEST\b/);
+    expect(row).toMatch(new RegExp(`${planId}\\s+failed\\s+\\[-+\\] 0%\\s+0/4\\s+0\\s+1\\s+3\\s+Build`));
+  });
+
   it("exports the DAG as Mermaid and DOT with states, quoting titles safely", async () => {
     const { planId } = await seedPlan(db, [
       { id: "a", title: 'Say "hi" <b>&</b> [x]' },

@@ -39,7 +39,10 @@ export function registerPlans(program: Command, io: Io): void {
               { header: "progress", cell: (p) => progressBar(p.progressPercent, 10) },
               { header: "done", cell: (p) => `${p.completed}/${p.total}` },
               { header: "running", cell: (p) => String(p.active) },
-              { header: "failed", cell: (p) => String(p.failed + p.blocked) },
+              { header: "failed", cell: (p) => String(p.failed) },
+              // Apart from "failed", as `plans show`, --json and the dashboard count them: an
+              // upstream_failed or cancelled subtask did not fail.
+              { header: "cannot run", cell: (p) => String(p.blocked) },
               { header: "request", cell: (p) => p.description ?? "-", max: 40 },
               { header: "generated", cell: (p) => ago(p.generatedAt, now) },
             ]),
