@@ -156,7 +156,13 @@ async function assignedTo(
   agentId: string,
   to: "completed" | "failed" | "pending",
 ): Promise<PlanningRowRaw> {
-  const row = await tx.ex.get<PlanningRowRaw>("SELECT * FROM planning_queue WHERE id = ?", [requestId]);
+  // Locked on PostgreSQL, and so read as the last commit left it: read unlocked, a planner whose
+  // request was taken back (claimPlanningRequests) and completed meanwhile still saw it as its
+  // own, and stored and started a second plan for it. SQLite's writers are serialized.
+  const row = await tx.ex.get<PlanningRowRaw>(
+    `SELECT * FROM planning_queue WHERE id = ?${tx.ex.dialect === "postgres" ? " FOR UPDATE" : ""}`,
+    [requestId],
+  );
   if (!row) throw new PlanningRequestNotFoundError(requestId);
   if (row.status !== "assigned" || row.assigned_agent !== agentId)
     throw new InvalidTransitionError(

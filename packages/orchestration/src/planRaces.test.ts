@@ -4,17 +4,24 @@ import { closeDatabase, openDatabase } from "./db.ts";
 import { InvalidTransitionError } from "./errors.ts";
 import type { Database, Transaction } from "./handle.ts";
 import { checkDatabase } from "./integrity.ts";
-import { submitPlanningRequest } from "./planning.ts";
+import {
+  claimPlanningRequests,
+  completePlanningRequest,
+  failPlanningRequest,
+  getPlanningRequest,
+  submitPlanningRequest,
+} from "./planning.ts";
 import {
   cancelPlan,
   createExecutionPlan,
   createPlannedSubtasksFromPlan,
   getExecutionPlanStatus,
+  listExecutionPlans,
   markPlanExecutionStarted,
   subtaskTaskId,
 } from "./plans.ts";
 import { getTask } from "./tasks.ts";
-import { useTempDatabase } from "./testing/fixtures.ts";
+import { sleep, useTempDatabase } from "./testing/fixtures.ts";
 import { TEST_PG_URL, testBackend } from "./testing/tempdb.ts";
 import { waitUntil } from "./testing/waitUntil.ts";
 import { transaction } from "./tx.ts";
@@ -148,5 +155,48 @@ describe.skipIf(testBackend !== "postgres")("concurrent plan transitions (Postgr
       (db) => createPlannedSubtasksFromPlan(db, planId),
     );
     expect(second).toEqual({ status: "fulfilled", value: 0 });
+  });
+});
+
+describe.skipIf(testBackend !== "postgres")("concurrent planning request transitions (PostgreSQL)", () => {
+  const planData = { sub_tasks: [{ id: "a", title: "A" }] };
+
+  /** A request claimed by planner p1 and gone stale, so that planner p2 may take it back. */
+  async function staleRequest(): Promise<string> {
+    const request = await submitPlanningRequest(t.db, { taskDescription: "x" });
+    await claimPlanningRequests(t.db, { agentId: "p1", staleAfterMs: 100 });
+    await sleep(150);
+    return request.id;
+  }
+
+  it("a planner whose request was taken back and completed meanwhile cannot complete it too", async () => {
+    const requestId = await staleRequest();
+    const late = await race(
+      async (tx) => {
+        await claimPlanningRequests(tx, { agentId: "p2", staleAfterMs: 100 });
+        await completePlanningRequest(tx, { requestId, agentId: "p2", planData });
+      },
+      (db) => completePlanningRequest(db, { requestId, agentId: "p1", planData }),
+    );
+    expect((late as PromiseRejectedResult).reason).toBeInstanceOf(InvalidTransitionError);
+    // One plan for the request: the late planner's was not stored and started beside it.
+    expect((await listExecutionPlans(t.db)).length).toBe(1);
+    expect(await getPlanningRequest(t.db, requestId)).toMatchObject({
+      status: "completed",
+      assignedAgent: "p2",
+    });
+  });
+
+  it("a planner whose request was taken back cannot fail it under its new planner", async () => {
+    const requestId = await staleRequest();
+    const late = await race(
+      (tx) => claimPlanningRequests(tx, { agentId: "p2", staleAfterMs: 100 }),
+      (db) => failPlanningRequest(db, { requestId, agentId: "p1", error: "gave up" }),
+    );
+    expect((late as PromiseRejectedResult).reason).toBeInstanceOf(InvalidTransitionError);
+    expect(await getPlanningRequest(t.db, requestId)).toMatchObject({
+      status: "assigned",
+      assignedAgent: "p2",
+    });
   });
 });
