@@ -70,6 +70,9 @@ export interface WorkerLogger {
  */
 const PG_COMMIT_LANES = 2;
 
+/** The default silence after which this worker's reaper marks a worker offline (reapExpiredLeases' default). */
+const DEFAULT_WORKER_TIMEOUT_MS = 30_000;
+
 const OptionsSchema = z.object({
   workerId: KeyArgSchema.optional(),
   role: KeyArgSchema,
@@ -98,7 +101,12 @@ const OptionsSchema = z.object({
   pollMaxMs: z.number().int().min(1).default(250),
   /** Reaper period; 0 disables the reaper in this worker (default 2 s). */
   reaperIntervalMs: z.number().int().min(0).default(2000),
-  /** A worker silent this long is marked offline by reapers (default 3 × heartbeatMs). */
+  /**
+   * This worker's reaper marks a worker silent this long offline. Default: 30 s (the reaper's
+   * own default), or 3 × heartbeatMs when that is longer. It judges other workers, whose
+   * heartbeat periods it cannot know: 3 × its own alone made a short-lease worker mark every
+   * live worker with a longer period offline between their heartbeats, again and again.
+   */
   workerTimeoutMs: z.number().int().min(1).optional(),
   metadata: JsonObjectSchema.optional(),
   /** Unregister (delete the worker row) on stop instead of marking it offline. */
@@ -805,7 +813,7 @@ export class Worker {
   private async reap(): Promise<void> {
     try {
       const r = await reapExpiredLeases(this.db, {
-        workerTimeoutMs: this.o.workerTimeoutMs ?? this.heartbeatMs * 3,
+        workerTimeoutMs: this.o.workerTimeoutMs ?? Math.max(DEFAULT_WORKER_TIMEOUT_MS, this.heartbeatMs * 3),
       });
       if (r.requeued.length || r.failed.length || r.offlineWorkers.length)
         this.log.info({ workerId: this.id, ...r }, "reaped expired leases");
