@@ -1,3 +1,5 @@
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { resolveDatabasePath, ValidationError } from "@hive/orchestration";
 import { z } from "zod";
@@ -110,4 +112,23 @@ export function loadMainConfig(argv: string[], env: NodeJS.ProcessEnv): MainConf
     workDir: values["work-dir"],
     refreshMs: values["refresh-ms"],
   });
+}
+
+/**
+ * The absolute work directory, with its `logs/` folder, created if missing. A --work-dir that is a
+ * file, or cannot be created, throws ValidationError naming it (exit 2): before the database is
+ * opened, so the job writes no request that nothing would then run.
+ */
+export function prepareWorkDir(workDir: string): string {
+  const abs = resolve(workDir);
+  try {
+    mkdirSync(join(abs, "logs"), { recursive: true });
+  } catch (err) {
+    const why =
+      (err as NodeJS.ErrnoException).code === "ENOTDIR" ? "is not a directory" : (err as Error).message;
+    throw new ValidationError(`invalid --work-dir: "${abs}" ${why}`, [
+      { path: "workDir", message: "must be a directory that exists or can be created" },
+    ]);
+  }
+  return abs;
 }

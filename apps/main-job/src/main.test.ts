@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -49,5 +49,19 @@ describe("the main job's command line", () => {
     }
     // No database, sample artifact or log directory under the working directory.
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("refuses a --work-dir that is a file with exit 2 naming it, before it writes a request or starts a process", async () => {
+    const file = join(dir, "not-a-dir");
+    writeFileSync(file, "");
+    const db = join(dir, "hive.db");
+    for (const request of [[], ["-d", "build a thing"]]) {
+      const r = await runMainJob([db, "--work-dir", file, ...request], dir);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`invalid --work-dir: "${file}" is not a directory`);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.stdout).not.toContain("submitted");
+      expect(existsSync(db)).toBe(false);
+    }
   });
 });

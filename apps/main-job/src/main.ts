@@ -10,7 +10,7 @@ import { resolve } from "node:path";
 import { closeDatabase, HiveError, openDatabase, submitPlanningRequest } from "@hive/orchestration";
 import { ZodError } from "zod";
 import { alive, type Child, logTail, startChild, stopChildren } from "./children.ts";
-import { loadMainConfig, MAIN_USAGE, type MainConfig } from "./config.ts";
+import { loadMainConfig, MAIN_USAGE, type MainConfig, prepareWorkDir } from "./config.ts";
 import { readProgress } from "./progress.ts";
 import { prepareRequest } from "./request.ts";
 import { planSummary } from "./summary.ts";
@@ -51,7 +51,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const config = loadMainConfig(argv, process.env);
-  const workDir = resolve(config.workDir);
+  const workDir = prepareWorkDir(config.workDir);
   // Validated before the database is opened: a bad request writes nothing and starts nothing.
   const input = prepareRequest(config, workDir);
 
