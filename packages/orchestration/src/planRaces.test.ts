@@ -1,5 +1,6 @@
 import pg from "pg";
 import { describe, expect, it } from "vitest";
+import { claimTasks, completeTask } from "./claims.ts";
 import { closeDatabase, openDatabase } from "./db.ts";
 import { InvalidTransitionError } from "./errors.ts";
 import type { Database, Transaction } from "./handle.ts";
@@ -20,8 +21,8 @@ import {
   markPlanExecutionStarted,
   subtaskTaskId,
 } from "./plans.ts";
-import { getTask } from "./tasks.ts";
-import { sleep, useTempDatabase } from "./testing/fixtures.ts";
+import { getTask, requeueTask } from "./tasks.ts";
+import { makeWorker, sleep, startedPlan, useTempDatabase } from "./testing/fixtures.ts";
 import { TEST_PG_URL, testBackend } from "./testing/tempdb.ts";
 import { waitUntil } from "./testing/waitUntil.ts";
 import { transaction } from "./tx.ts";
@@ -200,3 +201,29 @@ describe.skipIf(testBackend !== "postgres")("concurrent planning request transit
     });
   });
 });
+
+describe.skipIf(testBackend !== "postgres")(
+  "a plan's status under concurrent task changes (PostgreSQL)",
+  () => {
+    it("a requeue that waited for the plan's completion makes the plan executing again", async () => {
+      await makeWorker(t.db);
+      const plan = await startedPlan(t.db, {
+        sub_tasks: [
+          { id: "a", title: "A", priority: 9 },
+          { id: "b", title: "B" },
+        ],
+      });
+      const [a] = await claimTasks(t.db, { workerId: "w1", limit: 1 });
+      await completeTask(t.db, { taskId: a!.task.id, token: a!.token });
+      const [b] = await claimTasks(t.db, { workerId: "w1", limit: 1 });
+      const requeue = await race(
+        (tx) => completeTask(tx, { taskId: b!.task.id, token: b!.token }), // the plan's last task
+        (db) => requeueTask(db, a!.task.id),
+      );
+      expect(requeue.status).toBe("fulfilled");
+      expect((await getTask(t.db, a!.task.id))!.status).toBe("queued");
+      expect(await getExecutionPlanStatus(t.db, plan.id)).toBe("executing");
+      expect((await checkDatabase(t.db)).planCounterMismatches).toBe(0);
+    });
+  },
+);

@@ -90,9 +90,14 @@ export async function applyPlanTransitions(tx: TxState, transitions: readonly Tr
          progress_percent = CASE WHEN total_subtasks = 0 THEN 0 ELSE ((completed_subtasks + CAST(? AS INTEGER)) * 100) / total_subtasks END,
          current_phase = COALESCE(?, current_phase), updated_at = ?
        WHERE plan_id = ? RETURNING total_subtasks, completed_subtasks, failed_subtasks, blocked_subtasks${
-         // PostgreSQL: the plan's status in the same round trip.
+         // PostgreSQL: the plan's status in the same round trip, FOR SHARE so that it is read as
+         // the last commit left it. Unlocked (or KEY SHARE, which a status change does not
+         // conflict with) it came from the statement's snapshot: an UPDATE that had waited for
+         // this row while another transaction completed the plan saw the plan still executing,
+         // and a requeue then left the plan completed with a task queued. Transitions of one
+         // plan already wait for each other on this row.
          tx.ex.dialect === "postgres"
-           ? ", (SELECT p.status FROM execution_plans p WHERE p.id = plan_execution.plan_id) AS plan_status"
+           ? ", (SELECT p.status FROM execution_plans p WHERE p.id = plan_execution.plan_id FOR SHARE) AS plan_status"
            : ""
        }`,
       [d.active, d.completed, d.failed, d.blocked, d.completed, phase ?? null, ts, planId],
