@@ -1,6 +1,6 @@
 import { MAX_CLAIM_LIMIT } from "@hive/models";
 import { describe, expect, it } from "vitest";
-import { claimTasks } from "./claims.ts";
+import { claimTasks, hasClaimableTasks } from "./claims.ts";
 import { closeDatabase, openDatabase } from "./db.ts";
 import { ValidationError } from "./errors.ts";
 import { getRuns } from "./runs.ts";
@@ -18,11 +18,15 @@ async function started(options: Omit<WorkerOptions, "db">): Promise<Worker> {
   return new Worker({ leaseMs: 2000, pollMaxMs: 50, reaperIntervalMs: 0, ...options, db: t.db }).start();
 }
 
-/** Waits until no task is in progress (every outcome recorded), then stops the worker. */
+/**
+ * Waits until no task is in progress (every outcome recorded) nor claimable (a task not claimed
+ * yet counted as settled, and a stop hands what it claims meanwhile back unstarted), then stops
+ * the worker.
+ */
 async function settle(w: Worker): Promise<void> {
   try {
     await waitUntil(
-      async () => (await countTasksByStatus(t.db)).in_progress === 0,
+      async () => (await countTasksByStatus(t.db)).in_progress === 0 && !(await hasClaimableTasks(t.db)),
       "every outcome recorded",
       5000,
     );

@@ -554,9 +554,13 @@ export class Worker {
     return claimed.length;
   }
 
-  /** Starts buffered tasks while slots are free. */
+  /**
+   * Starts buffered tasks while slots are free, only while running: a stop hands the buffer back
+   * unstarted (a handler finishing during the stop used to start the next buffered task, which
+   * the stop then had to wait for, or abort at its timeout).
+   */
   private pump(): void {
-    while (this.running < this.o.concurrency && this.buffer.length > 0 && this.state !== "stopped") {
+    while (this.running < this.o.concurrency && this.buffer.length > 0 && this.state === "running") {
       const h = this.buffer.shift()!;
       h.started = true;
       this.running++;
