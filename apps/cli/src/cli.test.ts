@@ -377,6 +377,21 @@ describe("usage errors", () => {
     expect(variable.stderr).toContain("$HIVE_DATABASE_URL must be a PostgreSQL URL");
   });
 
+  it("exit 2 naming the flag or variable for a PostgreSQL schema name Hive cannot use, which SQLite ignores", async () => {
+    const url = "postgres://nobody@127.0.0.1:1/none";
+    const [flag, variable, sqlite] = await Promise.all([
+      runHive(["--url", url, "--schema", 'Bad"Name', "status"]),
+      runHive(["status"], { HIVE_DATABASE_URL: url, HIVE_DATABASE_SCHEMA: "1st" }),
+      runHive(["--db", join(temp.dir, "missing.db"), "--schema", "x-y", "status"]),
+    ]);
+    expect([flag.code, variable.code]).toEqual([ExitCode.usage, ExitCode.usage]);
+    expect(flag.stderr).toContain(
+      '--schema must be a PostgreSQL schema name (letters, digits and _, not starting with a digit), got "Bad"Name"',
+    );
+    expect(variable.stderr).toContain("$HIVE_DATABASE_SCHEMA must be a PostgreSQL schema name");
+    expect(sqlite.code).toBe(ExitCode.unavailable);
+  });
+
   it("prints help with exit 0", async () => {
     const r = await runHive(["tasks", "--help"]);
     expect(r.code).toBe(0);

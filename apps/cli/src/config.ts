@@ -28,13 +28,31 @@ export type Backend = { kind: "sqlite"; path: string } | { kind: "postgres"; url
  */
 export function resolveBackend(opts: GlobalOptions, env: NodeJS.ProcessEnv): Backend {
   if (opts.db && opts.url) throw new UsageError("give --db (SQLite) or --url (PostgreSQL), not both");
-  const schema = opts.schema ?? env.HIVE_DATABASE_SCHEMA;
+  // Checked only for PostgreSQL (SQLite has no schema), where the library refuses a bad name as a
+  // database it cannot open (exit 5) although nothing was tried.
+  const schema = () =>
+    opts.schema !== undefined
+      ? schemaName(opts.schema, "--schema")
+      : env.HIVE_DATABASE_SCHEMA && schemaName(env.HIVE_DATABASE_SCHEMA, "$HIVE_DATABASE_SCHEMA");
   if (opts.db) return { kind: "sqlite", path: resolveDatabasePath(opts.db) };
-  if (opts.url) return { kind: "postgres", url: postgresUrl(opts.url, "--url"), schema };
+  if (opts.url) return { kind: "postgres", url: postgresUrl(opts.url, "--url"), schema: schema() };
   if (env.HIVE_DB_PATH) return { kind: "sqlite", path: resolveDatabasePath(env.HIVE_DB_PATH) };
   if (env.HIVE_DATABASE_URL)
-    return { kind: "postgres", url: postgresUrl(env.HIVE_DATABASE_URL, "$HIVE_DATABASE_URL"), schema };
+    return {
+      kind: "postgres",
+      url: postgresUrl(env.HIVE_DATABASE_URL, "$HIVE_DATABASE_URL"),
+      schema: schema(),
+    };
   return { kind: "sqlite", path: resolveDatabasePath(undefined) };
+}
+
+/** `name` when it is a schema name Hive accepts (an unquoted identifier); else a usage error naming `source`. */
+function schemaName(name: string, source: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+    throw new UsageError(
+      `${source} must be a PostgreSQL schema name (letters, digits and _, not starting with a digit), got "${name}"`,
+    );
+  return name;
 }
 
 /**
