@@ -5,8 +5,8 @@ import {
   JsonValueSchema,
   KeyArgSchema,
   MAX_CLAIM_LIMIT,
+  RegisterWorkerInputSchema,
   RetryPolicySchema,
-  text,
   toStorableText,
 } from "@hive/models";
 import { z } from "zod";
@@ -73,10 +73,12 @@ const PG_COMMIT_LANES = 2;
 /** The default silence after which this worker's reaper marks a worker offline (reapExpiredLeases' default). */
 const DEFAULT_WORKER_TIMEOUT_MS = 30_000;
 
+// workerId, role and capabilities as registerWorker takes them: refused here, at construction,
+// not by the registration in start().
 const OptionsSchema = z.object({
-  workerId: KeyArgSchema.optional(),
-  role: KeyArgSchema,
-  capabilities: z.array(text()).default([]),
+  workerId: RegisterWorkerInputSchema.shape.workerId.optional(),
+  role: RegisterWorkerInputSchema.shape.role,
+  capabilities: RegisterWorkerInputSchema.shape.capabilities,
   taskTypes: z.array(KeyArgSchema).min(1).optional(),
   /** Handlers run at once (default 1). */
   concurrency: z.number().int().min(1).max(1000).default(1),
