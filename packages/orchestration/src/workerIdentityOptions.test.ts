@@ -1,18 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "./errors.ts";
 import { useTempDatabase } from "./testing/fixtures.ts";
-import { Worker } from "./worker.ts";
+import { Worker, type WorkerOptions } from "./worker.ts";
 
 const t = useTempDatabase();
 
 describe("Worker identity options", () => {
   it("refuses at construction, naming the field, what registration would refuse at start()", () => {
-    for (const [field, options] of [
+    const cases: [string, Omit<WorkerOptions, "db" | "handler">][] = [
       ["role", { role: "x".repeat(101) }],
       ["capabilities", { role: "r", capabilities: [""] }],
       ["capabilities", { role: "r", capabilities: Array.from({ length: 101 }, (_, i) => `s${i}`) }],
       ["workerId", { role: "r", workerId: "x".repeat(201) }],
-    ] as const) {
+    ];
+    for (const [field, options] of cases) {
       let err: unknown;
       try {
         new Worker({ db: t.db, handler: () => {}, ...options });
