@@ -28,7 +28,7 @@ import { planStatusSql, settlePlanStatus } from "./progress.ts";
 import { type PlanRowRaw, planFromRow, type TaskRowRaw, taskFromRow, toJson } from "./rows.ts";
 import { chunk, jsonIds, placeholders } from "./sql.ts";
 import { rootOf, withRead, withTx } from "./tx.ts";
-import { parseInput } from "./validate.ts";
+import { MESSAGE_ISSUES_MAX, parseInput } from "./validate.ts";
 
 const IdArg = KeyArgSchema;
 
@@ -43,12 +43,23 @@ export function validatePlanData(planData: unknown): PlanData {
       code: "schema",
       message: `${i.path.map(String).join(".") || "(plan)"}: ${i.message}`,
     }));
-    throw new PlanValidationError(`invalid plan: ${issues.map((i) => i.message).join("; ")}`, issues);
+    throw new PlanValidationError(invalidPlanMessage(issues), issues);
   }
   const graph = checkPlanGraph(parsed.data);
-  if (graph.length > 0)
-    throw new PlanValidationError(`invalid plan: ${graph.map((i) => i.message).join("; ")}`, graph);
+  if (graph.length > 0) throw new PlanValidationError(invalidPlanMessage(graph), graph);
   return parsed.data;
+}
+
+/**
+ * Names the first MESSAGE_ISSUES_MAX problems and counts the rest, as parseInput does: a plan
+ * of 100k subtasks each missing its title made a message of megabytes (every one named), too
+ * long for the planning request's error (failPlanningRequest takes 100,000 characters).
+ * The error's `issues` list them all.
+ */
+function invalidPlanMessage(issues: readonly { message: string }[]): string {
+  const named = issues.slice(0, MESSAGE_ISSUES_MAX).map((i) => i.message);
+  const more = issues.length - named.length;
+  return `invalid plan: ${named.join("; ")}${more > 0 ? `; and ${more} more (see the error's issues)` : ""}`;
 }
 
 export { subtaskTaskId } from "./planInsert.ts";
