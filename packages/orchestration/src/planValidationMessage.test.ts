@@ -59,11 +59,11 @@ describe("the message of a PlanValidationError with many problems", () => {
     const request = await submitPlanningRequest(t.db, { taskDescription: "x" });
     await claimPlanningRequests(t.db, { agentId: "planner" });
     const planData = { sub_tasks: Array.from({ length: 5000 }, (_, i) => ({ id: `n${i}`, title: "" })) };
-    const err = await completePlanningRequest(t.db, {
+    const err = (await completePlanningRequest(t.db, {
       requestId: request.id,
       agentId: "planner",
       planData,
-    }).catch((e: unknown) => e as PlanValidationError);
+    }).catch((e: unknown) => e)) as PlanValidationError;
     expect(err).toBeInstanceOf(PlanValidationError);
     await failPlanningRequest(t.db, { requestId: request.id, agentId: "planner", error: err.message });
     expect(await getPlanningRequest(t.db, request.id)).toMatchObject({
