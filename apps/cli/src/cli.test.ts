@@ -392,6 +392,23 @@ describe("usage errors", () => {
     expect(sqlite.code).toBe(ExitCode.unavailable);
   });
 
+  it("exit 2 for an empty or non-decimal number (a script's unset variable) instead of reading it as 0, writing nothing", async () => {
+    const results = await Promise.all([
+      hive("requests", "submit", "-d", "x", "-p", ""),
+      hive("requests", "submit", "-d", "x", "-p", "0x10"),
+      hive("tasks", "list", "--offset", " "),
+      hive("tasks", "show", "some-task", "--log-lines", ""),
+      hive("purge", "--older-than", "30d", "--batch", "1e3"),
+    ]);
+    for (const r of results) {
+      expect(r.code, r.stderr).toBe(ExitCode.usage);
+      expect(r.stderr).toMatch(/invalid input: \w+: must be an integer/);
+    }
+    expect(await listPlanningRequests(db)).toEqual([]);
+    const ok = await hiveJson<PlanningRequest>("requests", "submit", "-d", "x", "-p", " -3 ");
+    expect(ok.priority).toBe(-3);
+  });
+
   it("prints help with exit 0", async () => {
     const r = await runHive(["tasks", "--help"]);
     expect(r.code).toBe(0);

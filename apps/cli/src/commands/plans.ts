@@ -8,11 +8,12 @@ import { EXPORT_FORMATS, exportDag } from "../dag/export.ts";
 import { drawDag } from "../dag/terminal.ts";
 import { fields, table } from "../format/table.ts";
 import { ago, progressBar, type Style, stateName } from "../format/text.ts";
+import { integerText } from "../integerText.ts";
 import { loadPlanSummaries, loadPlanView, type PlanView } from "../views/plans.ts";
 
 const ListOptionsSchema = z.strictObject({
   status: PlanStatusSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(10_000).default(50),
+  limit: integerText({ min: 1, max: 10_000 }).default(50),
 });
 const ExportOptionsSchema = z.strictObject({ format: z.enum(EXPORT_FORMATS) });
 

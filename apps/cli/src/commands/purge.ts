@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { withDatabase } from "../config.ts";
 import { contextOf, type Io } from "../context.ts";
+import { integerText } from "../integerText.ts";
 
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
@@ -18,7 +19,7 @@ const AgeSchema = z
 
 const PurgeOptionsSchema = z.strictObject({
   olderThan: AgeSchema,
-  batch: z.coerce.number().int().min(1).max(100_000).default(1000),
+  batch: integerText({ min: 1, max: 100_000 }).default(1000),
 });
 
 /** `hive purge --older-than 30d`: the retention policy, run by hand or from cron. */

@@ -4,10 +4,11 @@ import { z } from "zod";
 import { withDatabase } from "../config.ts";
 import { contextOf, type Io } from "../context.ts";
 import { UsageError } from "../exitCodes.ts";
+import { integerText } from "../integerText.ts";
 
 const SubmitOptionsSchema = z.strictObject({
   description: z.string(),
-  priority: z.coerce.number().int().optional(),
+  priority: integerText().optional(),
   requestor: z.string().optional(),
   context: z.string().optional(),
   id: z.string().optional(),

@@ -6,23 +6,24 @@ import { withDatabase } from "../config.ts";
 import { contextOf, type Io } from "../context.ts";
 import { fields, table } from "../format/table.ts";
 import { ago, cleanLines, duration, type Style, stateLabel, stateName, when } from "../format/text.ts";
+import { integerText } from "../integerText.ts";
 import { loadTaskView, type TaskView } from "../views/tasks.ts";
 
 const ListOptionsSchema = z.strictObject({
   status: TaskStatusSchema.optional(),
   type: z.string().min(1).optional(),
   plan: z.string().min(1).optional(),
-  limit: z.coerce.number().int().min(1).max(100_000).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
+  limit: integerText({ min: 1, max: 100_000 }).default(50),
+  offset: integerText({ min: 0 }).default(0),
 });
 
 const ShowOptionsSchema = z.strictObject({
-  logLines: z.coerce.number().int().min(0).default(20),
+  logLines: integerText({ min: 0 }).default(20),
 });
 
 const RetryOptionsSchema = z.strictObject({
   keepAttempts: z.boolean().default(false),
-  delayMs: z.coerce.number().int().min(0).default(0),
+  delayMs: integerText({ min: 0 }).default(0),
 });
 
 const CancelOptionsSchema = z.strictObject({

@@ -194,6 +194,11 @@ describe("the JSON API", () => {
     expect(badQuery.status).toBe(400);
     expect(await badQuery.json()).toMatchObject({ issues: [expect.objectContaining({ path: "status" })] });
     expect((await call("/api/tasks?limit=100000")).status).toBe(400);
+    for (const q of ["offset=", "limit=%20", "limit=1e2", "offset=0x10"]) {
+      const res = await call(`/api/tasks?${q}`);
+      expect(res.status, q).toBe(400);
+      expect(await res.json()).toMatchObject({ issues: [{ message: "must be an integer" }] });
+    }
     expect((await call("/api/tasks?sql=1")).status).toBe(400);
     expect((await call("/api/workers?status=zombie")).status).toBe(400);
 

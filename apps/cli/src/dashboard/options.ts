@@ -1,15 +1,16 @@
 import { z } from "zod";
+import { integerText } from "../integerText.ts";
 
 /** `hive dashboard` flags, validated once. */
 export const DashboardOptionsSchema = z.strictObject({
   /** Address to bind (default loopback). Any other address requires a token. */
   host: z.string().min(1).default("127.0.0.1"),
   /** TCP port (0: any free port). */
-  port: z.coerce.number().int().min(0).max(65_535).default(7878),
+  port: integerText({ min: 0, max: 65_535 }).default(7878),
   /** Bearer token for actions (and for every API call on a non-loopback bind). */
   token: z.string().min(16, "must be at least 16 characters").max(512).optional(),
   /** How often the page refreshes its data, in ms. */
-  refreshMs: z.coerce.number().int().min(200).max(60_000).default(1000),
+  refreshMs: integerText({ min: 200, max: 60_000 }).default(1000),
 });
 export type DashboardOptions = z.output<typeof DashboardOptionsSchema>;
 

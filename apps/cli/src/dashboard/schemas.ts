@@ -1,5 +1,6 @@
 import { PlanStatusSchema, TaskStatusSchema, WorkerStatusSchema } from "@hive/models";
 import { z } from "zod";
+import { integerText } from "../integerText.ts";
 
 /** Input of the JSON API, validated before any database call. Unknown keys are errors. */
 export const IdParamSchema = z.string().trim().min(1).max(400);
@@ -8,13 +9,13 @@ export const TaskListQuerySchema = z.strictObject({
   status: TaskStatusSchema.optional(),
   type: z.string().min(1).max(100).optional(),
   plan: z.string().min(1).max(400).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  offset: z.coerce.number().int().min(0).default(0),
+  limit: integerText({ min: 1, max: 1000 }).default(100),
+  offset: integerText({ min: 0 }).default(0),
 });
 
 export const PlanListQuerySchema = z.strictObject({
   status: PlanStatusSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(50),
+  limit: integerText({ min: 1, max: 1000 }).default(50),
 });
 
 export const WorkerListQuerySchema = z.strictObject({ status: WorkerStatusSchema.optional() });
