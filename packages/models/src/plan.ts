@@ -36,7 +36,8 @@ export const SubTaskSchema = z.strictObject({
   description: text().max(100_000).default(""),
   task_type: text().trim().min(1).max(100).default("generic"),
   priority: PrioritySchema.default(1),
-  dependencies: z.array(text()).max(10_000).default([]),
+  /** Subtask ids, trimmed as `id` is: `" a "` names the subtask whose id was given as `" a "`. */
+  dependencies: z.array(text().trim()).max(10_000).default([]),
   workflow_phase: text().max(100).default("implementation"),
   required_skills: SkillListSchema.default([]),
   deliverables: z.array(text().max(1000)).max(100).default([]),
