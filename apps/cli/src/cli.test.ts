@@ -54,6 +54,18 @@ describe("hive migrate and opening the database", () => {
     },
   );
 
+  it.skipIf(testBackend === "postgres")(
+    "refuses a directory given as the database file with exit 5 saying so, not SQLite's disk I/O error",
+    async () => {
+      for (const command of ["status", "migrate"]) {
+        const r = await runHive(["--db", temp.dir, command]);
+        expect(r.code, r.stderr).toBe(ExitCode.unavailable);
+        expect(r.stderr).toContain(`${temp.dir} is a directory, not a database file`);
+        expect(r.stderr).not.toMatch(/disk I\/O error|unable to open/);
+      }
+    },
+  );
+
   it("migrates the configured backend again without harm (exit 0)", async () => {
     const r = await hive("migrate", "--json");
     expect(r.code).toBe(0);

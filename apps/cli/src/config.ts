@@ -1,4 +1,5 @@
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
 import {
   closeDatabase,
   type Database,
@@ -80,6 +81,15 @@ export async function openBackend(backend: Backend, create = false): Promise<Dat
   if (!create && backend.kind === "sqlite" && backend.path !== ":memory:" && !existsSync(backend.path))
     throw new DatabaseUnavailableError(
       `no database at ${backend.path}; create it with \`hive migrate ${flag}\``,
+    );
+  // SQLite's own word for a directory is "disk I/O error" (or "unable to open database file").
+  if (
+    backend.kind === "sqlite" &&
+    backend.path !== ":memory:" &&
+    statSync(backend.path, { throwIfNoEntry: false })?.isDirectory()
+  )
+    throw new DatabaseUnavailableError(
+      `${backend.path} is a directory, not a database file; give the file (--db ${join(backend.path, "hive.db")}, say)`,
     );
   const where: OpenDatabaseOptions =
     backend.kind === "sqlite"
