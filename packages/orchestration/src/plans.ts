@@ -23,7 +23,7 @@ import {
   PlanValidationError,
 } from "./errors.ts";
 import type { Db, TxState } from "./handle.ts";
-import { insertPlanTasks, takenTaskIds } from "./planInsert.ts";
+import { insertPlanTasks, subtaskTaskId, takenTaskIds } from "./planInsert.ts";
 import { planStatusSql, settlePlanStatus } from "./progress.ts";
 import { type PlanRowRaw, planFromRow, type TaskRowRaw, taskFromRow, toJson } from "./rows.ts";
 import { chunk, jsonIds, placeholders } from "./sql.ts";
@@ -217,6 +217,13 @@ export async function insertSubtasks(tx: TxState, planId: string, planData?: Pla
   );
   await tx.ex.run("UPDATE execution_plans SET version = version + 1 WHERE id = ?", [planId]);
   tx.touchedPlans.add(planId);
+  // A plan started before its tasks were created: those without dependencies are queued now, and
+  // say so as startPlan's release does. Unannounced, no worker was woken (locally, nor on
+  // PostgreSQL by NOTIFY, which only a commit that leaves work sends) until its next poll.
+  if (gate === 0)
+    for (const st of subTasks)
+      if (st.dependencies.length === 0)
+        tx.events.push({ type: "task.queued", taskId: subtaskTaskId(planId, st.id) });
   return subTasks.length;
 }
 
