@@ -72,6 +72,8 @@ const PG_COMMIT_LANES = 2;
 
 /** The default silence after which this worker's reaper marks a worker offline (reapExpiredLeases' default). */
 const DEFAULT_WORKER_TIMEOUT_MS = 30_000;
+/** The longest a running Worker goes without writing its row (a third of the reapers' default timeout). */
+const MAX_WORKER_BEAT_MS = 10_000;
 
 // workerId, role and capabilities as registerWorker takes them: refused here, at construction,
 // not by the registration in start().
@@ -93,7 +95,9 @@ const OptionsSchema = z.object({
   commitLanes: z.number().int().min(1).max(8).optional(),
   leaseMs: z.number().int().min(200).default(30_000),
   /**
-   * Lease renewal and worker heartbeat period (default leaseMs / 3). Must be shorter than leaseMs;
+   * Lease renewal and worker heartbeat period (default leaseMs / 3; the worker row and the leases
+   * are written at least every 10 s whatever it is, so that other workers' reapers, which mark a
+   * worker silent for 30 s offline, never take a live one for dead). Must be shorter than leaseMs;
    * above leaseMs / 2 one late renewal (a busy database, a blocked event loop) loses the lease,
    * so the worker warns.
    */
@@ -375,6 +379,16 @@ export class Worker {
   }
 
   /**
+   * How often heartbeatAll runs: every heartbeatMs, and at least every MAX_WORKER_BEAT_MS. The
+   * worker row must be seen well within the 30 s after which other workers' reapers mark it
+   * offline: with a long lease (leaseMs 120 s beats every 40 s) a busy worker, which claims
+   * nothing while its slots are full, went offline between its heartbeats, again and again.
+   */
+  private get beatEveryMs(): number {
+    return Math.min(this.heartbeatMs, MAX_WORKER_BEAT_MS);
+  }
+
+  /**
    * Registers the worker and starts its loops. A stop() called before this resolves wins: the
    * worker is left stopped (no loop or interval started, its row offline) and this resolves.
    */
@@ -410,7 +424,7 @@ export class Worker {
       }
     }
     if (this.state !== "running") return; // stopped meanwhile: the stop removes the listeners
-    this.timers.push(setInterval(() => this.inBackground(() => this.heartbeatAll()), this.heartbeatMs));
+    this.timers.push(setInterval(() => this.inBackground(() => this.heartbeatAll()), this.beatEveryMs));
     if (this.o.reaperIntervalMs > 0)
       this.timers.push(setInterval(() => this.inBackground(() => this.reap()), this.o.reaperIntervalMs));
     this.loops.push(this.claimLoop());
@@ -819,7 +833,7 @@ export class Worker {
   private async reap(): Promise<void> {
     try {
       const r = await reapExpiredLeases(this.db, {
-        workerTimeoutMs: this.o.workerTimeoutMs ?? Math.max(DEFAULT_WORKER_TIMEOUT_MS, this.heartbeatMs * 3),
+        workerTimeoutMs: this.o.workerTimeoutMs ?? Math.max(DEFAULT_WORKER_TIMEOUT_MS, this.beatEveryMs * 3),
       });
       if (r.requeued.length || r.failed.length || r.offlineWorkers.length)
         this.log.info({ workerId: this.id, ...r }, "reaped expired leases");
