@@ -1,5 +1,9 @@
-/** The levels the logger knows, least verbose first. */
-const LEVELS = ["silent", "error", "warn", "info"] as const;
+/**
+ * The levels the logger knows, least verbose first: pino's, which the planner and the deployer
+ * take from the same $HIVE_LOG_LEVEL that the main job hands its processes. It writes only error,
+ * warn and info lines.
+ */
+export const LEVELS = ["silent", "fatal", "error", "warn", "info", "debug", "trace"] as const;
 export type LogLevel = (typeof LEVELS)[number];
 
 export interface Logger {
@@ -15,7 +19,7 @@ export interface Logger {
  */
 export function createLogger(app: string, level: LogLevel, fields: Record<string, unknown> = {}): Logger {
   const max = LEVELS.indexOf(level);
-  const write = (lvl: Exclude<LogLevel, "silent">, obj: object, msg?: string) => {
+  const write = (lvl: "error" | "warn" | "info", obj: object, msg?: string) => {
     if (LEVELS.indexOf(lvl) > max) return;
     process.stderr.write(
       `${JSON.stringify({ level: lvl, time: Date.now(), app, pid: process.pid, ...fields, ...obj, msg })}\n`,

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { LEVELS } from "../logger.ts";
 
 const List = z
   .string()
@@ -34,7 +35,7 @@ export const AgentConfigSchema = z.object({
   failTypes: List,
   /** Subtask ids (the plan's `impl-api`, say) whose simulated agent always fails. */
   failSubtasks: List,
-  logLevel: z.enum(["silent", "error", "warn", "info"]).default("info"),
+  logLevel: z.enum(LEVELS).default("info"),
 });
 export type AgentConfig = z.infer<typeof AgentConfigSchema>;
 
