@@ -56,6 +56,14 @@ describe("the agent worker process", () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it("reports a lease renewal period not shorter than the lease as a bad flag (exit 2, naming heartbeatMs)", async () => {
+    const path = join(dir, "hive.db");
+    await closeDatabase(await openDatabase({ path }));
+    const r = await runAgent(["--db", path, "--lease-ms", "1000", "--heartbeat-ms", "5000"]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain("heartbeatMs: must be shorter than leaseMs");
+  });
+
   it.each(["debug", "trace", "fatal"])(
     "runs under $HIVE_LOG_LEVEL=%s, which the planner and the deployer started beside it accept, and stops with exit 0",
     async (level) => {

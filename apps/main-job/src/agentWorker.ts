@@ -6,7 +6,7 @@
  * It never creates or migrates its database (the main job does): a missing or unmigrated one exits 1;
  * a bad flag or value exits 2.
  */
-import { closeDatabase, HiveError, openExistingDatabase, Worker } from "@hive/orchestration";
+import { closeDatabase, HiveError, openExistingDatabase, ValidationError, Worker } from "@hive/orchestration";
 import { ZodError } from "zod";
 import { loadAgentConfig } from "./agent/config.ts";
 import { AGENT_TASK_TYPES, agentHandlers } from "./agent/handlers.ts";
@@ -63,6 +63,7 @@ try {
     process.exitCode = 2;
   } else {
     console.error(err instanceof HiveError ? `${err.name}: ${err.message}` : err);
-    process.exitCode = 1;
+    // The Worker's own check of its options (--heartbeat-ms not below --lease-ms) is a bad flag too.
+    process.exitCode = err instanceof ValidationError ? 2 : 1;
   }
 }
