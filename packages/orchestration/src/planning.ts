@@ -65,7 +65,7 @@ export async function getPlanningRequest(db: Db, requestId: string): Promise<Pla
   });
 }
 
-/** Requests, newest first, optionally in one status. */
+/** Requests, newest first (those of one millisecond by id, time-ordered), optionally in one status. */
 export async function listPlanningRequests(
   db: Db,
   options: { status?: PlanningStatus; limit?: number } = {},
@@ -81,12 +81,13 @@ export async function listPlanningRequests(
   return withRead(db, async (ex) =>
     (o.status
       ? await ex.all<PlanningRowRaw>(
-          "SELECT * FROM planning_queue WHERE status = ? ORDER BY created_at DESC LIMIT ?",
+          "SELECT * FROM planning_queue WHERE status = ? ORDER BY created_at DESC, id DESC LIMIT ?",
           [o.status, o.limit],
         )
-      : await ex.all<PlanningRowRaw>("SELECT * FROM planning_queue ORDER BY created_at DESC LIMIT ?", [
-          o.limit,
-        ])
+      : await ex.all<PlanningRowRaw>(
+          "SELECT * FROM planning_queue ORDER BY created_at DESC, id DESC LIMIT ?",
+          [o.limit],
+        )
     ).map(planningFromRow),
   );
 }

@@ -310,7 +310,7 @@ export async function getExecutionPlan(db: Db, planId: string): Promise<Executio
   });
 }
 
-/** Plans, newest first, optionally in one status. */
+/** Plans, newest first (those of one millisecond by id, time-ordered), optionally in one status. */
 export async function listExecutionPlans(
   db: Db,
   options: { status?: PlanStatus; limit?: number } = {},
@@ -326,12 +326,13 @@ export async function listExecutionPlans(
   return withRead(db, async (ex) =>
     (o.status
       ? await ex.all<PlanRowRaw>(
-          "SELECT * FROM execution_plans WHERE status = ? ORDER BY generated_at DESC LIMIT ?",
+          "SELECT * FROM execution_plans WHERE status = ? ORDER BY generated_at DESC, id DESC LIMIT ?",
           [o.status, o.limit],
         )
-      : await ex.all<PlanRowRaw>("SELECT * FROM execution_plans ORDER BY generated_at DESC LIMIT ?", [
-          o.limit,
-        ])
+      : await ex.all<PlanRowRaw>(
+          "SELECT * FROM execution_plans ORDER BY generated_at DESC, id DESC LIMIT ?",
+          [o.limit],
+        )
     ).map(planFromRow),
   );
 }
@@ -514,12 +515,16 @@ export async function cancelPlan(db: Db, planId: string, reason = "plan cancelle
   });
 }
 
-/** The newest plan made for a planning request, or null. */
+/**
+ * The newest plan made for a planning request, or null. Plans made in one millisecond are told
+ * apart by id (time-ordered; see clock.ts), as listTasks does: without, SQLite often returned
+ * the older of two plans made back to back.
+ */
 export async function getExecutionPlanForRequest(db: Db, requestId: string): Promise<ExecutionPlan | null> {
   const id = parseInput(IdArg, requestId, "request id");
   return withRead(db, async (ex) => {
     const row = await ex.get<PlanRowRaw>(
-      "SELECT * FROM execution_plans WHERE planning_task_id = ? ORDER BY generated_at DESC LIMIT 1",
+      "SELECT * FROM execution_plans WHERE planning_task_id = ? ORDER BY generated_at DESC, id DESC LIMIT 1",
       [id],
     );
     return row ? planFromRow(row) : null;
