@@ -72,3 +72,15 @@ describe("the message of a PlanValidationError with many problems", () => {
     });
   });
 });
+
+describe("a PlanValidationError for text the database cannot store", () => {
+  it("names the field once", () => {
+    const err = refusal({ sub_tasks: [{ id: "a", title: "A\u0000", dependencies: ["b\u0000"] }] });
+    const rule = "must not contain NUL (U+0000) or an unpaired UTF-16 surrogate";
+    expect(err.issues.map((i) => i.message)).toEqual([
+      `sub_tasks.0.title: ${rule}`,
+      `sub_tasks.0.dependencies.0: ${rule}`,
+    ]);
+    expect(err.message).toBe(`invalid plan: sub_tasks.0.title: ${rule}; sub_tasks.0.dependencies.0: ${rule}`);
+  });
+});

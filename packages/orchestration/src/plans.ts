@@ -39,10 +39,12 @@ const IdArg = KeyArgSchema;
 export function validatePlanData(planData: unknown): PlanData {
   const parsed = PlanDataSchema.safeParse(planData);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => ({
-      code: "schema",
-      message: `${i.path.map(String).join(".") || "(plan)"}: ${i.message}`,
-    }));
+    // Once each: a string field breaking the text rule was named twice, by its own schema and by
+    // the walk over the whole plan (PlanDataSchema's check of every string, fields it names too).
+    const messages = new Set(
+      parsed.error.issues.map((i) => `${i.path.map(String).join(".") || "(plan)"}: ${i.message}`),
+    );
+    const issues = [...messages].map((message) => ({ code: "schema", message }));
     throw new PlanValidationError(invalidPlanMessage(issues), issues);
   }
   const graph = checkPlanGraph(parsed.data);
