@@ -460,9 +460,17 @@ export async function getPlanExecution(db: Db, planId: string): Promise<PlanExec
   });
 }
 
+const CancelPlanArgsSchema = z.strictObject({
+  /** Kept as each cancelled task's last_error and in plan.cancelled: text, as cancelTask's. */
+  reason: KeyArgSchema.max(100_000, "must be at most 100000 characters"),
+});
+
 /** Cancels every unfinished task of a plan and marks the plan cancelled. */
 export async function cancelPlan(db: Db, planId: string, reason = "plan cancelled"): Promise<ExecutionPlan> {
   const id = parseInput(IdArg, planId, "plan id");
+  // Unchecked, a NUL was the driver's raw error on PostgreSQL (stored on SQLite), and an object
+  // SQLite's "Too few parameter values".
+  parseInput(CancelPlanArgsSchema, { reason }, "cancelPlan arguments");
   return withTx(db, async (tx) => {
     const plan = await tx.ex.get<PlanRowRaw>(`SELECT * FROM execution_plans WHERE id = ?${lockPlan(tx)}`, [
       id,
