@@ -13,7 +13,7 @@ import {
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ExitCode } from "./exitCodes.ts";
 import { backendArgs, type TempDatabase, tempDatabase, testBackend } from "./testing/backend.ts";
-import { liveChildren, runHive, runHiveJson } from "./testing/hive.ts";
+import { liveChildren, runHive, runHiveJson, startHive } from "./testing/hive.ts";
 import { claimOne, completeOne, DIAMOND, failOne, seedPlan } from "./testing/seed.ts";
 import type { PlanSummary, PlanView } from "./views/plans.ts";
 import type { StatusView } from "./views/status.ts";
@@ -356,6 +356,17 @@ describe("hive requests submit", () => {
     );
     const requests = await listPlanningRequests(db);
     expect(requests.map((r) => [r.id, r.taskDescription])).toEqual([["req-1", "first"]]);
+  });
+});
+
+describe("output", () => {
+  it("ends quietly with exit 0 when its reader has closed the pipe (hive tasks list | head), no EPIPE stack", async () => {
+    await seedPlan(db, DIAMOND);
+    const h = startHive([...backendArgs(temp), "tasks", "list"]);
+    // Closed before hive writes: it opens the database first.
+    h.child.stdout!.destroy();
+    expect(await h.exited, h.output()).toBe(0);
+    expect(h.output()).not.toContain("EPIPE");
   });
 });
 

@@ -14,6 +14,14 @@ const io = {
   color: process.stdout.isTTY === true && !process.env.NO_COLOR,
 };
 
+// A reader that stops early (`hive tasks list | head`) closes the pipe: what is left of the output
+// has nowhere to go, which is no failure of the command. Unhandled, the EPIPE crashed hive with a
+// stack trace and exit 1 (and would stop a dashboard whose URL went into a closed pipe).
+for (const stream of [process.stdout, process.stderr])
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") throw err;
+  });
+
 // `pnpm … hive -- args` forwards the "--" itself; it never starts a real `hive` command line.
 const args = process.argv.slice(2);
 if (args[0] === "--") args.shift();
