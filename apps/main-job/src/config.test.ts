@@ -1,5 +1,7 @@
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { ZodError } from "zod";
+import { loadAgentConfig } from "./agent/config.ts";
 import { loadMainConfig } from "./config.ts";
 
 describe("loadMainConfig", () => {
@@ -28,5 +30,27 @@ describe("loadMainConfig", () => {
     expect(() => loadMainConfig(["--db", "a.db", "b.db"], {})).toThrow(/at most one database path/);
     expect(() => loadMainConfig(["--nope"], {})).toThrow(/Unknown option '--nope'/);
     expect(() => loadMainConfig(["--agents", "0"], {})).toThrow(/agents/);
+  });
+
+  it("refuses an empty or non-decimal number (a script's unset variable) instead of reading it as 0", () => {
+    const issue = (args: string[]) => {
+      try {
+        loadMainConfig(args, {});
+      } catch (err) {
+        return (err as ZodError).issues[0];
+      }
+      return undefined;
+    };
+    expect(issue(["--priority", ""])).toMatchObject({ path: ["priority"], message: "must be an integer" });
+    expect(issue(["--work-ms", " "])).toMatchObject({ path: ["workMs"], message: "must be an integer" });
+    expect(issue(["--timeout-ms", "1e6"])).toMatchObject({
+      path: ["timeoutMs"],
+      message: "must be an integer",
+    });
+    expect(loadMainConfig(["--priority", " -2 ", "--work-ms", "0"], {})).toMatchObject({
+      priority: -2,
+      workMs: 0,
+    });
+    expect(() => loadAgentConfig(["--work-ms", ""], {})).toThrow(/must be an integer/);
   });
 });

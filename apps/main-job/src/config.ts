@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { resolveDatabasePath, ValidationError } from "@hive/orchestration";
 import { z } from "zod";
+import { integerText } from "./integerText.ts";
 
 /** The main job's configuration, parsed once from the command line and environment. */
 export const MainConfigSchema = z.object({
@@ -19,19 +20,19 @@ export const MainConfigSchema = z.object({
   /** The request's context as JSON text (--context) or the path of a JSON file (--context-file). */
   context: z.string().optional(),
   contextFile: z.string().min(1).optional(),
-  priority: z.coerce.number().int().optional(),
+  priority: integerText().optional(),
   /** Agent worker processes to start. */
-  agents: z.coerce.number().int().min(1).max(16).default(2),
+  agents: integerText({ min: 1, max: 16 }).default(2),
   /** How long the agents' simulated work on each subtask takes. */
-  workMs: z.coerce.number().int().min(0).max(600_000).default(150),
+  workMs: integerText({ min: 0, max: 600_000 }).default(150),
   /** Handlers each agent worker runs at once. */
-  agentConcurrency: z.coerce.number().int().min(1).max(64).default(3),
+  agentConcurrency: integerText({ min: 1, max: 64 }).default(3),
   /** The job gives up (exit 1) when the plan has not finished after this long. */
-  timeoutMs: z.coerce.number().int().min(1000).default(180_000),
+  timeoutMs: integerText({ min: 1000 }).default(180_000),
   /** Sample artifact, deployments and the processes' logs live under this directory. */
   workDir: z.string().min(1).default("hive"),
   /** Progress is refreshed this often. */
-  refreshMs: z.coerce.number().int().min(50).max(60_000).default(500),
+  refreshMs: integerText({ min: 50, max: 60_000 }).default(500),
 });
 export type MainConfig = z.infer<typeof MainConfigSchema>;
 

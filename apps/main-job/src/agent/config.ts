@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { integerText } from "../integerText.ts";
 import { LEVELS } from "../logger.ts";
 
 const List = z
@@ -20,17 +21,17 @@ export const AgentConfigSchema = z.object({
   databaseUrl: z.string().min(1).optional(),
   workerId: z.string().min(1).optional(),
   /** Handlers run at once. */
-  concurrency: z.coerce.number().int().min(1).max(64).default(4),
+  concurrency: integerText({ min: 1, max: 64 }).default(4),
   /** Lease length; a task whose worker stops renewing it is run again this long after. */
-  leaseMs: z.coerce.number().int().min(200).default(10_000),
+  leaseMs: integerText({ min: 200 }).default(10_000),
   /** Lease renewal period (default leaseMs / 3). */
-  heartbeatMs: z.coerce.number().int().min(50).optional(),
+  heartbeatMs: integerText({ min: 50 }).optional(),
   /** How often this worker reaps expired leases (of any worker). */
-  reaperMs: z.coerce.number().int().min(50).default(2000),
+  reaperMs: integerText({ min: 50 }).default(2000),
   /** How long the simulated agent works on a task. */
-  workMs: z.coerce.number().int().min(0).max(600_000).default(150),
+  workMs: integerText({ min: 0, max: 600_000 }).default(150),
   /** Retry backoff of failed attempts: base delay, doubling up to 10 × base. */
-  backoffMs: z.coerce.number().int().min(0).max(600_000).default(200),
+  backoffMs: integerText({ min: 0, max: 600_000 }).default(200),
   /** Task types whose simulated agent always fails (to exercise retries and plan failure). */
   failTypes: List,
   /** Subtask ids (the plan's `impl-api`, say) whose simulated agent always fails. */
