@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { ZodError } from "zod";
 import { loadDeployerConfig } from "./config.ts";
 
 describe("loadDeployerConfig", () => {
@@ -50,5 +51,28 @@ describe("loadDeployerConfig", () => {
       /heartbeatMs/,
     );
     expect(loadDeployerConfig(["--lease-ms", "1000", "--heartbeat-ms", "300"], {}).heartbeatMs).toBe(300);
+  });
+
+  it("refuses an empty or non-decimal number flag (a script's unset variable) instead of reading it as 0", () => {
+    const issue = (args: string[]) => {
+      try {
+        loadDeployerConfig(args, {});
+      } catch (err) {
+        return (err as ZodError).issues[0];
+      }
+      return undefined;
+    };
+    expect(issue(["--drain-timeout-ms", ""])).toMatchObject({
+      path: ["drainTimeoutMs"],
+      message: "must be an integer",
+    });
+    expect(issue(["--backoff-ms", " "])).toMatchObject({
+      path: ["backoffBaseMs"],
+      message: "must be an integer",
+    });
+    expect(issue(["--lease-ms", "0x1000"])).toMatchObject({
+      path: ["leaseMs"],
+      message: "must be an integer",
+    });
   });
 });

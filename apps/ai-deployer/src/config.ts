@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { databaseFromFlags } from "@hive/orchestration";
 import { z } from "zod";
+import { integerText } from "./integerText.ts";
 
 /** A postgres:// or postgresql:// URL, the only form the apps document. */
 const isPostgresUrl = (url: string): boolean =>
@@ -20,15 +21,15 @@ export const DeployerConfigSchema = z
     /** Every release is written under this directory; nothing is ever written outside it. */
     root: z.string().min(1),
     /** Deployments run at once (default 1); deployments of one target still run one at a time. */
-    concurrency: z.coerce.number().int().min(1).max(64).default(1),
+    concurrency: integerText({ min: 1, max: 64 }).default(1),
     /** Lease of a claimed deployment (default 30 s), renewed every heartbeatMs while it runs. */
-    leaseMs: z.coerce.number().int().min(200).default(30_000),
+    leaseMs: integerText({ min: 200 }).default(30_000),
     /** Lease renewal and worker heartbeat period (default leaseMs / 3). */
-    heartbeatMs: z.coerce.number().int().min(50).optional(),
+    heartbeatMs: integerText({ min: 50 }).optional(),
     /** Deployments still running this long after SIGTERM are aborted (and rolled back). */
-    drainTimeoutMs: z.coerce.number().int().min(0).default(30_000),
+    drainTimeoutMs: integerText({ min: 0 }).default(30_000),
     /** First retry backoff of a failed deployment, doubling per attempt (default 1 s). */
-    backoffBaseMs: z.coerce.number().int().min(0).default(1000),
+    backoffBaseMs: integerText({ min: 0 }).default(1000),
     /** Exit once nothing runs and no deployment task this deployer can take is ready (retries waiting for their backoff are not waited for). */
     once: z.boolean().default(false),
     /**

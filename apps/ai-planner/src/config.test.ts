@@ -65,4 +65,18 @@ describe("loadPlannerConfig", () => {
     expect(() => loadPlannerConfig([], { HIVE_LLM_BASE_URL: "not a url" })).toThrow(/baseUrl/);
     expect(() => loadPlannerConfig(["--nope"], {})).toThrow(/Unknown option '--nope'/);
   });
+
+  it("refuses an empty or non-decimal number flag (a script's unset variable) instead of reading it as 0", () => {
+    const issue = (args: string[]) => {
+      try {
+        loadPlannerConfig(args, {});
+      } catch (err) {
+        return (err as ZodError).issues[0];
+      }
+      return undefined;
+    };
+    expect(issue(["--reaper-ms", ""])).toMatchObject({ path: ["reaperMs"], message: "must be an integer" });
+    expect(issue(["--drain-ms", " "])).toMatchObject({ path: ["drainMs"], message: "must be an integer" });
+    expect(issue(["--poll-ms", "1e3"])).toMatchObject({ path: ["pollMs"], message: "must be an integer" });
+  });
 });

@@ -1,8 +1,9 @@
 import { parseArgs } from "node:util";
 import { databaseFromFlags } from "@hive/orchestration";
 import { z } from "zod";
+import { integerText } from "./integerText.ts";
 
-const ms = (min: number) => z.coerce.number().int().min(min);
+const ms = (min: number, max?: number) => integerText({ min, max });
 
 /** A postgres:// or postgresql:// URL, the only form the apps document. */
 export const isPostgresUrl = (url: string): boolean =>
@@ -16,7 +17,7 @@ const LlmSettingsSchema = z.object({
   /** Default: gpt-4o-mini (OpenAI) or claude-sonnet-4-5 (Anthropic). */
   model: z.string().min(1).optional(),
   /** Calls per request: the first plus retries carrying the validation error. */
-  maxAttempts: z.coerce.number().int().min(1).max(10).default(3),
+  maxAttempts: integerText({ min: 1, max: 10 }).default(3),
   /** Per call. */
   timeoutMs: ms(100).default(60_000),
 });
@@ -30,9 +31,9 @@ export const PlannerConfigSchema = z
     databaseUrl: z.string().min(1).optional(),
     agentId: z.string().min(1).max(200),
     /** Idle polling period in ms (default 200). */
-    pollMs: z.coerce.number().int().min(10).max(60_000).default(200),
+    pollMs: integerText({ min: 10, max: 60_000 }).default(200),
     /** Requests planned at once (default 2). */
-    concurrency: z.coerce.number().int().min(1).max(64).default(2),
+    concurrency: integerText({ min: 1, max: 64 }).default(2),
     /**
      * A request assigned longer ago than this (its planner died) is planned again. Default: 60 s
      * for the built-in planner; for the LLM planner, long enough for every call of one plan to time
@@ -44,7 +45,7 @@ export const PlannerConfigSchema = z
      * unavailable, and when every planner that took it died (claimPlanningRequests' maxAttempts:
      * a request that kills its planners is not handed to the next one forever).
      */
-    maxAttempts: z.coerce.number().int().min(1).max(100).default(3),
+    maxAttempts: integerText({ min: 1, max: 100 }).default(3),
     /** Worker heartbeat period (default 5 s). */
     heartbeatMs: ms(50).default(5000),
     /**
@@ -72,7 +73,7 @@ export const PlannerConfigSchema = z
      * use it to kill a planner that holds a finished but unstored plan (the window is otherwise
      * microseconds long); stop() cuts it short.
      */
-    storeDelayMs: ms(0).max(600_000).default(0),
+    storeDelayMs: ms(0, 600_000).default(0),
     planner: z.enum(["builtin", "llm"]).default("builtin"),
     llm: LlmSettingsSchema,
     /** Plan everything pending, then exit. */
