@@ -200,6 +200,13 @@ describe("the JSON API", () => {
       expect(await res.json()).toMatchObject({ issues: [{ message: "must be an integer" }] });
     }
     expect((await call("/api/tasks?sql=1")).status).toBe(400);
+    const twice = await call("/api/tasks?status=queued&status=failed");
+    expect(twice.status).toBe(400);
+    expect(await twice.json()).toMatchObject({
+      issues: [{ path: "status", message: "given more than once" }],
+    });
+    expect((await call("/api/plans?limit=1&limit=2")).status).toBe(400);
+    expect((await call("/api/workers?status=active&status=offline")).status).toBe(400);
     expect((await call("/api/workers?status=zombie")).status).toBe(400);
 
     const unknownKey = await post(`${ui}/retry`, { resetAttempts: true, dropTable: 1 }, { token: TOKEN });

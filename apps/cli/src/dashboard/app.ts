@@ -68,6 +68,20 @@ function parse<T>(schema: ZodType<T>, value: unknown, what: string): T {
   return r.data;
 }
 
+/**
+ * The query string, one value per key. A key given twice (`?status=queued&status=failed`) is
+ * refused: read as its first value, the answer looked like one for both.
+ */
+function singleQuery(c: Context): Record<string, string> {
+  const twice = Object.entries(c.req.queries()).filter(([, values]) => values.length > 1);
+  if (twice.length > 0)
+    throw new BadRequest(
+      "invalid query",
+      twice.map(([path]) => ({ path, message: "given more than once" })),
+    );
+  return c.req.query();
+}
+
 /** The JSON body of an action: empty means {}; anything but a JSON object is refused. */
 async function jsonBody(c: Context): Promise<unknown> {
   const text = await c.req.text();
@@ -106,7 +120,7 @@ export function createDashboardApp(o: DashboardAppOptions): Hono {
   );
   app.get("/api/status", async (c) => c.json(await loadStatus(db)));
   app.get("/api/plans", async (c) => {
-    const q = parse(PlanListQuerySchema, c.req.query(), "query");
+    const q = parse(PlanListQuerySchema, singleQuery(c), "query");
     return c.json(await loadPlanSummaries(db, q));
   });
   app.get("/api/plans/:id", async (c) => {
@@ -115,7 +129,7 @@ export function createDashboardApp(o: DashboardAppOptions): Hono {
     return plan ? c.json(plan) : c.json({ error: `plan "${id}" does not exist` }, 404);
   });
   app.get("/api/tasks", async (c) => {
-    const q = parse(TaskListQuerySchema, c.req.query(), "query");
+    const q = parse(TaskListQuerySchema, singleQuery(c), "query");
     return c.json(
       await listTasks(db, {
         status: q.status,
@@ -132,7 +146,7 @@ export function createDashboardApp(o: DashboardAppOptions): Hono {
     return view ? c.json(view) : c.json({ error: `task "${id}" does not exist` }, 404);
   });
   app.get("/api/workers", async (c) => {
-    const q = parse(WorkerListQuerySchema, c.req.query(), "query");
+    const q = parse(WorkerListQuerySchema, singleQuery(c), "query");
     return c.json(await loadWorkers(db, q.status));
   });
   app.post("/api/tasks/:id/retry", async (c) => {
