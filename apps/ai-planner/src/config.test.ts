@@ -79,4 +79,16 @@ describe("loadPlannerConfig", () => {
     expect(issue(["--drain-ms", " "])).toMatchObject({ path: ["drainMs"], message: "must be an integer" });
     expect(issue(["--poll-ms", "1e3"])).toMatchObject({ path: ["pollMs"], message: "must be an integer" });
   });
+
+  it("refuses a worker timeout not longer than the planner's own heartbeat, naming workerTimeoutMs", () => {
+    expect(() => loadPlannerConfig(["--heartbeat-ms", "5000", "--worker-timeout-ms", "1000"], {})).toThrow(
+      /workerTimeoutMs[\s\S]*must be longer than heartbeatMs/,
+    );
+    expect(() => loadPlannerConfig(["--heartbeat-ms", "5000", "--worker-timeout-ms", "5000"], {})).toThrow(
+      /workerTimeoutMs/,
+    );
+    expect(
+      loadPlannerConfig(["--heartbeat-ms", "5000", "--worker-timeout-ms", "15000"], {}).workerTimeoutMs,
+    ).toBe(15_000);
+  });
 });

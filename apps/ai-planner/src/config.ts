@@ -86,6 +86,12 @@ export const PlannerConfigSchema = z
     path: ["databaseUrl"],
     message: "must be a PostgreSQL URL (postgres://user@host:5432/db) (--database-url, HIVE_DATABASE_URL)",
   })
+  // Not above its own heartbeat, the planner's reaper (when on) marks the planner itself offline
+  // between two of its heartbeats (and `hive status` shows a live planner offline).
+  .refine((c) => c.workerTimeoutMs === undefined || c.reaperMs === 0 || c.workerTimeoutMs > c.heartbeatMs, {
+    path: ["workerTimeoutMs"],
+    message: "must be longer than heartbeatMs (this planner heartbeats every heartbeatMs)",
+  })
   .transform((c) => ({
     ...c,
     staleAfterMs:
@@ -111,8 +117,8 @@ hive-planner submit [flags]     enqueue a planning request (see hive-planner sub
                          dead (env HIVE_PLANNER_MAX_ATTEMPTS, default 3)
   --heartbeat-ms <n>     worker heartbeat (env HIVE_PLANNER_HEARTBEAT_MS, default 5000)
   --reaper-ms <n>        mark silent workers offline this often, 0 off (env HIVE_PLANNER_REAPER_MS, default 2000)
-  --worker-timeout-ms <n>  a worker silent this long is offline (env HIVE_PLANNER_WORKER_TIMEOUT_MS,
-                         default max(30000, 3 × heartbeat))
+  --worker-timeout-ms <n>  a worker silent this long is offline, above --heartbeat-ms
+                         (env HIVE_PLANNER_WORKER_TIMEOUT_MS, default max(30000, 3 × heartbeat))
   --drain-ms <n>         grace for plans in flight on SIGTERM (env HIVE_PLANNER_DRAIN_MS, default 10000)
   --store-delay-ms <n>   test hook: pause before storing a plan (env HIVE_PLANNER_STORE_DELAY_MS, default 0)
   --once                 plan everything pending, then exit
