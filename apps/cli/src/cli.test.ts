@@ -2,12 +2,15 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { PlanningRequest, Task } from "@hive/models";
 import {
+  claimPlanningRequests,
   claimTasks,
   completeTask,
   createTask,
+  failPlanningRequest,
   getTask,
   listPlanningRequests,
   registerWorker,
+  submitPlanningRequest,
   updateWorkerHeartbeat,
 } from "@hive/orchestration";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -311,6 +314,44 @@ describe("hive plans", () => {
     const show = await hive("plans", "show", "nope");
     expect(show.code).toBe(ExitCode.notFound);
     expect(show.stderr).toContain('execution plan "nope" does not exist');
+  });
+});
+
+describe("hive requests list", () => {
+  it("shows a request whose planning failed, which has no plan to list, with the planner's error", async () => {
+    const failed = await submitPlanningRequest(db, { taskDescription: "Build the impossible", priority: 3 });
+    const [claimed] = await claimPlanningRequests(db, { agentId: "planner-1" });
+    expect(claimed?.id).toBe(failed.id);
+    await failPlanningRequest(db, {
+      requestId: failed.id,
+      agentId: "planner-1",
+      error: "invalid plan: cycle a -> b -> a",
+    });
+    const pending = await submitPlanningRequest(db, { taskDescription: "Build the possible" });
+
+    const [all, onlyFailed, text, bad] = await Promise.all([
+      hiveJson<PlanningRequest[]>("requests", "list"),
+      hiveJson<PlanningRequest[]>("requests", "list", "-s", "failed"),
+      hive("requests", "list"),
+      hive("requests", "list", "-s", "done"),
+    ]);
+    expect(all.map((r) => [r.id, r.status])).toEqual([
+      [pending.id, "pending"],
+      [failed.id, "failed"],
+    ]);
+    expect(onlyFailed).toEqual([
+      expect.objectContaining({
+        id: failed.id,
+        errorMessage: "invalid plan: cycle a -> b -> a",
+        attempts: 1,
+      }),
+    ]);
+    expect(text.stdout).toMatch(
+      new RegExp(
+        `${failed.id}\\s+failed\\s+3\\s+1\\s+planner-1\\s+.+Build the impossible\\s+invalid plan: cycle a -> b -> a`,
+      ),
+    );
+    expect(bad.code).toBe(ExitCode.usage);
   });
 });
 

@@ -1,9 +1,12 @@
-import { submitPlanningRequest } from "@hive/orchestration";
+import { PlanningStatusSchema } from "@hive/models";
+import { listPlanningRequests, submitPlanningRequest } from "@hive/orchestration";
 import type { Command } from "commander";
 import { z } from "zod";
 import { withDatabase } from "../config.ts";
 import { contextOf, type Io } from "../context.ts";
 import { UsageError } from "../exitCodes.ts";
+import { table } from "../format/table.ts";
+import { ago } from "../format/text.ts";
 import { integerText } from "../integerText.ts";
 
 const SubmitOptionsSchema = z.strictObject({
@@ -12,6 +15,11 @@ const SubmitOptionsSchema = z.strictObject({
   requestor: z.string().optional(),
   context: z.string().optional(),
   id: z.string().optional(),
+});
+
+const ListOptionsSchema = z.strictObject({
+  status: PlanningStatusSchema.optional(),
+  limit: integerText({ min: 1, max: 10_000 }).default(50),
 });
 
 /** Parses --context: a JSON object, else a UsageError (exit 2) before anything is written. */
@@ -28,9 +36,37 @@ function parseContext(text: string | undefined): Record<string, never> | null {
   return value as Record<string, never>;
 }
 
-/** `hive requests submit`: enqueue a planning request for the planner. */
+/**
+ * `hive requests list|submit`. list: a request whose planning failed has no plan, so `plans list`
+ * cannot show it; here it is, with the planner's error.
+ */
 export function registerRequests(program: Command, io: Io): void {
   const requests = program.command("requests").description("planning requests");
+  requests
+    .command("list")
+    .description("planning requests, newest first, with their state and the planner's error")
+    .option("-s, --status <status>", `one of ${PlanningStatusSchema.options.join(", ")}`)
+    .option("-n, --limit <n>", "at most this many", "50")
+    .action(async (raw, cmd: Command) => {
+      const ctx = contextOf(cmd, io);
+      const o = ListOptionsSchema.parse(raw);
+      const rows = await withDatabase(ctx.backend, (db) => listPlanningRequests(db, o));
+      const now = Date.now();
+      ctx.emit(rows, () =>
+        rows.length === 0
+          ? "no planning requests"
+          : table(rows, [
+              { header: "request", cell: (r) => r.id, max: 40 },
+              { header: "status", cell: (r) => r.status },
+              { header: "priority", cell: (r) => String(r.priority) },
+              { header: "attempts", cell: (r) => String(r.attempts) },
+              { header: "planner", cell: (r) => r.assignedAgent ?? "-", max: 30 },
+              { header: "created", cell: (r) => ago(r.createdAt, now) },
+              { header: "description", cell: (r) => r.taskDescription, max: 40 },
+              { header: "error", cell: (r) => r.errorMessage ?? "-", max: 60 },
+            ]),
+      );
+    });
   requests
     .command("submit")
     .description("enqueue a planning request (the planner turns it into a plan)")
