@@ -1,7 +1,7 @@
 import { now } from "./clock.ts";
 import type { TxState } from "./handle.ts";
 import { applyPlanTransitions, type Transition } from "./progress.ts";
-import { jsonIds } from "./sql.ts";
+import { jsonIds, jsonRows } from "./sql.ts";
 
 /**
  * Tasks completed: each dependent's count of unfinished dependencies drops by the number of them
@@ -26,6 +26,32 @@ export async function releaseDependents(tx: TxState, taskIds: string | readonly 
 }
 
 /**
+ * `down(id)`: the tasks below the task bound to its `?`, through the edges, each step an index
+ * lookup per task found (`task_deps_depends_on_idx`, then the task by key): cost proportional
+ * to the tasks reached. `blockedOnly`: only through tasks still blocked. Written as a plain join,
+ * both planners did each step as a scan: SQLite walked every blocked task per step, PostgreSQL
+ * hash-joined every edge with every blocked task, so failing the root of an 8,000-task chain
+ * took 16 s (10 s), of a 100,000-task one hours. The join order is forced: SQLite's CROSS JOIN,
+ * PostgreSQL's LATERAL, kept a subquery by OFFSET 0 (pulled up, it became a merge join that
+ * sorted every edge for each step), and a scalar subquery for the status (never a join).
+ */
+function descendants(dialect: "sqlite" | "postgres", blockedOnly: boolean): string {
+  if (dialect === "sqlite") {
+    const blocked = blockedOnly ? " CROSS JOIN tasks t ON t.id = d.task_id WHERE t.status = 'blocked'" : "";
+    return `down(id) AS (
+       SELECT d.task_id FROM task_dependencies d${blocked}${blocked ? " AND" : " WHERE"} d.depends_on_id = ?
+       UNION SELECT d.task_id FROM down CROSS JOIN task_dependencies d ON d.depends_on_id = down.id${blocked}
+     )`;
+  }
+  const blocked = blockedOnly ? " AND (SELECT t.status FROM tasks t WHERE t.id = d.task_id) = 'blocked'" : "";
+  return `down(id) AS (
+       SELECT d.task_id FROM task_dependencies d WHERE d.depends_on_id = ?${blocked}
+       UNION SELECT x.task_id FROM down CROSS JOIN LATERAL (
+         SELECT d.task_id FROM task_dependencies d WHERE d.depends_on_id = down.id${blocked} OFFSET 0) x
+     )`;
+}
+
+/**
  * A task failed for good or was cancelled: every task that still waits on it, directly or
  * through other waiting tasks, becomes upstream_failed (plan policy "block", the default) or
  * cancelled (policy "cancel").
@@ -42,12 +68,7 @@ export async function blockDescendants(tx: TxState, taskId: string, reason: stri
   // it: walking through it failed a grandchild whose own dependency had completed. A queued or
   // running dependent has every dependency met, so it is not waiting on the failed task either.
   const rows = await tx.ex.all<{ id: string; plan_id: string | null }>(
-    `WITH RECURSIVE down(id) AS (
-       SELECT d.task_id FROM task_dependencies d JOIN tasks t ON t.id = d.task_id
-       WHERE d.depends_on_id = ? AND t.status = 'blocked'
-       UNION SELECT d.task_id FROM task_dependencies d JOIN down ON d.depends_on_id = down.id
-         JOIN tasks t ON t.id = d.task_id WHERE t.status = 'blocked'
-     )
+    `WITH RECURSIVE ${descendants(tx.ex.dialect, true)}
      UPDATE tasks SET status = ?, last_error = ?, updated_at = ?
      WHERE id IN (SELECT id FROM down)
      RETURNING id, plan_id`,
@@ -88,10 +109,7 @@ const isDead = (status: string) => (DEAD_STATUSES as readonly string[]).includes
  */
 export async function unblockDescendants(tx: TxState, taskId: string): Promise<void> {
   const rows = await tx.ex.all<{ id: string; plan_id: string | null; status: string; gate: number }>(
-    `WITH RECURSIVE down(id) AS (
-       SELECT task_id FROM task_dependencies WHERE depends_on_id = ?
-       UNION SELECT d.task_id FROM task_dependencies d JOIN down ON d.depends_on_id = down.id
-     )
+    `WITH RECURSIVE ${descendants(tx.ex.dialect, false)}
      SELECT t.id, t.plan_id, t.status, ${PLAN_GATE_SQL} AS gate FROM tasks t JOIN down ON down.id = t.id
      WHERE t.status IN ('upstream_failed', 'cancelled') AND t.last_error LIKE 'upstream:%'`,
     [taskId],
@@ -102,32 +120,41 @@ export async function unblockDescendants(tx: TxState, taskId: string): Promise<v
      JOIN tasks t ON t.id = d.depends_on_id WHERE d.task_id IN (SELECT id FROM ${jsonIds(tx.ex.dialect)})`,
     [JSON.stringify(rows.map((r) => r.id))],
   );
-  // Revived: every candidate, minus (until nothing changes) those with a dead dependency that
-  // is not itself revived.
+  // Revived: every candidate, minus those with a dead dependency that is not itself revived,
+  // and then their dependents among the candidates (a candidate is dead until revived): one walk
+  // over the edges, not a pass over them per task removed (quadratic down a long chain).
   const revived = new Set(rows.map((r) => r.id));
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const d of deps)
-      if (revived.has(d.task_id) && isDead(d.status) && !revived.has(d.dep)) {
-        revived.delete(d.task_id);
-        changed = true;
-      }
+  const dependents = new Map<string, string[]>();
+  const removed: string[] = [];
+  for (const d of deps) {
+    if (revived.has(d.dep)) {
+      const list = dependents.get(d.dep);
+      if (list) list.push(d.task_id);
+      else dependents.set(d.dep, [d.task_id]);
+    } else if (isDead(d.status) && revived.delete(d.task_id)) removed.push(d.task_id);
   }
+  for (let id = removed.pop(); id !== undefined; id = removed.pop())
+    for (const y of dependents.get(id) ?? []) if (revived.delete(y)) removed.push(y);
   const pending = new Map<string, number>();
   for (const d of deps)
     if (d.status !== "completed") pending.set(d.task_id, (pending.get(d.task_id) ?? 0) + 1);
   const transitions: Transition[] = [];
+  const updates: { id: string; status: string; n: number }[] = [];
   for (const r of rows) {
     if (!revived.has(r.id)) continue;
     const n = (pending.get(r.id) ?? 0) + Number(r.gate);
     const to = n === 0 ? "queued" : "blocked";
-    await tx.ex.run(
-      "UPDATE tasks SET status = ?, pending_deps = ?, last_error = NULL, updated_at = ? WHERE id = ?",
-      [to, n, now(), r.id],
-    );
+    updates.push({ id: r.id, status: to, n });
     if (to === "queued") tx.events.push({ type: "task.queued", taskId: r.id });
     transitions.push({ planId: r.plan_id, from: r.status, to, taskId: r.id });
   }
+  // One statement for all of them (a statement per task was 6.5 s for 8,000 on PostgreSQL).
+  if (updates.length > 0)
+    await tx.ex.run(
+      `UPDATE tasks SET status = j.status, pending_deps = CAST(j.n AS INTEGER), last_error = NULL, updated_at = ?
+       FROM ${jsonRows(tx.ex.dialect, { id: "text", status: "text", n: "bigint" })} WHERE tasks.id = j.id`,
+      [now(), JSON.stringify(updates)],
+    );
   await applyPlanTransitions(tx, transitions);
 }
 
