@@ -53,9 +53,22 @@ export function pgText(sql: string): string {
   return sql.replace(/\?/g, () => `$${++n}`);
 }
 
-/** Values of one raw task row: id (a random UUID, as Hive's), title, payload, created_at, updated_at, run_at. */
+let seq = 0;
+/**
+ * A time-ordered UUID-shaped id, as Hive's (v7: the time in ms first, then a counter of this
+ * process, then random bits), so that the baselines write the same index pages as Hive does. With
+ * random (v4) ids each row's primary-key entry lands on a page of its own: the raw batched
+ * enqueue measured 68-88k tasks/s on PostgreSQL against Hive's 110k, for that alone.
+ */
+export function orderedId(): string {
+  const t = Date.now().toString(16).padStart(12, "0");
+  const c = (seq++ % 0x1000000).toString(16).padStart(6, "0");
+  return `${t.slice(0, 8)}-${t.slice(8, 12)}-7${c.slice(0, 3)}-8${c.slice(3, 6)}-${crypto.randomUUID().slice(24)}`;
+}
+
+/** Values of one raw task row: id (time-ordered, as Hive's), title, payload, created_at, updated_at, run_at. */
 export function rawTaskValues(i: number, ts: number): [string, string, string, number, number, number] {
-  return [crypto.randomUUID(), `t${i}`, JSON.stringify({ i }), ts, ts, ts];
+  return [orderedId(), `t${i}`, JSON.stringify({ i }), ts, ts, ts];
 }
 
 /** PostgreSQL: complete a batch in one statement (ids and tokens as arrays). */
@@ -67,8 +80,8 @@ export const PG_COMPLETE_RUNS = `UPDATE runs r SET status = 'completed', complet
   FROM unnest($2::text[], $3::int[]) AS c(task_id, run_number)
   WHERE r.task_id = c.task_id AND r.run_number = c.run_number`;
 export const PG_INSERT_RUNS = `INSERT INTO runs (id, task_id, worker_id, run_number, status, phase, started_at)
-  SELECT gen_random_uuid()::text, c.task_id, $1, c.run_number, 'running', c.phase, $2
-  FROM unnest($3::text[], $4::int[], $5::text[]) AS c(task_id, run_number, phase)`;
+  SELECT c.run_id, c.task_id, $1, c.run_number, 'running', c.phase, $2
+  FROM unnest($3::text[], $4::int[], $5::text[], $6::text[]) AS c(task_id, run_number, phase, run_id)`;
 export const PG_RELEASE_DEPENDENTS = `UPDATE tasks SET pending_deps = pending_deps - 1,
     status = CASE WHEN pending_deps = 1 AND status = 'blocked' THEN 'queued' ELSE status END, updated_at = $1
   WHERE id IN (SELECT task_id FROM task_dependencies WHERE depends_on_id = ANY($2::text[])) AND pending_deps > 0`;
@@ -105,12 +118,14 @@ export const SQLITE_RELEASE_DEPENDENTS = `UPDATE tasks SET pending_deps = MAX(pe
   WHERE tasks.id = d.task_id AND tasks.pending_deps > 0`;
 
 /**
- * The rows of PG_INSERT_TASKS made by the server itself (`generate_series`: ids, titles and
- * payloads of the same shape), so no client builds, sends or parses anything: what PostgreSQL
- * alone takes to write tasks into this schema's table and indexes. No client's batch enqueue,
- * through INSERT or COPY, can beat it on the same server.
+ * The rows of PG_INSERT_TASKS made by the server itself (`generate_series`: titles and payloads
+ * of the same shape, ids of the same length in the same order as Hive's time-ordered ones: $4,
+ * a 24-character prefix, then the index), so no client builds, sends or parses anything: what
+ * PostgreSQL alone takes to write tasks into this schema's table and indexes. No client's batch
+ * enqueue, through INSERT or COPY, can beat it on the same server. (With gen_random_uuid() ids
+ * it measured half of Hive's figure: random keys write a primary-key page per row.)
  */
 export const PG_INSERT_TASKS_SERVER = `INSERT INTO tasks (id, title, task_type, priority, status, current_phase, payload,
     created_at, updated_at, max_retries, tags, required_skills, run_at, pending_deps)
-  SELECT gen_random_uuid()::text, 't' || i, 'bench', 1, 'queued', 'start', '{"i":' || i || '}', $1, $1, 3, '[]', '[]', $1, 0
+  SELECT $4 || lpad(i::text, 12, '0'), 't' || i, 'bench', 1, 'queued', 'start', '{"i":' || i || '}', $1, $1, 3, '[]', '[]', $1, 0
   FROM generate_series($2::int, $3::int) AS i`;

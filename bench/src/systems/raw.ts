@@ -5,7 +5,14 @@
 import { closeDatabase, openDatabase } from "@hive/orchestration";
 import BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
-import { INSERT_TASK, PG_INSERT_TASKS, PG_INSERT_TASKS_SERVER, pgText, rawTaskValues } from "../rawSql.ts";
+import {
+  INSERT_TASK,
+  orderedId,
+  PG_INSERT_TASKS,
+  PG_INSERT_TASKS_SERVER,
+  pgText,
+  rawTaskValues,
+} from "../rawSql.ts";
 import { packageVersion } from "../versions.ts";
 import { HIVE_PREFETCH } from "../workers/hive.ts";
 import { verifyHiveTasks } from "./hive.ts";
@@ -136,11 +143,12 @@ export function pgServerSystem(): System {
       const client = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
       await client.connect();
       const counter = await pgCounter(url, schema);
+      const prefix = orderedId().slice(0, 24); // time first, as Hive's ids; the index follows
       const insert = (from: number, count: number) =>
         client.query({
           name: "insert-server",
           text: PG_INSERT_TASKS_SERVER,
-          values: [Date.now(), from, from + count - 1],
+          values: [Date.now(), from, from + count - 1, prefix],
         });
       return {
         target: { worker: "raw-pg", url, schema, batch: 1 },

@@ -6,6 +6,7 @@
  */
 import pg from "pg";
 import {
+  orderedId,
   PG_CLAIM,
   PG_COMPLETE_RUNS,
   PG_COMPLETE_TASKS,
@@ -68,6 +69,7 @@ export const openWorker: OpenWorker = async (spec, onExecute) => {
           rows.map((r) => r.id),
           rows.map((r) => r.attempts),
           rows.map((r) => r.current_phase),
+          rows.map(() => orderedId()),
         ],
       });
     return rows;

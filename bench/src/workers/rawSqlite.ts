@@ -10,6 +10,7 @@ import {
   COMPLETE_RUN,
   COMPLETE_TASK,
   INSERT_RUN,
+  orderedId,
   REGISTER_WORKER,
   RELEASE_DEPENDENTS,
   SQLITE_CLAIM,
@@ -58,7 +59,7 @@ export const openWorker: OpenWorker = async (spec, onExecute) => {
   const claimOneTx = conn.transaction((): Claimed[] => {
     const rows = claimIn(1);
     const ts = Date.now();
-    for (const r of rows) insertRun.run(crypto.randomUUID(), r.id, workerId, r.attempts, r.current_phase, ts);
+    for (const r of rows) insertRun.run(orderedId(), r.id, workerId, r.attempts, r.current_phase, ts);
     return rows;
   });
   const completeOneTx = conn.transaction((r: Claimed) => {
@@ -81,7 +82,7 @@ export const openWorker: OpenWorker = async (spec, onExecute) => {
       insertRuns.run(
         workerId,
         Date.now(),
-        JSON.stringify(rows.map((r) => ({ run: crypto.randomUUID(), id: r.id, phase: r.current_phase }))),
+        JSON.stringify(rows.map((r) => ({ run: orderedId(), id: r.id, phase: r.current_phase }))),
       );
     return rows;
   };
