@@ -60,6 +60,14 @@ const RAW_PLANS: Record<string, unknown> = {
     ],
   },
   empty: { sub_tasks: [] },
+  // 3,000 dangling dependencies: every problem named, ~250,000 characters of reason.
+  huge: {
+    sub_tasks: Array.from({ length: 3000 }, (_, i) => ({
+      id: `s${i}`,
+      title: "S",
+      dependencies: [`a-dependency-that-no-subtask-of-this-plan-has-${i}`],
+    })),
+  },
   good: { sub_tasks: [{ id: "only", title: "Only", task_type: "deployment" }] },
 };
 const rawPlanner: Planner = {
@@ -89,6 +97,22 @@ describe("PlannerDaemon with an invalid plan", () => {
     const after = await getPlanningRequest(db, r.id);
     expect(after).toMatchObject({ status: "failed", errorMessage: reason, assignedAgent: "planner-1" });
     expect(await getExecutionPlanForRequest(db, r.id)).toBeNull();
+    expect(await taskCount(db)).toBe(0);
+    expect(d.stats).toMatchObject({ planned: 0, rejected: 1 });
+  });
+
+  it("fails a plan with thousands of problems with a reason it can store: the first ten, and a count", async () => {
+    const { db } = temp;
+    const r = await submit(db, "huge");
+    const d = daemon(db, rawPlanner, { once: true });
+    await runOnce(d);
+    const after = await getPlanningRequest(db, r.id);
+    expect(after?.status).toBe("failed");
+    expect(after?.errorMessage).toMatch(
+      /^invalid plan: subtask "s0" depends on "a-dependency-that-no-subtask/,
+    );
+    expect(after?.errorMessage).toMatch(/; and 2990 more problems$/);
+    expect(after!.errorMessage!.length).toBeLessThanOrEqual(10_000);
     expect(await taskCount(db)).toBe(0);
     expect(d.stats).toMatchObject({ planned: 0, rejected: 1 });
   });

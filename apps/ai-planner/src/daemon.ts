@@ -38,12 +38,31 @@ export interface DaemonStats {
 
 /** The reason stored on a request whose plan was rejected, the same for every planner. */
 export function rejectionReason(err: PlanRejectedError | PlanValidationError): string {
-  if (err instanceof PlanRejectedError) return `invalid plan: ${err.message}`;
-  const schema = err.issues.filter((i) => i.code === "schema").map((i) => i.message);
-  const graph = err.issues.filter((i) => i.code !== "schema").map((i) => i.message);
-  if (schema.length === 0 && graph.length === 0) return err.message;
-  return `invalid plan: ${[...(schema.length > 0 ? [`schema error: ${schema.join("; ")}`] : []), ...graph].join("; ")}`;
+  if (err instanceof PlanRejectedError) return capped(`invalid plan: ${err.message}`);
+  const named = err.issues.slice(0, REASON_ISSUES);
+  const schema = named.filter((i) => i.code === "schema").map((i) => i.message);
+  const graph = named.filter((i) => i.code !== "schema").map((i) => i.message);
+  if (schema.length === 0 && graph.length === 0) return capped(err.message);
+  const more = err.issues.length - named.length;
+  return capped(
+    `invalid plan: ${[
+      ...(schema.length > 0 ? [`schema error: ${schema.join("; ")}`] : []),
+      ...graph,
+      ...(more > 0 ? [`and ${more} more problem${more === 1 ? "" : "s"}`] : []),
+    ].join("; ")}`,
+  );
 }
+
+/**
+ * A rejection names its first problems and counts the rest, and is cut at REASON_CHARS: naming
+ * every problem of a large bad plan made a reason longer than failPlanningRequest stores
+ * (100,000 characters), so the refusal itself failed and the request sat assigned until it was
+ * reclaimed and finally failed as a planner that stopped answering.
+ */
+const REASON_ISSUES = 10;
+const REASON_CHARS = 10_000;
+const capped = (reason: string) =>
+  reason.length <= REASON_CHARS ? reason : `${reason.slice(0, REASON_CHARS - 1)}…`;
 
 /** A planner that cannot be reached is not asked again for a while: 1 s, 2 s, 4 s … up to 30 s. */
 const unavailableBackoff = (attempt: number) => Math.min(30_000, 1000 * 2 ** Math.max(0, attempt - 1));
