@@ -127,6 +127,16 @@ export class DatabaseBusyError extends HiveError {
   }
 }
 
+/**
+ * PostgreSQL: the connection was lost (terminated by the server, reset, closed) on every attempt
+ * the call is allowed, so it gave up; the last driver error is the cause. A transaction lost
+ * before its COMMIT was sent rolled back (one lost during the COMMIT is CommitOutcomeUnknownError
+ * instead). Safe to try again once the server is reachable.
+ */
+export class ConnectionLostError extends HiveError {
+  override name = "ConnectionLostError";
+}
+
 /** Problems opening the database file: unwritable, not SQLite, migrated by a newer version. */
 export class DatabaseOpenError extends HiveError {
   override name = "DatabaseOpenError";

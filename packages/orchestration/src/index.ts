@@ -27,6 +27,7 @@ export {
 } from "./db.ts";
 export {
   CommitOutcomeUnknownError,
+  ConnectionLostError,
   DatabaseBusyError,
   DatabaseNotMigratedError,
   DatabaseOpenError,

@@ -3,6 +3,7 @@ import { readMigrationFiles } from "drizzle-orm/migrator";
 import pg from "pg";
 import {
   CommitOutcomeUnknownError,
+  ConnectionLostError,
   DatabaseBusyError,
   DatabaseOpenError,
   SchemaVersionError,
@@ -73,12 +74,16 @@ const UNIQUE_VIOLATION = "23505";
  * (a COMMIT in flight is CommitOutcomeUnknownError before this is asked), so it is retried.
  */
 const CONNECTION_LOST = /Connection terminated|not queryable|ECONNRESET|ECONNREFUSED|EPIPE/;
+/** The connection went away under the call: the server ended it, or the driver lost it. */
+const isConnectionLoss = (err: unknown) => {
+  const code = (err as { code?: string }).code;
+  if (code !== undefined) return ["57P01", "08006", "08003", "08000", "ECONNRESET"].includes(code);
+  return CONNECTION_LOST.test(String((err as Error)?.message));
+};
 const isTransient = (err: unknown, attempt: number) => {
   const code = String((err as { code?: string }).code);
   if (TRANSIENT.has(code) || (code === UNIQUE_VIOLATION && attempt === 1)) return true;
-  return (
-    (err as { code?: string }).code === undefined && CONNECTION_LOST.test(String((err as Error)?.message))
-  );
+  return isConnectionLoss(err);
 };
 /**
  * An error that the server sent in reply (severity ERROR) ends the transaction rolled back, even
@@ -315,6 +320,12 @@ export class PostgresBackend implements Backend {
         throw new DatabaseBusyError(
           `a lock was not granted within the session's lock_timeout (${(err as Error).message}); nothing was written`,
           "55P03",
+          { cause: err },
+        );
+      // Every attempt lost its connection: a typed error, not whichever driver message came last.
+      if (isConnectionLoss(err))
+        throw new ConnectionLostError(
+          `the connection to PostgreSQL was lost on each of ${attempt} attempts (last: ${(err as Error).message}); the call gave up`,
           { cause: err },
         );
       throw err;
