@@ -29,6 +29,9 @@ const AGENT: Omit<AgentOptions, "id"> = {
   leaseMs: 2000,
   heartbeatMs: 250,
   reaperMs: 250,
+  // Above the planner's (5 s) and the deployer's (10 s) heartbeat periods: a reaper judging
+  // other workers by its own short period took live ones for dead (the Worker's default is 30 s).
+  workerTimeoutMs: 15_000,
   backoffMs: 100,
 };
 
@@ -102,9 +105,12 @@ describe("worker processes killed during a run", () => {
     }
     expect(lost).toBeGreaterThan(0); // the kills did interrupt work in progress
 
-    // Dead workers are found out by the reapers of the living: every killed one is offline.
-    const workers = new Map((await listWorkers(t.db)).map((w) => [w.id, w.status]));
-    expect(killed.map((id) => workers.get(id))).toEqual(killed.map(() => "offline"));
+    // Dead workers are found out by the reapers of the living: every killed one goes offline
+    // once it has been silent for the agents' worker timeout.
+    await waitUntil(async () => {
+      const workers = new Map((await listWorkers(t.db)).map((w) => [w.id, w.status]));
+      return killed.every((id) => workers.get(id) === "offline");
+    }, "every killed worker marked offline");
 
     const codes = await Promise.all([planner, deployer, ...slots].map((d) => t.pool.stop(d)));
     expect(codes).toEqual([0, 0, 0, 0, 0]);

@@ -33,6 +33,7 @@ async function main(): Promise<number> {
     leaseMs: config.leaseMs,
     heartbeatMs: config.heartbeatMs,
     reaperIntervalMs: config.reaperMs,
+    ...(config.workerTimeoutMs !== undefined ? { workerTimeoutMs: config.workerTimeoutMs } : {}),
     backoff: { baseDelayMs: config.backoffMs, maxDelayMs: config.backoffMs * 10 },
     metadata: { pid: process.pid },
     logger: log,

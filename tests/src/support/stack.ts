@@ -16,6 +16,7 @@ export interface AgentOptions {
   leaseMs?: number;
   heartbeatMs?: number;
   reaperMs?: number;
+  workerTimeoutMs?: number;
   workMs?: number;
   backoffMs?: number;
   /** Subtask ids whose simulated agent always fails. */
@@ -30,6 +31,7 @@ export function startAgent(t: Where, o: AgentOptions): Daemon {
     ["--lease-ms", o.leaseMs],
     ["--heartbeat-ms", o.heartbeatMs],
     ["--reaper-ms", o.reaperMs],
+    ["--worker-timeout-ms", o.workerTimeoutMs],
     ["--work-ms", o.workMs],
     ["--backoff-ms", o.backoffMs],
     ["--fail-subtasks", o.failSubtasks],

@@ -28,6 +28,11 @@ export const AgentConfigSchema = z.object({
   heartbeatMs: integerText({ min: 50 }).optional(),
   /** How often this worker reaps expired leases (of any worker). */
   reaperMs: integerText({ min: 50 }).default(2000),
+  /**
+   * This worker's reaper marks a worker silent this long offline (default: the Worker's, 30 s or
+   * 3 × heartbeatMs when longer). Keep it above every worker's heartbeat period.
+   */
+  workerTimeoutMs: integerText({ min: 1 }).optional(),
   /** How long the simulated agent works on a task. */
   workMs: integerText({ min: 0, max: 600_000 }).default(150),
   /** Retry backoff of failed attempts: base delay, doubling up to 10 × base. */
@@ -52,6 +57,7 @@ export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentCo
       "lease-ms": { type: "string" },
       "heartbeat-ms": { type: "string" },
       "reaper-ms": { type: "string" },
+      "worker-timeout-ms": { type: "string" },
       "work-ms": { type: "string" },
       "backoff-ms": { type: "string" },
       "fail-types": { type: "string" },
@@ -68,6 +74,7 @@ export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentCo
     leaseMs: values["lease-ms"],
     heartbeatMs: values["heartbeat-ms"],
     reaperMs: values["reaper-ms"],
+    workerTimeoutMs: values["worker-timeout-ms"],
     workMs: values["work-ms"],
     backoffMs: values["backoff-ms"],
     failTypes: values["fail-types"],
