@@ -1,13 +1,9 @@
 import { mkdirSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { databaseFromFlags } from "@hive/orchestration";
+import { integerText } from "@hive/models";
+import { databaseFromFlags, isPostgresUrl } from "@hive/orchestration";
 import { z } from "zod";
-import { integerText } from "./integerText.ts";
-
-/** A postgres:// or postgresql:// URL, the only form the apps document. */
-const isPostgresUrl = (url: string): boolean =>
-  URL.canParse(url) && /^postgres(ql)?:$/i.test(new URL(url).protocol);
 
 /** The deployer daemon's configuration, parsed once from flags and environment. */
 export const DeployerConfigSchema = z

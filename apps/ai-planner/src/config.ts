@@ -1,13 +1,9 @@
 import { parseArgs } from "node:util";
-import { databaseFromFlags } from "@hive/orchestration";
+import { integerText } from "@hive/models";
+import { databaseFromFlags, isPostgresUrl } from "@hive/orchestration";
 import { z } from "zod";
-import { integerText } from "./integerText.ts";
 
 const ms = (min: number, max?: number) => integerText({ min, max });
-
-/** A postgres:// or postgresql:// URL, the only form the apps document. */
-export const isPostgresUrl = (url: string): boolean =>
-  URL.canParse(url) && /^postgres(ql)?:$/i.test(new URL(url).protocol);
 
 const LlmSettingsSchema = z.object({
   provider: z.enum(["openai", "anthropic"]).default("openai"),

@@ -8,11 +8,12 @@ import {
   type Database,
   databaseFromFlags,
   HiveError,
+  isPostgresUrl,
   openExistingDatabase,
   submitPlanningRequest,
 } from "@hive/orchestration";
 import { ZodError } from "zod";
-import { ConfigUsageError, DAEMON_USAGE, isPostgresUrl, loadPlannerConfig } from "./config.ts";
+import { ConfigUsageError, DAEMON_USAGE, loadPlannerConfig } from "./config.ts";
 import { PlannerDaemon } from "./daemon.ts";
 import { createLogger } from "./logger.ts";
 import { createPlanner, LlmPlannerDisabledError } from "./planners/index.ts";

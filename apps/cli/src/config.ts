@@ -3,6 +3,7 @@ import { join } from "node:path";
 import {
   closeDatabase,
   type Database,
+  isPostgresUrl,
   type OpenDatabaseOptions,
   openDatabase,
   resolveDatabasePath,
@@ -62,7 +63,7 @@ function schemaName(name: string, source: string): string {
  * if a server were down.
  */
 function postgresUrl(url: string, source: string): string {
-  if (!URL.canParse(url) || !/^postgres(ql)?:$/i.test(new URL(url).protocol))
+  if (!isPostgresUrl(url))
     throw new UsageError(
       `${source} must be a PostgreSQL URL (postgres://user@host:5432/db), got "${url.replace(/\/\/[^@/]*@/, "//***@")}"`,
     );

@@ -1,9 +1,9 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { integerText } from "@hive/models";
 import { resolveDatabasePath, ValidationError } from "@hive/orchestration";
 import { z } from "zod";
-import { integerText } from "./integerText.ts";
 
 /** The main job's configuration, parsed once from the command line and environment. */
 export const MainConfigSchema = z.object({

@@ -142,3 +142,16 @@ export const SkillListSchema = z
 /** Priority: higher runs first. */
 export const PRIORITY_RANGE = { min: -1_000_000, max: 1_000_000 } as const;
 export const PrioritySchema = z.number().int().min(PRIORITY_RANGE.min).max(PRIORITY_RANGE.max);
+
+/**
+ * An integer given as text (a command-line flag, a query parameter): optional sign and digits,
+ * surrounding spaces allowed; anything else "must be an integer". z.coerce.number() read "" and
+ * " " as 0 (`--reaper-ms "$UNSET"` turned a reaper off, `-p ""` submitted priority 0) and took
+ * "1e3" and "0x10". Numbers pass as they are. The apps' one rule for numeric flags.
+ */
+export function integerText(range: { min?: number; max?: number } = {}) {
+  let n = z.number({ error: "must be an integer" }).int("must be an integer");
+  if (range.min !== undefined) n = n.min(range.min);
+  if (range.max !== undefined) n = n.max(range.max);
+  return z.preprocess((v) => (typeof v === "string" && /^\s*[-+]?\d+\s*$/.test(v) ? Number(v) : v), n);
+}

@@ -1,4 +1,4 @@
-import { PlanStatusSchema } from "@hive/models";
+import { integerText, PlanStatusSchema } from "@hive/models";
 import { PlanNotFoundError } from "@hive/orchestration";
 import { type Command, Option } from "commander";
 import { z } from "zod";
@@ -8,7 +8,6 @@ import { EXPORT_FORMATS, exportDag } from "../dag/export.ts";
 import { drawDag } from "../dag/terminal.ts";
 import { fields, table } from "../format/table.ts";
 import { ago, progressBar, type Style, stateName } from "../format/text.ts";
-import { integerText } from "../integerText.ts";
 import { loadPlanSummaries, loadPlanView, type PlanView } from "../views/plans.ts";
 
 const ListOptionsSchema = z.strictObject({

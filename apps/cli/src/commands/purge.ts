@@ -1,9 +1,9 @@
+import { integerText } from "@hive/models";
 import { purgeFinished } from "@hive/orchestration";
 import type { Command } from "commander";
 import { z } from "zod";
 import { withDatabase } from "../config.ts";
 import { contextOf, type Io } from "../context.ts";
-import { integerText } from "../integerText.ts";
 
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 

@@ -1,4 +1,4 @@
-import { PlanningStatusSchema } from "@hive/models";
+import { integerText, PlanningStatusSchema } from "@hive/models";
 import { listPlanningRequests, submitPlanningRequest } from "@hive/orchestration";
 import type { Command } from "commander";
 import { z } from "zod";
@@ -7,7 +7,6 @@ import { contextOf, type Io } from "../context.ts";
 import { UsageError } from "../exitCodes.ts";
 import { table } from "../format/table.ts";
 import { ago } from "../format/text.ts";
-import { integerText } from "../integerText.ts";
 
 const SubmitOptionsSchema = z.strictObject({
   description: z.string(),

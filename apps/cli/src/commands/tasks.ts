@@ -1,4 +1,4 @@
-import { TaskStatusSchema } from "@hive/models";
+import { integerText, TaskStatusSchema } from "@hive/models";
 import { cancelTask, listTasks, requeueTask, TaskNotFoundError } from "@hive/orchestration";
 import type { Command } from "commander";
 import { z } from "zod";
@@ -6,7 +6,6 @@ import { withDatabase } from "../config.ts";
 import { contextOf, type Io } from "../context.ts";
 import { fields, table } from "../format/table.ts";
 import { ago, cleanLines, duration, type Style, stateLabel, stateName, when } from "../format/text.ts";
-import { integerText } from "../integerText.ts";
 import { loadTaskView, type TaskView } from "../views/tasks.ts";
 
 const ListOptionsSchema = z.strictObject({

@@ -1,5 +1,5 @@
+import { integerText } from "@hive/models";
 import { z } from "zod";
-import { integerText } from "../integerText.ts";
 
 /** `hive dashboard` flags, validated once. */
 export const DashboardOptionsSchema = z.strictObject({

@@ -1,6 +1,5 @@
-import { PlanStatusSchema, TaskStatusSchema, WorkerStatusSchema } from "@hive/models";
+import { integerText, PlanStatusSchema, TaskStatusSchema, WorkerStatusSchema } from "@hive/models";
 import { z } from "zod";
-import { integerText } from "../integerText.ts";
 
 /** Input of the JSON API, validated before any database call. Unknown keys are errors. */
 export const IdParamSchema = z.string().trim().min(1).max(400);

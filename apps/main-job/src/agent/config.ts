@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
+import { integerText } from "@hive/models";
 import { z } from "zod";
-import { integerText } from "../integerText.ts";
 import { LEVELS } from "../logger.ts";
 
 const List = z
